@@ -1,0 +1,48 @@
+"""The ``cxrkit`` command line: one click group, thin commands over the library.
+
+Results go to stdout (``--json`` for machine-readable output), progress and logs to stderr.
+A :class:`~cxrkit.errors.CxrkitError` becomes ``Error: …`` and exit code 1; usage errors
+exit with 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from cxrkit import __version__
+from cxrkit.cli.synth import demo, synth
+from cxrkit.errors import CxrkitError
+
+
+class _Group(click.Group):
+    """A group that turns cxrkit's own errors into ``Error: …`` and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CxrkitError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cxrkit")
+def main() -> None:
+    """cxrkit: hospital chest radiographs and reports to a de-identified MIMIC-CXR-style
+    research database, and loaders for MIMIC-CXR-JPG, CheXpert and NIH ChestX-ray14.
+
+    \b
+    Try it:
+      cxrkit demo                  # synthetic hospital export (and release) in ./cxrkit-demo
+      cxrkit synth SRC --patients 50 --seed 1
+    """
+
+
+main.add_command(synth)
+main.add_command(demo)
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""``cxrkit synth`` and ``cxrkit demo``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from cxrkit.cli.progress import progress_bar
+from cxrkit.sources.synth import SynthSummary, synthesize
+
+DEMO_PATIENTS = 20
+DEMO_SEED = 1
+
+
+def _print_summary(summary: SynthSummary, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), indent=2, sort_keys=True))
+        return
+    s = summary
+    click.echo(f"Synthetic hospital export written to {s.root}")
+    click.echo(
+        f"  patients {s.patients}, studies {s.studies}, images {s.images} "
+        f"(+{s.broken_files} broken files, {s.non_chest_images} non-chest)"
+    )
+    click.echo(
+        f"  reports {s.reports} ({s.csv_reports} CSV, {s.hl7_reports} HL7, "
+        f"{s.corrupt_reports} corrupt)"
+    )
+    click.echo(f"  planted PHI items {s.phi_items}, kept burned-in markers {s.kept_markers}")
+    click.echo(f"  truth: {s.root / 'truth'}")
+
+
+@click.command()
+@click.argument("src", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--patients",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Number of source patients.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Random seed; the same seed gives byte-identical files.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes rendering images [default: number of CPUs].",
+)
+@click.option("--overwrite", is_flag=True, help="Replace dicom/, reports/ and truth/ in SRC.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def synth(
+    src: Path,
+    patients: int,
+    seed: int,
+    workers: int | None,
+    overwrite: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Write a synthetic hospital export to SRC: DICOM tree, RIS reports and truth/.
+
+    SRC/dicom/ holds a PACS-export-like tree of chest CR/DX radiographs (plus a few non-chest
+    images and broken files), SRC/reports/ the RIS export (CSV and HL7 v2 ORU^R01) in the
+    source contract of `cxrkit build`, and SRC/truth/ every planted (fake) PHI value and
+    where it is, the intended labels and sections of every report.
+
+    \b
+    Example:
+      cxrkit synth ./export --patients 50 --seed 1
+    """
+    with progress_bar("rendering images", enabled=not quiet) as update:
+        summary = synthesize(
+            src, patients=patients, seed=seed, workers=workers, overwrite=overwrite, progress=update
+        )
+    _print_summary(summary, as_json)
+
+
+@click.command()
+@click.argument(
+    "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("cxrkit-demo")
+)
+@click.option(
+    "--patients",
+    type=click.IntRange(min=1),
+    default=DEMO_PATIENTS,
+    show_default=True,
+    help="Number of synthetic patients.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def demo(folder: Path, patients: int, quiet: bool) -> None:
+    """Run the main job on the embedded default: a synthetic hospital export in FOLDER/export.
+
+    FOLDER/export is rewritten on every run (seed 1). The publisher pipeline (build and
+    verify a release into FOLDER/release) joins this command when `cxrkit build` exists.
+
+    \b
+    Example:
+      cxrkit demo ./cxrkit-demo
+    """
+    with progress_bar("rendering images", enabled=not quiet) as update:
+        summary = synthesize(
+            folder / "export", patients=patients, seed=DEMO_SEED, overwrite=True, progress=update
+        )
+    _print_summary(summary, as_json=False)
+    click.echo("Release: not built — `cxrkit build` is not part of this version yet.")

@@ -1,0 +1,321 @@
+"""``cxrkit synth``: write a whole synthetic hospital export with its truth.
+
+The cohort is drawn in the calling process; images are rendered by a process pool, one study
+per task, each from a random generator seeded by (seed, patient, study, image), so the bytes
+do not depend on the number of workers or the order in which tasks finish. Reports are
+written in the calling process. Truth files are written sorted.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import io
+import itertools
+import json
+import os
+import random
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cxrkit.errors import ConfigError, OutputError
+from cxrkit.sources.synth import ris
+from cxrkit.sources.synth.cohort import Cohort, build_cohort
+from cxrkit.sources.synth.dicomfiles import WrittenImage, write_study
+from cxrkit.sources.synth.model import Study
+from cxrkit.sources.synth.reports import write_report
+from cxrkit.sources.synth.truth import SynthReport
+
+LABEL_NAMES = (
+    "Atelectasis",
+    "Cardiomegaly",
+    "Consolidation",
+    "Edema",
+    "Enlarged Cardiomediastinum",
+    "Fracture",
+    "Lung Lesion",
+    "Lung Opacity",
+    "No Finding",
+    "Pleural Effusion",
+    "Pleural Other",
+    "Pneumonia",
+    "Pneumothorax",
+    "Support Devices",
+)
+SUBDIRS = ("dicom", "reports", "truth")
+
+
+@dataclass(frozen=True)
+class SynthSummary:
+    """Counts of what :func:`synthesize` wrote."""
+
+    root: Path
+    patients: int
+    studies: int
+    images: int
+    broken_files: int
+    non_chest_images: int
+    reports: int
+    csv_reports: int
+    hl7_reports: int
+    corrupt_reports: int
+    phi_items: int
+    kept_markers: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items()}
+
+
+def _prepare(root: Path, overwrite: bool) -> None:
+    if root.exists() and not root.is_dir():
+        raise OutputError(f"{root} exists and is not a folder; choose another destination")
+    if root.exists() and any(root.iterdir()):
+        if not overwrite:
+            raise OutputError(
+                f"{root} is not empty; choose a new folder or pass --overwrite to replace "
+                "its dicom/, reports/ and truth/ folders"
+            )
+        for sub in SUBDIRS:
+            shutil.rmtree(root / sub, ignore_errors=True)
+    for sub in SUBDIRS:
+        (root / sub).mkdir(parents=True, exist_ok=True)
+
+
+def _render_images(
+    root: Path, cohort: Cohort, workers: int, advance: Callable[[int], None]
+) -> list[WrittenImage]:
+    studies = [s for s in cohort.studies if s.images]
+    results: dict[tuple[int, int], list[WrittenImage]] = {}
+    if workers <= 1:
+        for s in studies:
+            results[(s.patient.index, s.index)] = write_study(root, s, cohort.seed)
+            advance(len(s.images))
+    else:
+        with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(write_study, root, s, cohort.seed): s for s in studies}
+            for fut in cf.as_completed(futures):
+                s = futures[fut]
+                results[(s.patient.index, s.index)] = fut.result()
+                advance(len(s.images))
+    return [w for key in sorted(results) for w in results[key]]
+
+
+def _reports(cohort: Cohort) -> list[tuple[Study, SynthReport]]:
+    out = []
+    for study in cohort.studies:
+        if study.has_report:
+            rng = random.Random(f"cxrkit-report-{cohort.seed}-{study.patient.index}-{study.index}")
+            out.append((study, write_report(study, rng)))
+    return out
+
+
+def _ris_files(reports: list[tuple[Study, SynthReport]]) -> list[ris.RisFile]:
+    ordered = sorted(reports, key=lambda sr: (sr[0].when, sr[0].accession))
+    early = [
+        sr for sr in ordered if sr[0].report_form == "csv" and sr[0].when.year < ris.SPLIT_YEAR
+    ]
+    late = [
+        sr for sr in ordered if sr[0].report_form == "csv" and sr[0].when.year >= ris.SPLIT_YEAR
+    ]
+    hl7 = [sr for sr in ordered if sr[0].report_form == "hl7"]
+    files = [
+        ris.write_csv(f"reports/ris_export_before_{ris.SPLIT_YEAR}.csv", early),
+        ris.write_csv(f"reports/ris_export_from_{ris.SPLIT_YEAR}.csv", late),
+    ]
+    # Files of two, one and three messages in turn; the first file's second message is corrupt.
+    batches, start = [], 0
+    for size in itertools.cycle((2, 1, 3)):
+        if start >= len(hl7):
+            break
+        batches.append(hl7[start : start + size])
+        start += size
+    for k, batch in enumerate(batches):
+        files.append(
+            ris.write_hl7(
+                f"reports/hl7/oru_batch_{k + 1:03d}.hl7",
+                batch,
+                corrupt_last=k == 0 and len(batch) > 1,
+            )
+        )
+    return files
+
+
+def _jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
+    n = 0
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def _csv(path: Path, columns: list[str], rows: Iterable[dict[str, Any]]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8", newline="")
+
+
+def _label_value(v: float | None) -> str:
+    return "" if v is None else f"{v:.1f}"
+
+
+def _study_rows(
+    cohort: Cohort, report_files: dict[str, str], corrupt: set[str]
+) -> Iterable[dict[str, Any]]:
+    for s in cohort.studies:
+        status = "none" if not s.has_report else ("corrupt" if s.accession in corrupt else "ok")
+        yield {
+            "patient_index": s.patient.index,
+            "mrn": s.patient.mrn,
+            "accession": s.accession,
+            "study_instance_uid": s.study_instance_uid,
+            "study_datetime": s.when.isoformat(timespec="seconds"),
+            "exam_code": s.exam.code,
+            "exam_name": s.exam.name,
+            "body_part": s.exam.body_part,
+            "chest": s.exam.is_chest,
+            "images": len(s.images),
+            "report_form": s.report_form,
+            "report_file": report_files.get(s.accession, ""),
+            "report_status": status,
+        }
+
+
+def _write_truth(
+    root: Path,
+    cohort: Cohort,
+    images: list[WrittenImage],
+    reports: list[tuple[Study, SynthReport]],
+    files: list[ris.RisFile],
+) -> int:
+    truth = root / "truth"
+    report_files: dict[str, str] = {}
+    for f in files:
+        for item in f.phi:
+            if item["where"] in ("csv", "hl7", "report"):
+                report_files.setdefault(str(item.get("accession", "")), f.file)
+    corrupt = {a for f in files for a in f.corrupt_accessions}
+    for f in files:
+        for a in f.corrupt_accessions:
+            report_files[a] = f.file
+    phi_rows = [item for w in images for item in w.phi] + [i for f in files for i in f.phi]
+    n_phi = _jsonl(truth / "phi.jsonl", phi_rows)
+    _jsonl(truth / "markers.jsonl", (m for w in images for m in w.markers))
+    _csv(truth / "images.csv", list(images[0].row) if images else ["file"], (w.row for w in images))
+    _csv(
+        truth / "studies.csv",
+        list(next(iter(_study_rows(cohort, {}, set()))).keys()),
+        _study_rows(cohort, report_files, corrupt),
+    )
+    _csv(
+        truth / "labels.csv",
+        ["accession", "label_section", *LABEL_NAMES],
+        (
+            {
+                "accession": s.accession,
+                "label_section": r.label_section,
+                **{k: _label_value(r.labels.get(k)) for k in LABEL_NAMES},
+            }
+            for s, r in reports
+        ),
+    )
+    _jsonl(
+        truth / "sections.jsonl",
+        (
+            {"accession": s.accession, "label_section": r.label_section, "sections": r.sections}
+            for s, r in reports
+        ),
+    )
+    return n_phi
+
+
+def _summary(
+    root: Path, cohort: Cohort, images: list[WrittenImage], files: list[ris.RisFile], n_phi: int
+) -> SynthSummary:
+    reports = [s for s in cohort.studies if s.has_report]
+    return SynthSummary(
+        root=root,
+        patients=len(cohort.patients),
+        studies=len(cohort.studies),
+        images=sum(1 for w in images if not w.row["broken"]),
+        broken_files=sum(1 for w in images if w.row["broken"]),
+        non_chest_images=sum(1 for w in images if not w.row["chest"]),
+        reports=len(reports),
+        csv_reports=sum(1 for s in reports if s.report_form == "csv"),
+        hl7_reports=sum(1 for s in reports if s.report_form == "hl7"),
+        corrupt_reports=sum(len(f.corrupt_accessions) for f in files),
+        phi_items=n_phi,
+        kept_markers=sum(len(w.markers) for w in images),
+    )
+
+
+def synthesize(
+    root: str | os.PathLike[str],
+    *,
+    patients: int,
+    seed: int,
+    workers: int | None = None,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> SynthSummary:
+    """Write a synthetic hospital export under ``root``: ``dicom/``, ``reports/``, ``truth/``.
+
+    Parameters
+    ----------
+    root
+        Destination folder; created if missing; must be empty unless ``overwrite``.
+    patients
+        Number of source patients (each with one to five studies over several years).
+    seed
+        The same seed always gives byte-identical files.
+    workers
+        Processes rendering images (default: the number of CPUs).
+    overwrite
+        Replace the ``dicom/``, ``reports/`` and ``truth/`` folders of a non-empty ``root``.
+    progress
+        Called as ``progress(done, total)`` in images as they are written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> summary = synthesize(tempfile.mkdtemp(), patients=2, seed=7, workers=1)
+    >>> summary.patients
+    2
+    """
+    if patients < 1:
+        raise ConfigError(f"--patients must be at least 1, got {patients}")
+    path = Path(root)
+    _prepare(path, overwrite)
+    cohort = build_cohort(patients, seed)
+    total = sum(len(s.images) for s in cohort.studies)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    images = _render_images(path, cohort, workers or os.cpu_count() or 1, advance)
+    reports = _reports(cohort)
+    files = _ris_files(reports)
+    for f in files:
+        (path / f.file).parent.mkdir(parents=True, exist_ok=True)
+        (path / f.file).write_bytes(f.data)
+    n_phi = _write_truth(path, cohort, images, reports, files)
+    summary = _summary(path, cohort, images, files, n_phi)
+    (path / "truth" / "manifest.json").write_text(
+        json.dumps(
+            {"seed": seed, "generator": "cxrkit synth", **summary.as_dict(), "root": "."},
+            indent=2,
+            sort_keys=True,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    return summary

@@ -1,0 +1,107 @@
+"""The oracle of a synthetic export: every planted PHI value and exactly where it is.
+
+A synthetic export's ``truth/`` folder holds:
+
+``phi.jsonl``
+    One JSON object per planted PHI item, with ``where`` telling the kind of place:
+
+    - ``"dicom"``: ``file`` (relative to the export root), ``tag_path`` (e.g.
+      ``"(0040,0275)[0].(0032,1060)"``), ``value`` (the element's value, or a substring of
+      it for free text that carries PHI inside), ``match`` (``"equal"`` or ``"contains"``);
+    - ``"pixels"``: ``file``, ``box`` ``[x0, y0, x1, y1]`` (pixel columns/rows, end
+      exclusive), ``text`` (what was drawn), ``grey`` (``"max"``, ``"min"`` or ``"mid"``),
+      ``stored_value`` (the stored pixel value the glyphs were drawn with);
+    - ``"report"``: ``file``, ``accession``, ``start``/``end`` (character offsets into the
+      report text: the CSV ``report_text`` cell, or the HL7 OBX-5 lines joined with
+      ``"\\n"``), ``value``;
+    - ``"hl7"``: ``file``, ``message`` (0-based), ``field`` (e.g. ``"PID-5"``), ``value``;
+    - ``"csv"``: ``file``, ``row`` (0-based data row), ``column``, ``value``;
+    - ``"path"``: ``file``, ``part`` (the folder or file name that carries the value), ``value``.
+
+    Every object also has ``category`` (see :data:`CATEGORIES`).
+
+``markers.jsonl``
+    Burned-in text that must be *kept* (orientation markers, PORTABLE, technique strings), in
+    the ``"pixels"`` form above with ``category`` ``"keep"``.
+
+``studies.csv``, ``images.csv``
+    The cohort: which source patient, study and accession each file belongs to, its view,
+    transfer syntax, photometric interpretation and bits stored, whether it is a chest image,
+    broken, or without a report.
+
+``labels.csv``, ``sections.jsonl``
+    The intended CheXpert-style label of each observation per report, and the intended
+    sections of each report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Categories of planted PHI. ``keep`` marks text that is not PHI and must survive.
+CATEGORIES = (
+    "name",
+    "mrn",
+    "id",
+    "accession",
+    "date",
+    "datetime",
+    "time",
+    "age",
+    "phone",
+    "pager",
+    "email",
+    "url",
+    "address",
+    "city",
+    "state",
+    "country",
+    "zip",
+    "hospital",
+    "unit",
+    "year",
+    "uid",
+    "device",
+    "station",
+    "free_text",
+    "keep",
+)
+
+
+@dataclass(frozen=True)
+class TextPHI:
+    """A PHI span in a report text: ``text[start:end] == value``."""
+
+    start: int
+    end: int
+    category: str
+    value: str
+
+
+@dataclass(frozen=True)
+class SynthReport:
+    """A synthetic radiology report and what it is meant to contain.
+
+    Attributes
+    ----------
+    text
+        The full RIS report (all segments, signature included), lines of at most 79 characters.
+    phi
+        Every PHI span in ``text``.
+    labels
+        Intended label per CheXpert observation name (``1.0``, ``0.0``, ``-1.0`` or ``None``
+        for no mention), computed from the sentences placed in ``label_section``.
+    sections
+        Intended section texts of the body, keyed by normalised section name (``impression``,
+        ``findings``, ``comparison``, ``indication``, ``history``, ``technique``,
+        ``examination``, ``addendum``, ``last_paragraph`` …), each an exact substring of ``text``.
+    label_section
+        The section name whose text a labeler should read (impression, else findings, else
+        last_paragraph, else comparison).
+    """
+
+    text: str
+    phi: tuple[TextPHI, ...]
+    labels: dict[str, float | None]
+    sections: dict[str, str]
+    label_section: str

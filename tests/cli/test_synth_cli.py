@@ -1,0 +1,64 @@
+"""``cxrkit synth`` and ``cxrkit demo`` through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cxrkit.cli import main
+
+
+def test_synth_writes_an_export_and_reports_it(tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    result = CliRunner().invoke(
+        main, ["synth", str(out), "--patients", "2", "--seed", "5", "--workers", "1", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"Synthetic hospital export written to {out}\n")
+    assert (out / "truth" / "phi.jsonl").stat().st_size > 0
+    assert any((out / "dicom").iterdir())
+    assert list((out / "reports").glob("*.csv"))
+
+
+def test_synth_json_summary(tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    args = ["synth", str(out), "--patients", "2", "--seed", "5", "--workers", "1", "-q", "--json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["patients"] == 2
+    assert summary["root"] == str(out)
+    manifest = json.loads((out / "truth" / "manifest.json").read_text())
+    assert manifest["seed"] == 5
+    assert manifest["images"] == summary["images"]
+
+
+def test_synth_refuses_a_non_empty_folder_with_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("x")
+    result = CliRunner().invoke(main, ["synth", str(tmp_path), "--patients", "1", "-q"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ")
+    assert "--overwrite" in result.stderr
+
+
+def test_synth_usage_errors_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["synth", str(tmp_path / "x"), "--patients", "0"])
+    assert result.exit_code == 2
+
+
+def test_demo_writes_the_export_and_says_where(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", str(tmp_path / "demo"), "--patients", "2", "-q"])
+    assert result.exit_code == 0, result.output
+    assert f"written to {tmp_path / 'demo' / 'export'}" in result.stdout
+    assert (tmp_path / "demo" / "export" / "truth" / "manifest.json").exists()
+    again = CliRunner().invoke(main, ["demo", str(tmp_path / "demo"), "--patients", "2", "-q"])
+    assert again.exit_code == 0, again.output
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for command in main.commands:
+        result = CliRunner().invoke(main, [command, "--help"])
+        assert result.exit_code == 0
+        assert "Example:" in result.stdout, command
