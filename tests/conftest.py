@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,3 +20,15 @@ def export50(tmp_path_factory: pytest.TempPathFactory) -> SynthSummary:
 @pytest.fixture(scope="session")
 def export50_root(export50: SynthSummary) -> Path:
     return export50.root
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL 16 server (PyPI ``pgserver``) for the session, on a Unix socket."""
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()

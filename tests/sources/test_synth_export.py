@@ -88,7 +88,7 @@ def test_every_transfer_syntax_photometric_and_bit_depth_occurs(export50_root: P
     assert {r["modality"] for r in rows} == {"CR", "DX"}
     assert {"PA", "AP", "LATERAL"} <= {r["view"] for r in rows}
     other = {r["body_part"] for r in rows if r["chest"] == "False"}
-    assert other and other <= {"ABDOMEN", "PELVIS", "LEG"}
+    assert other and other <= {"ABDOMEN", "PELVIS", "EXTREMITY"}
 
 
 def test_studies_span_years_and_views(export50_root: Path) -> None:

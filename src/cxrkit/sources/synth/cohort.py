@@ -64,7 +64,7 @@ CHEST_EXAMS: tuple[tuple[Exam, float], ...] = (
 OTHER_EXAMS: tuple[Exam, ...] = (
     Exam("A11", "ABDOMEN (SUPINE AND ERECT)", "ABDOMEN", ("AP",)),
     Exam("P11", "PELVIS (AP ONLY)", "PELVIS", ("AP",)),
-    Exam("E41", "TIB/FIB (AP AND LAT) LEFT", "LEG", ("AP",)),
+    Exam("E41", "TIB/FIB (AP AND LAT) LEFT", "EXTREMITY", ("AP",)),
 )
 
 FRONTAL_BASES = (
@@ -74,7 +74,7 @@ FRONTAL_BASES = (
     "nih_00000001_000",
     "nih_00027426_000",
 )
-OTHER_BASES = {"ABDOMEN": "nih_dx_chest_pa", "PELVIS": "siim_chest_pa", "LEG": "rg3_tibia_ap"}
+OTHER_BASES = {"ABDOMEN": "nih_dx_chest_pa", "PELVIS": "siim_chest_pa", "EXTREMITY": "rg3_tibia_ap"}
 
 FIRST_YEAR, LAST_YEAR = 2008, 2021
 

@@ -278,7 +278,7 @@ def render_image(
     rel, path_phi = image_path(study, image)
     if image.broken == "not-dicom":
         data = json.dumps({"exporter": "SynthPACS", "job": image.series_number}).encode()
-        return data, WrittenImage(rel, _image_row(study, image, rel, False), (), ())
+        return data, WrittenImage(rel, _image_row(study, image, rel, False), tuple(path_phi), ())
     px = make_pixels(study, image, rng)
     phi_burned = [b for b in px.burned if b.category != "keep"]
     ds, planted = build_header(study, image, burned=bool(px.burned))
@@ -291,7 +291,7 @@ def render_image(
         data = data[: int(len(data) * 0.6)]
     row = _image_row(study, image, rel, bool(phi_burned))
     if image.broken == "truncated":
-        return data, WrittenImage(rel, row, (), ())
+        return data, WrittenImage(rel, row, tuple(path_phi), ())
     dicom_items = [
         {"where": "dicom", "file": rel, **item} for item in planted.items + graphic_items
     ]

@@ -19,11 +19,23 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
-from cxrkit.sources.synth.model import PersonName, Study
+from cxrkit.sources.synth.model import Exam, PersonName, Study
 from cxrkit.sources.synth.report_text import Piece, phi, plain
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 _SLOT = re.compile(r"\{(\w+)(?:\.(\w+))?\}")
 
@@ -82,6 +94,7 @@ _DATE_FORMS: dict[str, Callable[[dt.date], str]] = {
 DATE_STYLES: dict[str, tuple[str, ...]] = {
     "": ("mdY0", "mdY0", "mdy", "mdY", "iso", "long", "dMonY", "Mond", "ordinal", "MondY", "md"),
     "num": ("mdY0", "mdY0", "mdy", "mdY", "iso"),
+    "num4": ("mdY0", "mdY0", "mdY", "iso"),
     "long": ("long", "MondY", "dMonY"),
     "upper": ("dow", "dow", "MONDY"),
 }
@@ -104,8 +117,13 @@ def format_time(t: dt.time, rng: random.Random) -> str:
     """A time of day as radiologists write it (never PHI)."""
     hour12 = t.hour % 12 or 12
     ampm = "am" if t.hour < 12 else "pm"
-    return rng.choice((f"{hour12}:{t.minute:02d} {ampm}", f"{hour12}:{t.minute:02d} "
-                       f"{ampm.upper()}", f"{t.hour:02d}:{t.minute:02d}"))
+    return rng.choice(
+        (
+            f"{hour12}:{t.minute:02d} {ampm}",
+            f"{hour12}:{t.minute:02d} {ampm.upper()}",
+            f"{t.hour:02d}:{t.minute:02d}",
+        )
+    )
 
 
 def reformat_phone(phone: str, rng: random.Random) -> str:
@@ -113,16 +131,20 @@ def reformat_phone(phone: str, rng: random.Random) -> str:
     d = re.sub(r"\D", "", phone)
     if len(d) != 10:
         return phone
-    return rng.choice((f"({d[:3]}) {d[3:6]}-{d[6:]}", f"{d[:3]}-{d[3:6]}-{d[6:]}",
-                       f"{d[:3]}.{d[3:6]}.{d[6:]}"))
+    return rng.choice(
+        (f"({d[:3]}) {d[3:6]}-{d[6:]}", f"{d[:3]}-{d[3:6]}-{d[6:]}", f"{d[:3]}.{d[3:6]}.{d[6:]}")
+    )
 
 
 def _initial(name: PersonName) -> str:
-    return f"{name.given[0]}. {name.family}"
+    return f"{name.given[0]}. {name.family}" if name.given else name.family
 
 
 def _with_middle(name: PersonName) -> str:
-    return f"{name.given} {name.middle}. {name.family}" if name.middle else name.display
+    if not name.middle:
+        return name.display
+    dot = "." if len(name.middle) == 1 else ""
+    return f"{name.given} {name.middle}{dot} {name.family}"
 
 
 def name_forms(name: PersonName, form: str) -> tuple[str, ...]:
@@ -133,9 +155,12 @@ def name_forms(name: PersonName, form: str) -> tuple[str, ...]:
         "dr": (family, family, name.display, _initial(name)),
         "name": (name.display, name.display, _with_middle(name), _initial(name)),
         "upper": (name.display.upper(), _with_middle(name).upper()),
-        "header": (f"{family.upper()}, {given.upper()}{middle.upper()}",
-                   f"{family}, {given}{middle}", f"{family.upper()}, {given.upper()}",
-                   name.display),
+        "header": (
+            f"{family.upper()}, {given.upper()}{middle.upper()}",
+            f"{family}, {given}{middle}",
+            f"{family.upper()}, {given.upper()}",
+            name.display,
+        ),
         "sig": (name.display, _initial(name), _with_middle(name)),
         "family": (family,),
         "given": (given,),
@@ -159,16 +184,32 @@ def age_at(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def views_phrase(views: tuple[str, ...], rng: random.Random) -> str:
+def views_phrase(exam: Exam, rng: random.Random) -> str:
     """The TECHNIQUE wording for an examination's views."""
+    views = exam.views
+    if not exam.is_chest:
+        part = {"LEG": "tibia and fibula", "EXTREMITY": "extremity"}.get(
+            exam.body_part, exam.body_part.lower()
+        )
+        return rng.choice((f"{' and '.join(views)} views of the {part}", f"Views of the {part}"))
     if "LL" in views:
         return rng.choice(("AP and left lateral decubitus views", "Frontal and decubitus views"))
     if len(views) > 1:
-        return rng.choice(("PA and lateral views of the chest", "Chest PA and lateral",
-                           "Frontal and lateral views of the chest"))
+        return rng.choice(
+            (
+                "PA and lateral views of the chest",
+                "Chest PA and lateral",
+                "Frontal and lateral views of the chest",
+            )
+        )
     if views and views[0] == "AP":
-        return rng.choice(("Portable AP view of the chest", "Single portable AP chest radiograph",
-                           "Portable semi-upright AP view"))
+        return rng.choice(
+            (
+                "Portable AP view of the chest",
+                "Single portable AP chest radiograph",
+                "Portable semi-upright AP view",
+            )
+        )
     return rng.choice(("Single frontal view of the chest", "Single PA view of the chest"))
 
 
@@ -192,16 +233,34 @@ def fill(template: str, slots: Callable[[str, str], list[Piece] | None]) -> list
     return pieces
 
 
-def choose_filled(templates: tuple[str, ...], slots: Callable[[str, str], list[Piece] | None],
-                  rng: random.Random) -> list[Piece]:
-    """Fill a random template of ``templates``, trying others if one lacks a value."""
+def fill_some(
+    templates: tuple[str, ...],
+    slots: Callable[[str, str], list[Piece] | None],
+    rng: random.Random,
+    n: int,
+) -> list[list[Piece]]:
+    """Up to ``n`` different templates of ``templates``, filled, in random order.
+
+    Templates with a slot this study has no value for are skipped.
+    """
     order = list(templates)
     rng.shuffle(order)
+    out: list[list[Piece]] = []
     for template in order:
+        if len(out) == n:
+            break
         pieces = fill(template, slots)
         if pieces is not None:
-            return pieces
-    return []
+            out.append(pieces)
+    return out
+
+
+def choose_filled(
+    templates: tuple[str, ...], slots: Callable[[str, str], list[Piece] | None], rng: random.Random
+) -> list[Piece]:
+    """Fill a random template of ``templates``, trying others if one lacks a value."""
+    filled = fill_some(templates, slots, rng, 1)
+    return filled[0] if filled else []
 
 
 def study_dates(study: Study, rng: random.Random) -> list[dt.date]:

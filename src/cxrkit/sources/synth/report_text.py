@@ -53,10 +53,11 @@ class _Atom:
 
     lead: int
     pieces: list[Piece] = field(default_factory=list)
+    width: int = 0
 
-    @property
-    def width(self) -> int:
-        return sum(len(text) for text, _ in self.pieces)
+    def add(self, text: str, kind: str) -> None:
+        self.pieces.append((text, kind))
+        self.width += len(text)
 
 
 def _atoms(pieces: list[Piece]) -> list[_Atom]:
@@ -64,17 +65,17 @@ def _atoms(pieces: list[Piece]) -> list[_Atom]:
     current = _Atom(0)
     for text, kind in pieces:
         if kind:
-            current.pieces.append((text, kind))
+            current.add(text, kind)
             continue
         for part in _SPACES.split(text):
             if not part:
                 continue
-            if part.startswith(" "):
+            if part[0] == " ":
                 if current.pieces:
                     atoms.append(current)
                 current = _Atom(len(part) if current.pieces or atoms else 0)
             else:
-                current.pieces.append((part, ""))
+                current.add(part, "")
     if current.pieces:
         atoms.append(current)
     return atoms
@@ -91,6 +92,13 @@ def wrap(pieces: list[Piece], width: int = WIDTH) -> list[list[Piece]]:
     >>> [sum(len(text) for text, _ in line) for line in lines]
     [75, 75]
     """
+    total = sum(len(text) for text, _ in pieces)
+    if (
+        total + len(INDENT) <= width
+        and pieces
+        and not (pieces[0][0].startswith(" ") or pieces[-1][0].endswith(" "))
+    ):
+        return [[plain(INDENT), *pieces]]  # fits as it is
     lines: list[list[Piece]] = []
     line: list[Piece] = []
     used = 0
@@ -144,8 +152,15 @@ class TextWriter:
     def line(self, pieces: list[Piece]) -> None:
         """Write one line exactly as given (no wrapping)."""
         self._newline()
+        run: list[str] = []
         for text, kind in pieces:
-            self._piece(text, kind)
+            if kind:
+                self._put("".join(run))
+                run = []
+                self._piece(text, kind)
+            else:
+                run.append(text)
+        self._put("".join(run))
 
     def para(self, pieces: list[Piece]) -> None:
         """Write ``pieces`` wrapped at :data:`WIDTH`."""

@@ -1,0 +1,224 @@
+"""The keystore (S1–S3): source identifiers → pseudonyms and date shifts, in SQL.
+
+Through SQLAlchemy Core, a SQLite file in the private workspace by default
+(``<private>/keystore.sqlite``) or any PostgreSQL URL. The keystore is the crosswalk: it holds
+source identifiers and must never leave the private workspace.
+
+Pseudonyms are keyed and deterministic: candidate ``k`` for a source is drawn from
+``HMAC(key, purpose, source, k)``; the first candidate not yet taken wins. The same key and the
+same allocation order give the same identifiers; a source that already has an identifier keeps
+it for ever. Every allocation runs in a transaction with unique constraints on both the source
+and the pseudonym, so two processes allocating at once never hand out one pseudonym twice, and
+two processes allocating for the same source agree on one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from cxrkit.errors import ConfigError
+from cxrkit.identity.dates import draw_shift
+from cxrkit.identity.keys import keyed_digest, load_or_create_key
+from cxrkit.identity.uids import dicom_id
+
+SUBJECT_RANGE = (10_000_000, 19_999_999)
+STUDY_RANGE = (50_000_000, 59_999_999)
+MAX_PROBES = 10_000
+T = TypeVar("T")
+
+metadata = sa.MetaData()
+patients = sa.Table(
+    "patients",
+    metadata,
+    sa.Column("source_patient", sa.String(256), primary_key=True),
+    sa.Column("subject_id", sa.Integer, nullable=False, unique=True),
+    sa.Column("shift_days", sa.Integer, nullable=False),
+    sa.Column("split", sa.String(16), nullable=True),
+)
+studies = sa.Table(
+    "studies",
+    metadata,
+    sa.Column("source_study", sa.String(256), primary_key=True),
+    sa.Column("study_id", sa.Integer, nullable=False, unique=True),
+    sa.Column("subject_id", sa.Integer, sa.ForeignKey("patients.subject_id"), nullable=False),
+)
+images = sa.Table(
+    "images",
+    metadata,
+    sa.Column("sop_instance_uid", sa.String(64), primary_key=True),
+    sa.Column("dicom_id", sa.String(44), nullable=False, unique=True),
+    sa.Column("study_id", sa.Integer, sa.ForeignKey("studies.study_id"), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class PatientIdentity:
+    """A patient's pseudonym and date shift."""
+
+    subject_id: int
+    shift_days: int
+
+
+def engine_for(private: Path, url: str | None = None) -> Engine:
+    """An engine for ``url``, or for the SQLite keystore file in ``private``."""
+    if url is None:
+        private.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return sa.create_engine(f"sqlite:///{private / 'keystore.sqlite'}")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    try:
+        return sa.create_engine(url)
+    except (sa.exc.ArgumentError, ImportError) as exc:
+        raise ConfigError(
+            f"cannot use keystore URL scheme {url.split(':', 1)[0]!r}: {exc}"
+        ) from exc
+
+
+def _candidate(key: bytes, purpose: str, source: str, k: int, span: tuple[int, int]) -> int:
+    lo, hi = span
+    digest = keyed_digest(key, purpose, f"{source}\x00{k}")
+    return lo + int.from_bytes(digest[:8], "big") % (hi - lo + 1)
+
+
+class Keystore:
+    """Allocates and remembers pseudonyms; the only writer of the crosswalk.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> ks = Keystore.open(Path(tempfile.mkdtemp()))
+    >>> p = ks.patient("MRN-0042", dt.date(2015, 3, 14))
+    >>> 10_000_000 <= p.subject_id <= 19_999_999
+    True
+    >>> ks.patient("MRN-0042", dt.date(2016, 1, 1)) == p
+    True
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        key: bytes,
+        *,
+        subject_range: tuple[int, int] = SUBJECT_RANGE,
+        study_range: tuple[int, int] = STUDY_RANGE,
+    ) -> None:
+        self.engine = engine
+        self.key = key
+        self.subject_range = subject_range
+        self.study_range = study_range
+        metadata.create_all(engine)
+
+    @classmethod
+    def open(cls, private: Path, url: str | None = None) -> Keystore:
+        """The keystore of the private workspace ``private`` (SQLite), or at ``url``."""
+        return cls(engine_for(private, url), load_or_create_key(private))
+
+    def patient(self, source_patient: str, first_study: dt.date) -> PatientIdentity:
+        """The pseudonym and shift of a source patient, allocated at first sight.
+
+        ``first_study`` is used only when the patient is new: the shift is drawn so that this
+        date's year lands in 2100–2200, and is kept for ever after.
+        """
+        with self.engine.begin() as conn:
+            return self._patient(conn, source_patient, first_study)
+
+    def _patient(self, conn: Connection, source: str, first: dt.date) -> PatientIdentity:
+        def existing() -> PatientIdentity | None:
+            row = conn.execute(
+                sa.select(patients.c.subject_id, patients.c.shift_days).where(
+                    patients.c.source_patient == source
+                )
+            ).first()
+            return PatientIdentity(row[0], row[1]) if row else None
+
+        shift = draw_shift(self.key, source, first)
+        return self._allocate(
+            conn,
+            existing,
+            lambda cand: conn.execute(
+                patients.insert().values(source_patient=source, subject_id=cand, shift_days=shift)
+            ),
+            lambda k: _candidate(self.key, "subject_id", source, k, self.subject_range),
+        )
+
+    def study(self, source_study: str, subject_id: int) -> int:
+        """The ``study_id`` of a source study (e.g. its accession number)."""
+        with self.engine.begin() as conn:
+
+            def existing() -> int | None:
+                row = conn.execute(
+                    sa.select(studies.c.study_id).where(studies.c.source_study == source_study)
+                ).first()
+                return int(row[0]) if row else None
+
+            return self._allocate(
+                conn,
+                existing,
+                lambda cand: conn.execute(
+                    studies.insert().values(
+                        source_study=source_study, study_id=cand, subject_id=subject_id
+                    )
+                ),
+                lambda k: _candidate(self.key, "study_id", source_study, k, self.study_range),
+            )
+
+    def image(self, sop_instance_uid: str, study_id: int) -> str:
+        """The ``dicom_id`` of an image: a keyed hash of its SOP Instance UID, recorded."""
+        new = dicom_id(self.key, sop_instance_uid)
+        with self.engine.begin() as conn:
+            found = conn.execute(
+                sa.select(images.c.dicom_id).where(images.c.sop_instance_uid == sop_instance_uid)
+            ).first()
+            if found:
+                return str(found[0])
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        images.insert().values(
+                            sop_instance_uid=sop_instance_uid, dicom_id=new, study_id=study_id
+                        )
+                    )
+            except IntegrityError:
+                found = conn.execute(
+                    sa.select(images.c.dicom_id).where(
+                        images.c.sop_instance_uid == sop_instance_uid
+                    )
+                ).first()
+                if found is None:  # pragma: no cover - a 160-bit HMAC collision
+                    raise
+                return str(found[0])
+        return new
+
+    def _allocate(
+        self,
+        conn: Connection,
+        existing: Callable[[], T | None],
+        insert: Callable[[int], object],
+        candidate: Callable[[int], int],
+    ) -> T:
+        """Return the existing value, or insert the first free candidate and return it.
+
+        Each try runs in a savepoint: a unique violation means either another transaction
+        took this candidate (try the next) or allocated this very source (use theirs).
+        """
+        for k in range(MAX_PROBES):
+            found = existing()
+            if found is not None:
+                return found
+            try:
+                with conn.begin_nested():
+                    insert(candidate(k))
+            except IntegrityError:
+                continue
+            found = existing()
+            if found is not None:
+                return found
+        raise ConfigError("no free pseudonym after many tries: the identifier range is exhausted")
