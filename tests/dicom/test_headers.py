@@ -16,7 +16,7 @@ from pydicom.datadict import dictionary_VR
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from cxrkit.dicom.headers import Pseudonyms, deidentify_header
+from cxrkit.dicom.headers import TYPE2_SEQUENCES, Pseudonyms, deidentify_header
 from cxrkit.dicom.profile import Action, resolve, table_rows
 from cxrkit.identity.uids import new_uid
 
@@ -74,8 +74,10 @@ def _value(vr: str) -> Any:
 
 def _check(ds: Dataset, tag: int, vr: str, action: Action, original: Any) -> None:
     present = tag in ds
-    if action is Action.REMOVE:
-        assert not present
+    if action is Action.REMOVE or (
+        vr == "SQ" and action is Action.EMPTY and tag not in TYPE2_SEQUENCES
+    ):
+        assert not present  # an emptied Type 3 sequence is removed: empty would be invalid
         return
     if action is Action.DATE and vr not in ("DA", "DT", "TM"):
         assert not present

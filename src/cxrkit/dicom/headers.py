@@ -32,6 +32,9 @@ METHOD_TEXT = [f"cxrkit {__version__}", *(meaning for _, meaning in METHOD_CODES
 CODE_SEQUENCES = frozenset(
     {0x00540220, 0x00540222, 0x00540410, 0x00540412, 0x00540414, 0x00081032, 0x00082218}
 )
+# Emptied sequences are removed (most are Type 3, where an empty sequence is invalid) except
+# these, which the CR, DX and SC IODs require present (Type 2).
+TYPE2_SEQUENCES = frozenset({0x00400555})  # Acquisition Context Sequence
 TEXT_VRS = frozenset(
     {"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UR", "UT"}
 )
@@ -156,16 +159,15 @@ class _Walker:
         return _clean_text(elem, self.profile)
 
     def sequence(self, elem: DataElement, action: Action) -> bool:
-        if action is Action.EMPTY:
-            elem.value = Sequence([])
-            return True
         if action is Action.DATE:
             return False
+        if action is Action.EMPTY:
+            elem.value = Sequence([])
         for item in elem.value:
             self.dataset(item)
         if int(elem.tag) in CODE_SEQUENCES:
             elem.value = Sequence([i for i in elem.value if "CodeMeaning" in i])
-        return True
+        return len(elem.value) > 0 or int(elem.tag) in TYPE2_SEQUENCES
 
 
 def _record(ds: Dataset, ids: Pseudonyms) -> None:

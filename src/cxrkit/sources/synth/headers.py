@@ -28,6 +28,12 @@ VIEW_CODES = {
     "LATERAL": ("R-10232", "SRT", "lateral"),
     "LL": ("R-10236", "SRT", "left lateral"),
 }
+ANATOMY_CODES = {
+    "CHEST": ("T-D3000", "SRT", "Chest"),
+    "ABDOMEN": ("T-D4000", "SRT", "Abdomen"),
+    "PELVIS": ("T-D6000", "SRT", "Pelvis"),
+    "EXTREMITY": ("T-D9400", "SRT", "Lower leg"),
+}
 ORIENTATION_CODES = {
     "erect": ("F-10440", "SRT", "erect"),
     "recumbent": ("F-10450", "SRT", "recumbent"),
@@ -217,6 +223,24 @@ def _procedure(ds: Dataset, study: Study, image: Image, p: Planted) -> None:
     ds.PatientOrientationCodeSequence[0].CodingSchemeVersion = "20180731"
 
 
+def _modality_modules(ds: Dataset, study: Study, image: Image) -> None:
+    """The attributes the CR and DX IODs require, so that conformance checks mean something."""
+    ds.AnatomicRegionSequence = Sequence([_code_item(ANATOMY_CODES[study.exam.body_part])])
+    ds.ImagerPixelSpacing = ["0.2", "0.2"]
+    ds.RescaleType = "US"
+    if study.exam.body_part == "EXTREMITY":
+        ds.Laterality = "L"  # a paired body part: the exams in the cohort are left legs
+    if image.modality == "CR":
+        return
+    ds.PresentationIntentType = "FOR PRESENTATION"
+    ds.ImageLaterality = "L" if study.exam.body_part == "EXTREMITY" else "U"
+    ds.PixelIntensityRelationship = "LOG"
+    ds.PixelIntensityRelationshipSign = -1 if image.photometric == "MONOCHROME1" else 1
+    ds.DetectorType = "SCINTILLATOR"
+    ds.PositionerType = ""
+    ds.AcquisitionContextSequence = Sequence([])
+
+
 def _references(ds: Dataset, study: Study, image: Image, p: Planted) -> None:
     ref = Dataset()
     prefix = tag_name(0x00081110) + "[0]."
@@ -271,6 +295,7 @@ def build_header(study: Study, image: Image, burned: bool) -> tuple[Dataset, Pla
     _image_dates(ds, study, image, p)
     _procedure(ds, study, image, p)
     _references(ds, study, image, p)
+    _modality_modules(ds, study, image)
     _private_blocks(ds, study, p)
     return ds, p
 
