@@ -13,6 +13,9 @@ from typing import Any
 import click
 
 from cxrkit import __version__
+from cxrkit.cli.labels import evaluate_labels, label
+from cxrkit.cli.loaders import evaluate_model
+from cxrkit.cli.reports import deid_text, sections
 from cxrkit.cli.synth import demo, synth
 from cxrkit.errors import CxrkitError
 
@@ -43,6 +46,11 @@ def main() -> None:
 
 main.add_command(synth)
 main.add_command(demo)
+main.add_command(label)
+main.add_command(evaluate_labels)
+main.add_command(evaluate_model)
+main.add_command(deid_text)
+main.add_command(sections)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,187 @@
+"""The CheXpert-style labeler (S12): mentions, cue scopes in the CheXpert order, aggregation.
+
+A mention is classified by the first cue stage whose scope covers it: pre-negation uncertainty
+("no new", "cannot exclude"), negation ("no", "without", "is normal"), post-negation uncertainty
+("possible", "may", "versus"), and, for ambiguous mentions only ("heart size", "contour"),
+stability ("stable", "unchanged"). A cue governs the tokens after it (``>``), before it (``<``)
+or both, up to the scope's end: a sentence or clause boundary, a contrast word ("but", "which"),
+a verb that closes the governed noun phrase ("is", "with"), or a conjunction that opens a new
+clause ("and the …").
+
+Examples
+--------
+>>> labels = label_text("Heart size normal and lungs are clear. No edema or pneumonia.")
+>>> labels["Cardiomegaly"], labels["Edema"], labels["Pneumonia"], labels["No Finding"]
+(0.0, 0.0, 0.0, 1.0)
+"""
+
+from __future__ import annotations
+
+from cxrkit.labels.aggregate import DEFAULT_OPTIONS, Finding, LabelerOptions, aggregate
+from cxrkit.labels.schema import NEGATIVE, POSITIVE, UNCERTAIN, Labels
+from cxrkit.labels.text import BOUNDARIES, tokenize
+from cxrkit.labels.vocabulary import STAGES, Cue, Mention, Vocabulary, find_phrases, load_vocabulary
+
+_STAGE_VALUE = {
+    "uncertain_preneg": UNCERTAIN,
+    "negation": NEGATIVE,
+    "uncertain_postneg": UNCERTAIN,
+}
+_CONTRAST = frozenset({"but", "however", "although", "though", "whereas", "while", "which", "who"})
+_VERBS = frozenset({"is", "are", "was", "were", "has", "have", "had", "remains", "remain"})
+#: Words that end a forward scope.
+FORWARD_STOP = BOUNDARIES | _CONTRAST | _VERBS | {"with", "there", "except", "aside", "apart"}
+#: Words that end a backward scope (once the words right before the cue are passed).
+BACKWARD_STOP = FORWARD_STOP | {"without"}
+#: Words skipped right before a backward cue ("heart size *is* normal").
+FILLERS = _VERBS | {
+    *("be", "been", "being", "now", "again", "otherwise", "also", "still", "all", "both"),
+    *("appears", "appear", "appeared", "seems", "seem", "grossly", "essentially", "overall"),
+    *("currently", "completely", "largely", "nearly", "almost", "entirely"),
+    *("mildly", "moderately", "markedly", "severely", "slightly", "minimally", "significantly"),
+}
+#: Words that, after "and" / "or" / ",", open a new clause.
+CLAUSE_OPENERS = frozenset({"the", "there", "this", "these", "it", "its", "that", "a", "an"})
+_CONJ = frozenset({"and", "or", ","})
+
+Scope = tuple[int, int]
+
+
+def forward_end(tokens: list[str], start: int) -> int:
+    """Index where a forward scope starting at ``start`` ends (exclusive)."""
+    n = len(tokens)
+    i = start
+    while i < n:
+        tok = tokens[i]
+        if tok in FORWARD_STOP or (tok in _CONJ and i + 1 < n and tokens[i + 1] in CLAUSE_OPENERS):
+            return i
+        i += 1
+    return n
+
+
+def backward_start(
+    tokens: list[str], end: int, in_mention: list[bool], *, comma: bool, strict: bool
+) -> int | None:
+    """Start of the scope of a backward cue at ``end``, or ``None`` when it governs nothing.
+
+    The cue governs the phrase right before it, past any filler words. A ``strict`` cue (a
+    one-word adjective such as "normal") with no filler before it governs something only when
+    the word right before it belongs to a mention ("cardiomegaly and normal mediastinum" does
+    not negate cardiomegaly). ``comma`` makes a comma end the scope.
+    """
+    i = end - 1
+    while i >= 0 and tokens[i] in FILLERS:
+        i -= 1
+    if i < 0 or (strict and i == end - 1 and not in_mention[i]):
+        return None
+    while i >= 0:
+        tok = tokens[i]
+        if tok in BACKWARD_STOP or (comma and tok == ","):
+            break
+        if tok in _CONJ and tokens[i + 1] in CLAUSE_OPENERS:
+            break
+        i -= 1
+    return i + 1
+
+
+def cue_scopes(
+    tokens: list[str], canon: list[str], vocab: Vocabulary, in_mention: list[bool]
+) -> dict[str, list[Scope]]:
+    """Every cue's scope, by stage. Negation scopes run back over commas ("the heart,
+    mediastinum and hila are normal"); the other backward scopes stop at a comma."""
+    scopes: dict[str, list[Scope]] = {stage: [] for stage in STAGES}
+    for start, end, payload in find_phrases(canon, vocab.cues):
+        for cue in payload:  # type: ignore[attr-defined]
+            if not isinstance(cue, Cue) or cue.stage not in scopes:
+                continue
+            if cue.forward:
+                scopes[cue.stage].append((end, forward_end(tokens, end)))
+            if cue.backward:
+                comma = cue.stage != "negation"
+                begin = backward_start(
+                    tokens, start, in_mention, comma=comma, strict=end - start == 1
+                )
+                if begin is not None:
+                    scopes[cue.stage].append((begin, start))
+    return scopes
+
+
+def _covered(span: Scope, scopes: list[Scope]) -> bool:
+    s, e = span
+    return any(a <= s and e <= b for a, b in scopes)
+
+
+def classify_mention(
+    span: Scope, mention: Mention, scopes: dict[str, list[Scope]], options: LabelerOptions
+) -> float | None:
+    """The value of one mention: the first stage whose scope covers it, else positive.
+
+    ``None`` means "no mention" (an ambiguous phrase that says nothing about size).
+    """
+    for stage in ("uncertain_preneg", "negation", "uncertain_postneg"):
+        if _covered(span, scopes[stage]):
+            return _STAGE_VALUE[stage]
+    if "ambiguous" in mention.flags:
+        if _covered(span, scopes["enlargement"]):
+            return POSITIVE
+        if _covered(span, scopes["uncertain_ambiguous"]):
+            return UNCERTAIN
+        return None if options.ambiguous_needs_size_word else POSITIVE
+    return UNCERTAIN if "hedged" in mention.flags else POSITIVE
+
+
+def find_mentions(
+    tokens: list[str], vocab: Vocabulary
+) -> tuple[list[str], list[tuple[int, int, Mention]]]:
+    """Canonical tokens and the mention spans in them (unmentions dropped)."""
+    canon = [vocab.canon(t) for t in tokens]
+    found = [
+        (s, e, m)
+        for s, e, m in find_phrases(canon, vocab.mentions)
+        if isinstance(m, Mention) and m.labels
+    ]
+    return canon, found
+
+
+def classify_tokens(
+    tokens: list[str], vocab: Vocabulary, options: LabelerOptions = DEFAULT_OPTIONS
+) -> list[Finding]:
+    """Classified mentions of a token stream (one :class:`Finding` per mention and label)."""
+    canon, mentions = find_mentions(tokens, vocab)
+    if not mentions:
+        return []
+    in_mention = [False] * len(tokens)
+    for s, e, _ in mentions:
+        in_mention[s:e] = [True] * (e - s)
+    scopes = cue_scopes(tokens, canon, vocab, in_mention)
+    out: list[Finding] = []
+    for s, e, mention in mentions:
+        value = classify_mention((s, e), mention, scopes, options)
+        if value is None or ("negative_only" in mention.flags and value != NEGATIVE):
+            continue
+        out.extend(Finding(label, value, mention.flags) for label in mention.labels)
+    return out
+
+
+def label_text(text: str, options: LabelerOptions = DEFAULT_OPTIONS) -> Labels:
+    """Label one report text (impression, else findings, else the last section) CheXpert-style.
+
+    Parameters
+    ----------
+    text
+        The text to label.
+    options
+        Switches for the published behaviours (:class:`~cxrkit.labels.LabelerOptions`).
+
+    Returns
+    -------
+    dict
+        Every label name mapped to ``1.0``, ``0.0``, ``-1.0`` or ``None`` (not mentioned).
+
+    Examples
+    --------
+    >>> label_text("Cannot exclude pneumothorax.")["Pneumothorax"]
+    -1.0
+    """
+    vocab = load_vocabulary(clear_lungs=options.clear_lungs)
+    return aggregate(classify_tokens(tokenize(text), vocab, options), options)

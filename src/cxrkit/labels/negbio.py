@@ -1,0 +1,189 @@
+"""The NegBio-style labeler (S13): negation and uncertainty from the scope of cue phrases over a
+shallow parse.
+
+Where the CheXpert-style labeler (:mod:`cxrkit.labels.chexpert`) gives each cue a window of
+tokens, this one first chunks a sentence into noun-phrase chunks joined by *links* — a
+coordination ("and", "or", ","), a preposition ("of", "in", "for") or a verb group ("is",
+"has been") — and lets a cue govern chunks along the parse:
+
+- a *modifier* cue ("no", "possible", "concerning for") governs the chunk it opens and the chunks
+  coordinated with it or attached to it by a preposition ("no evidence *of* X *or* Y");
+- a *predicate* cue after a verb group ("… are normal", "… cannot be excluded") governs the
+  subject: the chunks before the verb group, along coordinations and prepositions;
+- clause marks, contrast words and a second verb group end every path.
+
+Mentions and aggregation are shared with the CheXpert-style labeler; the cue stages are tried in
+the same order.
+
+Examples
+--------
+>>> labels = label_text("The heart, mediastinum and hila are normal. Possible left effusion.")
+>>> labels["Cardiomegaly"], labels["Enlarged Cardiomediastinum"], labels["Pleural Effusion"]
+(0.0, 0.0, -1.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cxrkit.labels.aggregate import DEFAULT_OPTIONS, Finding, LabelerOptions, aggregate
+from cxrkit.labels.chexpert import FILLERS
+from cxrkit.labels.schema import NEGATIVE, POSITIVE, UNCERTAIN, Labels
+from cxrkit.labels.text import BOUNDARIES, tokenize
+from cxrkit.labels.vocabulary import Cue, Mention, Vocabulary, find_phrases, load_vocabulary
+
+_BREAK = BOUNDARIES | {"but", "however", "although", "though", "whereas", "while", "which", "who"}
+_COORD = frozenset({"and", "or", ",", "nor"})
+_PREP = frozenset({"of", "in", "at", "for", "within", "to", "on", "along", "from", "about"})
+_VERB = FILLERS | {"there", "with"}
+
+#: Link kinds between consecutive chunks.
+COORD, PREP, VERB, BREAK = "coord", "prep", "verb", "break"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of content tokens ``[start, end)`` and the link to the next chunk."""
+
+    start: int
+    end: int
+    link: str
+
+
+_RANK = {PREP: 0, COORD: 1, VERB: 2, BREAK: 3}
+
+
+def _kind(tok: str) -> str | None:
+    if tok in _BREAK:
+        return BREAK
+    if tok in _COORD:
+        return COORD
+    if tok in _PREP:
+        return PREP
+    return VERB if tok in _VERB else None
+
+
+def chunk(tokens: list[str], cue_spans: list[tuple[int, int]]) -> list[Chunk]:
+    """Shallow parse: content chunks and the strongest link word between neighbours.
+
+    A cue span is a chunk of its own, so that it can govern the chunks around it; chunks
+    that touch get a ``prep`` (tight) link.
+
+    Examples
+    --------
+    >>> [(c.start, c.end, c.link) for c in chunk("no effusion or ptx".split(), [(0, 1)])]
+    [(0, 1, 'prep'), (1, 2, 'coord'), (3, 4, 'break')]
+    """
+    starts = dict(cue_spans)
+    spans: list[list[int]] = []  # [start, end, is_cue]
+    links: list[str] = []
+    pending: str | None = None
+    i, n = 0, len(tokens)
+    while i < n:
+        kind = None if i in starts else _kind(tokens[i])
+        if kind is not None:
+            if spans and (pending is None or _RANK[kind] > _RANK[pending]):
+                pending = kind
+            i += 1
+            continue
+        end = starts.get(i, i + 1)
+        if spans and pending is None and not spans[-1][2] and i not in starts:
+            spans[-1][1] = end
+        else:
+            if spans:
+                links.append(pending or PREP)
+            spans.append([i, end, int(i in starts)])
+        pending, i = None, end
+    links.append(BREAK)
+    return [Chunk(s, e, link) for (s, e, _), link in zip(spans, links, strict=False)]
+
+
+def _walk(chunks: list[Chunk], k: int, step: int, allowed: frozenset[str]) -> list[int]:
+    """Chunks reachable from chunk ``k`` in direction ``step`` through ``allowed`` links."""
+    out: list[int] = []
+    j = k
+    while 0 <= j + step < len(chunks):
+        link = chunks[j].link if step > 0 else chunks[j - 1].link
+        if link not in allowed:
+            break
+        j += step
+        out.append(j)
+    return out
+
+
+_NP = frozenset({COORD, PREP})
+
+
+def governed(chunks: list[Chunk], k: int, cue: Cue) -> set[int]:
+    """Chunk ids governed by the cue that is chunk ``k``."""
+    out: set[int] = set()
+    if cue.forward:
+        out.update(_walk(chunks, k, 1, _NP))
+    # the subject: across at most one verb group right before the cue, then its noun phrase
+    if cue.backward and k > 0 and chunks[k - 1].link in {PREP, VERB}:
+        out.add(k - 1)
+        out.update(_walk(chunks, k - 1, -1, _NP))
+    return out
+
+
+_VALUE = {"uncertain_preneg": UNCERTAIN, "negation": NEGATIVE, "uncertain_postneg": UNCERTAIN}
+
+
+def classify_tokens(
+    tokens: list[str], vocab: Vocabulary, options: LabelerOptions = DEFAULT_OPTIONS
+) -> list[Finding]:
+    """Classified mentions of a token stream, NegBio-style."""
+    canon = [vocab.canon(t) for t in tokens]
+    mentions = [
+        (s, e, m)
+        for s, e, m in find_phrases(canon, vocab.mentions)
+        if isinstance(m, Mention) and m.labels
+    ]
+    if not mentions:
+        return []
+    cues = [
+        (s, e, [c for c in p if isinstance(c, Cue)])  # type: ignore[attr-defined]
+        for s, e, p in find_phrases(canon, vocab.cues)
+    ]
+    chunks = chunk(tokens, [(s, e) for s, e, _ in cues])
+    at = {c.start: k for k, c in enumerate(chunks)}
+    owner = [-1] * len(tokens)
+    for k, c in enumerate(chunks):
+        owner[c.start : c.end] = [k] * (c.end - c.start)
+    stage_of: dict[int, dict[str, bool]] = {}
+    for s, _, found in cues:
+        for cue in found:
+            for g in governed(chunks, at[s], cue):
+                stage_of.setdefault(g, {})[cue.stage] = True
+    out: list[Finding] = []
+    for s, _e, mention in mentions:
+        value = _value(stage_of.get(owner[s], {}), mention, options)
+        if value is None or ("negative_only" in mention.flags and value != NEGATIVE):
+            continue
+        out.extend(Finding(label, value, mention.flags) for label in mention.labels)
+    return out
+
+
+def _value(stages: dict[str, bool], mention: Mention, options: LabelerOptions) -> float | None:
+    for stage, value in _VALUE.items():
+        if stages.get(stage):
+            return value
+    if "ambiguous" in mention.flags:
+        if stages.get("enlargement"):
+            return POSITIVE
+        if stages.get("uncertain_ambiguous"):
+            return UNCERTAIN
+        return None if options.ambiguous_needs_size_word else POSITIVE
+    return UNCERTAIN if "hedged" in mention.flags else POSITIVE
+
+
+def label_text(text: str, options: LabelerOptions = DEFAULT_OPTIONS) -> Labels:
+    """Label one report text NegBio-style.
+
+    Examples
+    --------
+    >>> label_text("No evidence of pneumothorax or effusion.")["Pneumothorax"]
+    0.0
+    """
+    vocab = load_vocabulary(clear_lungs=options.clear_lungs)
+    return aggregate(classify_tokens(tokenize(text), vocab, options), options)
