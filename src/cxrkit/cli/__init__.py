@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from cxrkit import __version__
+from cxrkit.cli.jpg import jpg
 from cxrkit.cli.labels import evaluate_labels, label
 from cxrkit.cli.loaders import evaluate_model
 from cxrkit.cli.reports import deid_text, sections
@@ -46,6 +47,7 @@ def main() -> None:
 
 main.add_command(synth)
 main.add_command(demo)
+main.add_command(jpg)
 main.add_command(label)
 main.add_command(evaluate_labels)
 main.add_command(evaluate_model)

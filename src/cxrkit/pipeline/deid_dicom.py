@@ -1,0 +1,115 @@
+"""``cxrkit deid-dicom``: de-identify a DICOM tree into the release layout.
+
+The same plan, keystore, header profile and pixel scrub as ``cxrkit build``, without reports:
+scan headers, leave out what is not a chest radiograph, assign pseudonyms in one pass, then
+de-identify each image (decode once, header, pixels) in batches on the executor.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cxrkit.errors import ConfigError
+from cxrkit.identity.keystore import Keystore
+from cxrkit.pipeline.executors import make_executor
+from cxrkit.pipeline.image_work import ImageResult, process_batch
+from cxrkit.pipeline.plan import WorkItem, assign, scan
+from cxrkit.pipeline.quarantine import Quarantined, count_reasons, write_quarantine
+
+BATCH = 8
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class DeidSummary:
+    """What a run did; safe to print (counts and reasons only)."""
+
+    files_seen: int
+    written: int
+    non_chest: int
+    quarantined: int
+    patients: int
+    studies: int
+    burned_in_boxes: int
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def check_trees(source: Path, out: Path, private: Path) -> None:
+    """Refuse a layout that would put the private workspace in the release, or vice versa."""
+    if not source.is_dir():
+        raise ConfigError(f"{source} is not a folder of DICOM files")
+    out_r, private_r, source_r = out.resolve(), private.resolve(), source.resolve()
+    for a, b, what in (
+        (private_r, out_r, "the private workspace inside the release"),
+        (out_r, private_r, "the release inside the private workspace"),
+        (out_r, source_r, "the release inside the source"),
+    ):
+        if a == b or b in a.parents:
+            raise ConfigError(
+                f"refusing to put {what}: choose separate folders for --private "
+                "and OUT, outside the source"
+            )
+
+
+def _run_work(
+    work: list[WorkItem], out: Path, workers: int, progress: Progress | None
+) -> list[ImageResult]:
+    batches = [work[i : i + BATCH] for i in range(0, len(work), BATCH)]
+    results: list[ImageResult] = []
+    with make_executor(workers) as executor:
+        futures = [executor.submit(process_batch, b, str(out)) for b in batches]
+        for future in futures:
+            results.extend(future.result())
+            if progress is not None:
+                progress("de-identifying images", len(results), len(work))
+    return results
+
+
+def deid_dicom(
+    source: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    private: str | os.PathLike[str],
+    *,
+    keystore_url: str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> DeidSummary:
+    """De-identify every chest radiograph under ``source`` into ``out/files/…``.
+
+    Non-chest images, files that are not DICOM, unreadable pixel data and images whose
+    burned-in text cannot be proven clean are left out; each is listed with its reason in
+    ``private/quarantine.csv``.
+    """
+    src, dst, ws = Path(source), Path(out), Path(private)
+    check_trees(src, dst, ws)
+    keystore = Keystore.open(ws, keystore_url)
+    infos, bad, seen = scan(
+        src, None if progress is None else (lambda d, t: progress("reading headers", d, t))
+    )
+    chest = [i for i in infos if i.chest.is_chest]
+    left_out = [
+        Quarantined(i.rel, "plan", f"not a chest radiograph: {i.chest.reason}")
+        for i in infos
+        if not i.chest.is_chest
+    ]
+    work, duplicates = assign(chest, keystore)
+    results = _run_work(work, dst, workers or os.cpu_count() or 1, progress)
+    failed = [Quarantined(r.rel, "image", r.reason) for r in results if r.reason]
+    everything = bad + left_out + duplicates + failed
+    write_quarantine(ws, everything)
+    written = {w.out_rel: w for w in work}
+    done = [written[r.out_rel] for r in results if r.out_rel]
+    return DeidSummary(
+        files_seen=seen,
+        written=len(done),
+        non_chest=len(left_out),
+        quarantined=len(bad) + len(duplicates) + len(failed),
+        patients=len({w.ids.subject_id for w in done}),
+        studies=len({w.ids.study_id for w in done}),
+        burned_in_boxes=sum(r.boxes for r in results),
+        reasons=dict(Counter(count_reasons(everything)).most_common()),
+    )

@@ -1,0 +1,133 @@
+"""The plan: read every header once, group by patient and study, assign pseudonyms.
+
+The driver reads headers only (no pixel data), sorts patients, studies and images by their
+source keys, and asks the keystore for each one's pseudonym in that order, so that the same
+sources and key always give the same identifiers. Only the driver writes to the keystore.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydicom.dataset import Dataset
+
+from cxrkit.dicom.chest import ChestVerdict, chest_verdict
+from cxrkit.dicom.headers import Pseudonyms
+from cxrkit.errors import NotDicomError, SourceError
+from cxrkit.identity.dates import parse_da
+from cxrkit.identity.keystore import Keystore
+from cxrkit.pipeline.quarantine import Quarantined
+from cxrkit.release.layout import image_path
+from cxrkit.sources.discover import iter_files, read_header
+
+DATE_KEYWORDS = ("StudyDate", "SeriesDate", "AcquisitionDate", "ContentDate")
+
+
+@dataclass(frozen=True)
+class HeaderInfo:
+    """What the plan needs from one image's header."""
+
+    source: Path
+    rel: str  # relative to the source root (may hold PHI: private only)
+    patient_key: str
+    study_key: str
+    sop_uid: str
+    study_date: dt.date | None
+    chest: ChestVerdict
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One image to de-identify: where it is, its pseudonyms, and where it goes."""
+
+    source: str
+    rel: str
+    ids: Pseudonyms
+    dicom_id: str
+    out_rel: str
+
+
+def _study_date(ds: Dataset) -> dt.date | None:
+    for keyword in DATE_KEYWORDS:
+        value = str(ds.get(keyword, "") or "").strip()
+        if value:
+            try:
+                return parse_da(value)
+            except SourceError:
+                continue
+    return None
+
+
+def header_info(path: Path, root: Path) -> HeaderInfo:
+    """Read one header; :class:`SourceError` names what is missing (never a value)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydicom's warnings would name the file: PHI
+        ds = read_header(path)
+    patient = str(ds.get("PatientID", "") or "").strip()
+    if not patient:
+        raise SourceError("no PatientID")
+    sop = str(ds.get("SOPInstanceUID", "") or "").strip()
+    if not sop:
+        raise SourceError("no SOPInstanceUID")
+    accession = str(ds.get("AccessionNumber", "") or "").strip()
+    study_uid = str(ds.get("StudyInstanceUID", "") or "").strip()
+    if not (accession or study_uid):
+        raise SourceError("no AccessionNumber and no StudyInstanceUID")
+    issuer = str(ds.get("IssuerOfPatientID", "") or "").strip()
+    return HeaderInfo(
+        source=path,
+        rel=path.relative_to(root).as_posix(),
+        patient_key=f"{issuer}|{patient}",
+        study_key=f"acc:{accession}" if accession else f"uid:{study_uid}",
+        sop_uid=sop,
+        study_date=_study_date(ds),
+        chest=chest_verdict(ds),
+    )
+
+
+def scan(
+    root: Path, progress: Callable[[int, int], None] | None = None
+) -> tuple[list[HeaderInfo], list[Quarantined], int]:
+    """Headers of every DICOM file under ``root``; the rest quarantined; files seen."""
+    paths = list(iter_files(root))
+    infos, bad = [], []
+    for n, path in enumerate(paths, start=1):
+        rel = path.relative_to(root).as_posix()
+        try:
+            infos.append(header_info(path, root))
+        except NotDicomError as exc:
+            bad.append(Quarantined(rel, "discover", str(exc)))
+        except SourceError as exc:
+            bad.append(Quarantined(rel, "plan", str(exc)))
+        if progress is not None:
+            progress(n, len(paths))
+    return infos, bad, len(paths)
+
+
+def assign(infos: list[HeaderInfo], keystore: Keystore) -> tuple[list[WorkItem], list[Quarantined]]:
+    """Pseudonyms for every image, allocated in sorted source order; duplicates set aside."""
+    first: dict[str, dt.date] = {}
+    for info in infos:
+        if info.study_date is not None:
+            known = first.get(info.patient_key)
+            first[info.patient_key] = min(known, info.study_date) if known else info.study_date
+    work, duplicates = [], []
+    seen: set[str] = set()
+    for info in sorted(infos, key=lambda i: (i.patient_key, i.study_key, i.sop_uid, i.rel)):
+        if info.sop_uid in seen:
+            duplicates.append(Quarantined(info.rel, "plan", "duplicate SOP Instance UID"))
+            continue
+        seen.add(info.sop_uid)
+        patient = keystore.patient(
+            info.patient_key, first.get(info.patient_key, dt.date(2000, 1, 1))
+        )
+        study_id = keystore.study(info.study_key, patient.subject_id)
+        dicom_id = keystore.image(info.sop_uid, study_id)
+        ids = Pseudonyms(patient.subject_id, study_id, patient.shift_days, keystore.key)
+        out = image_path(patient.subject_id, study_id, dicom_id).as_posix()
+        work.append(WorkItem(str(info.source), info.rel, ids, dicom_id, out))
+    return work, duplicates
