@@ -48,13 +48,18 @@ def test_synth_usage_errors_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
-def test_demo_writes_the_export_and_says_where(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["demo", str(tmp_path / "demo"), "--patients", "2", "-q"])
+def test_demo_runs_synth_build_verify_and_says_where(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", str(tmp_path / "demo"), "--patients", "3", "-q"])
     assert result.exit_code == 0, result.output
     assert f"written to {tmp_path / 'demo' / 'export'}" in result.stdout
-    assert (tmp_path / "demo" / "export" / "truth" / "manifest.json").exists()
-    again = CliRunner().invoke(main, ["demo", str(tmp_path / "demo"), "--patients", "2", "-q"])
+    assert "leaks found: 0" in result.stdout
+    assert "release OK" in result.stdout
+    assert f"Release: {(tmp_path / 'demo' / 'release').resolve()}" in result.stdout
+    assert (tmp_path / "demo" / "release" / "SHA256SUMS.txt").exists()
+    sums = (tmp_path / "demo" / "release" / "SHA256SUMS.txt").read_bytes()
+    again = CliRunner().invoke(main, ["demo", str(tmp_path / "demo"), "--patients", "3", "-q"])
     assert again.exit_code == 0, again.output
+    assert (tmp_path / "demo" / "release" / "SHA256SUMS.txt").read_bytes() == sums
 
 
 def test_every_command_has_help_with_an_example() -> None:

@@ -13,10 +13,13 @@ from typing import Any
 import click
 
 from cxrkit import __version__
+from cxrkit.cli.build import build_command, verify_command
+from cxrkit.cli.deid import deid_dicom_command
 from cxrkit.cli.jpg import jpg
 from cxrkit.cli.labels import evaluate_labels, label
 from cxrkit.cli.loaders import evaluate_model
 from cxrkit.cli.reports import deid_text, sections
+from cxrkit.cli.stats import stats
 from cxrkit.cli.synth import demo, synth
 from cxrkit.errors import CxrkitError
 
@@ -48,6 +51,10 @@ def main() -> None:
 main.add_command(synth)
 main.add_command(demo)
 main.add_command(jpg)
+main.add_command(build_command)
+main.add_command(verify_command)
+main.add_command(deid_dicom_command)
+main.add_command(stats)
 main.add_command(label)
 main.add_command(evaluate_labels)
 main.add_command(evaluate_model)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 
+from cxrkit.cli.build import print_build, print_verify
 from cxrkit.cli.progress import progress_bar
+from cxrkit.pipeline.build import build
+from cxrkit.release.verify import verify
 from cxrkit.sources.synth import SynthSummary, synthesize
 
 DEMO_PATIENTS = 20
@@ -95,12 +99,13 @@ def synth(
     show_default=True,
     help="Number of synthetic patients.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def demo(folder: Path, patients: int, quiet: bool) -> None:
-    """Run the main job on the embedded default: a synthetic hospital export in FOLDER/export.
+    """Run the main job on the embedded default: synth → build → verify.
 
-    FOLDER/export is rewritten on every run (seed 1). The publisher pipeline (build and
-    verify a release into FOLDER/release) joins this command when `cxrkit build` exists.
+    Writes a synthetic hospital export to FOLDER/export (seed 1, rewritten on every run),
+    builds a release from it in FOLDER/release with the private workspace FOLDER/private,
+    and verifies the release with a leak audit. Exit status 1 if verification fails.
 
     \b
     Example:
@@ -111,4 +116,16 @@ def demo(folder: Path, patients: int, quiet: bool) -> None:
             folder / "export", patients=patients, seed=DEMO_SEED, overwrite=True, progress=update
         )
     _print_summary(summary, as_json=False)
-    click.echo("Release: not built — `cxrkit build` is not part of this version yet.")
+    with progress_bar("building", enabled=not quiet) as update:
+        built = build(
+            folder / "export",
+            folder / "release",
+            folder / "private",
+            progress=lambda _stage, done, total: update(done, total),
+        )
+    print_build(built, as_json=False)
+    report = verify(folder / "release", folder / "private")
+    print_verify(report, as_json=False)
+    click.echo(f"Release: {(folder / 'release').resolve()}")
+    if not report.ok:
+        sys.exit(1)

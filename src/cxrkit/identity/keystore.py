@@ -50,6 +50,13 @@ studies = sa.Table(
     sa.Column("study_id", sa.Integer, nullable=False, unique=True),
     sa.Column("subject_id", sa.Integer, sa.ForeignKey("patients.subject_id"), nullable=False),
 )
+phi_values = sa.Table(
+    "phi_values",
+    metadata,
+    sa.Column("subject_id", sa.Integer, sa.ForeignKey("patients.subject_id"), primary_key=True),
+    sa.Column("kind", sa.String(32), primary_key=True),
+    sa.Column("value", sa.String(512), primary_key=True),
+)
 images = sa.Table(
     "images",
     metadata,
@@ -196,6 +203,45 @@ class Keystore:
                     raise
                 return str(found[0])
         return new
+
+    def split(self, subject_id: int) -> str | None:
+        """The split a patient was given by an earlier build, if any."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(patients.c.split).where(patients.c.subject_id == subject_id)
+            ).first()
+        return str(row[0]) if row and row[0] else None
+
+    def set_splits(self, splits: dict[int, str]) -> None:
+        """Record the split of patients that have none yet (a split never changes)."""
+        with self.engine.begin() as conn:
+            for subject_id, split in sorted(splits.items()):
+                conn.execute(
+                    patients.update()
+                    .where(patients.c.subject_id == subject_id, patients.c.split.is_(None))
+                    .values(split=split)
+                )
+
+    def remember_phi(self, subject_id: int, values: set[tuple[str, str]]) -> None:
+        """Keep a patient's known PHI values (for the leak audit of ``cxrkit verify``)."""
+        with self.engine.begin() as conn:
+            query = sa.select(phi_values.c.kind, phi_values.c.value).where(
+                phi_values.c.subject_id == subject_id
+            )
+            known = {(r[0], r[1]) for r in conn.execute(query)}
+            new = sorted({(k, v[:512]) for k, v in values if v} - known)
+            if new:
+                conn.execute(
+                    phi_values.insert(),
+                    [{"subject_id": subject_id, "kind": k, "value": v} for k, v in new],
+                )
+
+    def known_phi(self) -> list[tuple[int, str, str]]:
+        """Every PHI value the crosswalk knows: (subject_id, kind, value)."""
+        query = sa.select(phi_values.c.subject_id, phi_values.c.kind, phi_values.c.value)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 
     def _allocate(
         self,

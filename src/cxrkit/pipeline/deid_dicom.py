@@ -16,7 +16,7 @@ from pathlib import Path
 from cxrkit.errors import ConfigError
 from cxrkit.identity.keystore import Keystore
 from cxrkit.pipeline.executors import make_executor
-from cxrkit.pipeline.image_work import ImageResult, process_batch
+from cxrkit.pipeline.image_work import ImageResult, OutputOptions, process_batch
 from cxrkit.pipeline.plan import WorkItem, assign, scan
 from cxrkit.pipeline.quarantine import Quarantined, count_reasons, write_quarantine
 
@@ -61,7 +61,8 @@ def _run_work(
     batches = [work[i : i + BATCH] for i in range(0, len(work), BATCH)]
     results: list[ImageResult] = []
     with make_executor(workers) as executor:
-        futures = [executor.submit(process_batch, b, str(out)) for b in batches]
+        options = OutputOptions(str(out))
+        futures = [executor.submit(process_batch, b, options) for b in batches]
         for future in futures:
             results.extend(future.result())
             if progress is not None:

@@ -11,6 +11,8 @@ import concurrent.futures as cf
 from collections.abc import Callable
 from typing import Any
 
+from cxrkit.errors import ConfigError
+
 
 class InlineExecutor(cf.Executor):
     """Runs each submitted call at once, in the calling thread."""
@@ -24,8 +26,43 @@ class InlineExecutor(cf.Executor):
         return future
 
 
-def make_executor(workers: int) -> cf.Executor:
-    """An executor for ``workers`` local processes (in-process when ``workers`` is 1)."""
+def make_executor(workers: int, scheduler: str | None = None) -> cf.Executor:
+    """An executor: a Dask cluster at ``scheduler``, else ``workers`` local processes
+    (in-process when ``workers`` is 1).
+
+    Dask (PyPI ``distributed``, extra ``dask``) is imported only when a scheduler is given;
+    its ``Client.get_executor()`` has the ``concurrent.futures`` interface.
+    """
+    if scheduler:
+        return _dask_executor(scheduler)
     if workers <= 1:
         return InlineExecutor()
     return cf.ProcessPoolExecutor(max_workers=workers)
+
+
+class _DaskExecutor(cf.Executor):
+    """A Dask client's executor that closes the client when it is shut down."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._executor = client.get_executor(pure=False)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        future: cf.Future[Any] = self._executor.submit(fn, *args, **kwargs)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._executor.shutdown(wait=wait)
+        self._client.close()
+
+
+def _dask_executor(scheduler: str) -> cf.Executor:
+    try:
+        from distributed import Client  # noqa: PLC0415 - optional dependency
+    except ImportError as exc:
+        raise ConfigError("--scheduler needs Dask: pip install 'cxrkit[dask]'") from exc
+    try:
+        client = Client(scheduler, timeout="20s")  # type: ignore[no-untyped-call]
+    except OSError as exc:
+        raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    return _DaskExecutor(client)

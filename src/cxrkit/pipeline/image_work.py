@@ -1,14 +1,16 @@
 """Per-image work, run by the executor's workers: decode once, de-identify, scrub, write.
 
-:func:`process_batch` is a pure function of its arguments (paths, pseudonyms, output root);
-it writes each output file under a temporary name and renames it into place, and returns one
-:class:`ImageResult` per image. A failure quarantines that image and the batch goes on.
+:func:`process_batch` is a pure function of its arguments (paths, pseudonyms, output options);
+each output file is written under a temporary name and renamed into place, and one
+:class:`ImageResult` comes back per image. A failure quarantines that image; the batch goes on.
+An image whose outputs already exist (a resumed build) is not redone: its metadata row is read
+back from the written file.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import gzip
+import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +19,22 @@ from typing import Any
 import pydicom
 from pydicom.dataset import Dataset
 
+from cxrkit.derive.jpg import encode_jpg
+from cxrkit.derive.metadata import metadata_row
 from cxrkit.dicom.headers import deidentify_header
 from cxrkit.dicom.scrub import DenyList, encode_pixels, record_scrub, scrub_pixels
 from cxrkit.pipeline.plan import WorkItem
+from cxrkit.release.tables import gzip_bytes, write_atomic_bytes
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Where and how images are written."""
+
+    out_root: str
+    jpg_root: str = ""  # "" for no JPG tree
+    gzip: bool = False  # ``.dcm.gz`` instead of ``.dcm``
+    resume: bool = False  # keep outputs that already exist
 
 
 @dataclass(frozen=True)
@@ -28,62 +43,84 @@ class ImageResult:
     out_rel: str  # release path, "" when not written
     reason: str  # "" when written; why it was left out otherwise (no PHI)
     boxes: int = 0
+    metadata: dict[str, Any] | None = None
 
 
-def _decode(ds: Dataset) -> Any:
-    if "PixelData" not in ds:
-        raise ValueError("no pixel data")
-    return ds.pixel_array
+def dicom_rel(item: WorkItem, options: OutputOptions) -> str:
+    return item.out_rel + (".gz" if options.gzip else "")
 
 
-def write_atomic(path: Path, ds: Dataset) -> None:
-    """Write ``ds`` to a temporary file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".dcm")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            ds.save_as(fh, enforce_file_format=True)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def jpg_rel(item: WorkItem) -> str:
+    return item.out_rel[: -len(".dcm")] + ".jpg"
 
 
-def process_image(item: WorkItem, out_root: Path) -> ImageResult:
-    """De-identify one image (header and pixels) into the release tree."""
-    try:
-        with Path(item.source).open("rb") as fh:  # a file object: messages name no path
-            ds = pydicom.dcmread(fh)
-            array = _decode(ds)
-    except Exception as exc:
-        return ImageResult(item.rel, "", f"pixel data cannot be read ({type(exc).__name__})")
-    try:
-        return _deidentify(ds, array, item, out_root)
-    except Exception as exc:
-        return ImageResult(item.rel, "", f"de-identification failed ({type(exc).__name__})")
+def _serialise(ds: Dataset, compress: bool) -> bytes:
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    return gzip_bytes(buf.getvalue()) if compress else buf.getvalue()
 
 
-def _deidentify(ds: Dataset, array: Any, item: WorkItem, out_root: Path) -> ImageResult:
-    transfer_syntax = str(ds.file_meta.TransferSyntaxUID)
-    deny = DenyList.from_dataset(ds)
-    deidentify_header(ds, item.ids)
-    result = scrub_pixels(
-        array,
-        photometric=str(ds.PhotometricInterpretation),
-        bits_stored=int(ds.BitsStored),
-        deny=deny,
+def _row(ds: Dataset, item: WorkItem) -> dict[str, Any]:
+    return metadata_row(
+        ds, dicom_id=item.dicom_id, subject_id=item.ids.subject_id, study_id=item.ids.study_id
     )
+
+
+def _resumed(item: WorkItem, options: OutputOptions) -> ImageResult | None:
+    path = Path(options.out_root) / dicom_rel(item, options)
+    if not options.resume or not path.exists():
+        return None
+    if options.jpg_root and not (Path(options.jpg_root) / jpg_rel(item)).exists():
+        return None
+    data = path.read_bytes()
+    ds = pydicom.dcmread(
+        io.BytesIO(gzip.decompress(data) if options.gzip else data), stop_before_pixels=True
+    )
+    return ImageResult(item.rel, dicom_rel(item, options), "", 0, _row(ds, item))
+
+
+def _deidentify(ds: Dataset, array: Any, item: WorkItem, options: OutputOptions) -> ImageResult:
+    transfer_syntax = str(ds.file_meta.TransferSyntaxUID)
+    deny = DenyList.from_dataset(ds, extra=item.extra_deny)
+    deidentify_header(ds, item.ids)
+    photometric = str(ds.PhotometricInterpretation)
+    result = scrub_pixels(array, photometric=photometric, bits_stored=int(ds.BitsStored), deny=deny)
     if not result.verified:
         return ImageResult(item.rel, "", f"burned-in text not proven clean: {result.reason}")
     record_scrub(ds, result)
     if result.boxes:
         encode_pixels(ds, result.array, transfer_syntax)
-    write_atomic(out_root / item.out_rel, ds)
-    return ImageResult(item.rel, item.out_rel, "", len(result.boxes))
+    if options.jpg_root:
+        write_atomic_bytes(
+            Path(options.jpg_root) / jpg_rel(item), encode_jpg(result.array, photometric)
+        )
+    write_atomic_bytes(
+        Path(options.out_root) / dicom_rel(item, options), _serialise(ds, options.gzip)
+    )
+    return ImageResult(item.rel, dicom_rel(item, options), "", len(result.boxes), _row(ds, item))
 
 
-def process_batch(items: list[WorkItem], out_root: str) -> list[ImageResult]:
+def process_image(item: WorkItem, options: OutputOptions) -> ImageResult:
+    """De-identify one image (header and pixels) into the release tree."""
+    done = _resumed(item, options)
+    if done is not None:
+        return done
+    try:
+        with Path(item.source).open("rb") as fh:  # a file object: messages name no path
+            ds = pydicom.dcmread(fh)
+            if "PixelData" not in ds:
+                return ImageResult(item.rel, "", "no pixel data")
+            array = ds.pixel_array
+    except Exception as exc:  # any unreadable image is quarantined
+        return ImageResult(item.rel, "", f"pixel data cannot be read ({type(exc).__name__})")
+    try:
+        return _deidentify(ds, array, item, options)
+    except Exception as exc:  # bad input never stops a build
+        return ImageResult(item.rel, "", f"de-identification failed ({type(exc).__name__})")
+
+
+def process_batch(items: list[WorkItem], options: OutputOptions) -> list[ImageResult]:
     """Process a batch of images; warnings are silenced (they could name a source path)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return [process_image(item, Path(out_root)) for item in items]
+        return [process_image(item, options) for item in items]

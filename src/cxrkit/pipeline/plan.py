@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 
 from cxrkit.dicom.chest import ChestVerdict, chest_verdict
 from cxrkit.dicom.headers import Pseudonyms
@@ -25,6 +26,29 @@ from cxrkit.release.layout import image_path
 from cxrkit.sources.discover import iter_files, read_header
 
 DATE_KEYWORDS = ("StudyDate", "SeriesDate", "AcquisitionDate", "ContentDate")
+# Header values remembered as a study's known PHI: they feed the report de-identifier's
+# deny-list and the leak audit of `cxrkit verify` (kept in the private keystore only).
+PHI_KEYWORDS = {
+    "name": (
+        "PatientName",
+        "ReferringPhysicianName",
+        "PerformingPhysicianName",
+        "OperatorsName",
+        "NameOfPhysiciansReadingStudy",
+        "PatientMotherBirthName",
+    ),
+    "id": (
+        "PatientID",
+        "OtherPatientIDs",
+        "AccessionNumber",
+        "StudyID",
+        "DeviceSerialNumber",
+        "StationName",
+    ),
+    "date": ("PatientBirthDate", "StudyDate"),
+    "place": ("InstitutionName", "InstitutionAddress", "PatientAddress"),
+    "uid": ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"),
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +62,7 @@ class HeaderInfo:
     sop_uid: str
     study_date: dt.date | None
     chest: ChestVerdict
+    phi: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -49,6 +74,7 @@ class WorkItem:
     ids: Pseudonyms
     dicom_id: str
     out_rel: str
+    extra_deny: tuple[str, ...] = ()  # the report's PHI values, also looked for in the pixels
 
 
 def _study_date(ds: Dataset) -> dt.date | None:
@@ -60,6 +86,19 @@ def _study_date(ds: Dataset) -> dt.date | None:
             except SourceError:
                 continue
     return None
+
+
+def header_phi(ds: Dataset) -> frozenset[tuple[str, str]]:
+    """(kind, value) pairs of the identifying values of an original header."""
+    found = set()
+    for kind, keywords in PHI_KEYWORDS.items():
+        for keyword in keywords:
+            value = ds.get(keyword)
+            for v in list(value) if isinstance(value, MultiValue) else [value]:
+                text = str(v or "").strip()
+                if text:
+                    found.add((kind, text))
+    return frozenset(found)
 
 
 def header_info(path: Path, root: Path) -> HeaderInfo:
@@ -86,6 +125,7 @@ def header_info(path: Path, root: Path) -> HeaderInfo:
         sop_uid=sop,
         study_date=_study_date(ds),
         chest=chest_verdict(ds),
+        phi=header_phi(ds),
     )
 
 

@@ -15,7 +15,7 @@ from pydicom.sequence import Sequence
 from pydicom.tag import Tag
 from pydicom.uid import UID
 
-from cxrkit.sources.synth.model import Image, PersonName, Study
+from cxrkit.sources.synth.model import MRN_ISSUER, Image, PersonName, Study
 
 CR_STORAGE = "1.2.840.10008.5.1.4.1.1.1"
 DX_STORAGE = "1.2.840.10008.5.1.4.1.1.1.1"  # Digital X-Ray Image Storage - For Presentation
@@ -116,7 +116,7 @@ def _patient_module(ds: Dataset, study: Study, p: Planted) -> None:
     pat = study.patient
     p.put(ds, "PatientName", pat.name.dicom, "name")
     p.put(ds, "PatientID", pat.mrn, "mrn")
-    ds.IssuerOfPatientID = study.institution.short_name
+    ds.IssuerOfPatientID = MRN_ISSUER
     p.put(ds, "OtherPatientIDs", list(pat.other_ids), "id")
     p.put(ds, "PatientBirthDate", _da(pat.birth_date), "date")
     ds.PatientSex = pat.sex

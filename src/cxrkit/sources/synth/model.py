@@ -82,6 +82,11 @@ class Patient:
     relatives: tuple[Relative, ...]
 
 
+#: The assigning authority of every MRN in a synthetic export: one health system whose
+#: hospitals share one MRN namespace.
+MRN_ISSUER = "SYNTHHEALTH"
+
+
 @dataclass(frozen=True)
 class Institution:
     name: str

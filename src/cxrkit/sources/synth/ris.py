@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from cxrkit.sources.synth.model import PersonName, Study
+from cxrkit.sources.synth.model import MRN_ISSUER, PersonName, Study
 from cxrkit.sources.synth.truth import SynthReport
 
 CSV_COLUMNS = (
@@ -132,7 +132,7 @@ def _hl7_segments(study: Study, report: SynthReport, control_id: str) -> list[st
     segments = [
         f"MSH|^~\\&|SYNTHRIS|{study.institution.short_name}|CXRKIT|RESEARCH|{stamp}||"
         f"ORU^R01|{control_id}|P|2.3",
-        f"PID|1||{pat.mrn}^^^{study.institution.short_name}^MR||{pid_name}||"
+        f"PID|1||{pat.mrn}^^^{MRN_ISSUER}^MR||{pid_name}||"
         f"{pat.birth_date:%Y%m%d}|{pat.sex}|||{hl7_escape(addr.street)}^^{addr.city}^"
         f"{addr.state}^{addr.zip_code}||{hl7_escape(pat.phone)}",
         f"OBR|1||{study.accession}|{study.exam.code}^{hl7_escape(study.exam.name)}|||{stamp}"

@@ -1,0 +1,184 @@
+"""``cxrkit build`` and ``cxrkit verify``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from cxrkit.cli.progress import progress_bar
+from cxrkit.pipeline.build import BuildOptions, BuildSummary, build
+from cxrkit.release.verify import VerifyReport, verify
+
+
+def print_build(summary: BuildSummary, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(summary.__dict__, indent=2, sort_keys=True))
+        return
+    s = summary
+    click.echo(f"Release written to {s.release}")
+    click.echo(
+        f"  {s.patients} patients, {s.studies} studies, {s.images} images, "
+        f"{s.reports} reports ({s.files_seen} source files)"
+    )
+    click.echo(
+        f"  {s.non_chest} not chest, {s.quarantined} quarantined; "
+        f"{s.elapsed_seconds} s, {s.images_per_second} images/s"
+    )
+    for reason, n in s.reasons.items():
+        click.echo(f"  {n:6d}  {reason}")
+
+
+def print_verify(report: VerifyReport, as_json: bool) -> None:
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "files": report.files,
+                    "ok": report.ok,
+                    "leaks": report.leaks,
+                    "problems": report.problems,
+                },
+                indent=2,
+                sort_keys=True,
+            )
+        )
+        return
+    click.echo(f"{report.files} files checked")
+    for check, where in sorted(report.problems.items()):
+        if where:
+            click.echo(f"  {len(where):6d}  {check} (first: {where[0]})")
+    if report.leaks is not None:
+        click.echo(f"leaks found: {report.leaks}")
+    click.echo("release OK" if report.ok else "release NOT OK")
+
+
+@click.command("build")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--private",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Private workspace (key, keystore, quarantine list); never inside OUT.",
+)
+@click.option(
+    "--keystore",
+    default=None,
+    metavar="URL",
+    help="PostgreSQL URL for the keystore [default: SQLite in --private].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local worker processes [default: number of CPUs].",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDR",
+    help="Run the image work on a Dask cluster (tcp://host:port).",
+)
+@click.option(
+    "--jpg/--no-jpg",
+    default=True,
+    show_default=True,
+    help="Also write the MIMIC-CXR-JPG tree under OUT/jpg.",
+)
+@click.option("--gzip", "gzip_", is_flag=True, help="Write .dcm.gz instead of .dcm.")
+@click.option(
+    "--test-patients",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV with a patient_id column: these patients' studies go to test.",
+)
+@click.option(
+    "--validate-patients",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Number of patients drawn at random for the validate split.",
+)
+@click.option("--allow-quarantine", is_flag=True, help="Exit 0 even when inputs were quarantined.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+def build_command(
+    source: Path,
+    out: Path,
+    private: Path,
+    keystore: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    jpg: bool,
+    gzip_: bool,
+    test_patients: Path | None,
+    validate_patients: int,
+    allow_quarantine: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Build a de-identified MIMIC-CXR-style release in OUT from the export in SOURCE.
+
+    SOURCE holds dicom/ (any layout, found by content) and reports/ (RIS CSV and HL7 v2).
+    Running again resumes a killed build; running with more sources adds them and keeps
+    every identifier, date shift and split. Inputs that cannot be used are quarantined with
+    a reason in PRIVATE/quarantine.csv; the exit status is then 3 unless --allow-quarantine.
+
+    \b
+    Example:
+      cxrkit build ./export ./release --private ./private --validate-patients 500
+    """
+    options = BuildOptions(
+        workers=workers,
+        scheduler=scheduler,
+        keystore_url=keystore,
+        jpg=jpg,
+        gzip=gzip_,
+        test_patients=test_patients,
+        validate_patients=validate_patients,
+    )
+    with progress_bar("building", enabled=not quiet) as update:
+        summary = build(
+            source,
+            out,
+            private,
+            options=options,
+            progress=lambda _stage, done, total: update(done, total),
+        )
+    print_build(summary, as_json)
+    if summary.quarantined and not allow_quarantine:
+        sys.exit(3)
+
+
+@click.command("verify")
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--private",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Private workspace: also audit the release for leaks.",
+)
+@click.option("--no-ocr", is_flag=True, help="Skip the OCR part of the leak audit.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for the OCR audit [default: number of CPUs].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def verify_command(
+    out: Path, private: Path | None, no_ocr: bool, workers: int | None, as_json: bool
+) -> None:
+    """Check a release: checksums, layout, tables; with --private, audit it for leaks.
+
+    Exit status 0 when every check passes and no leak is found, 1 otherwise.
+
+    \b
+    Example:
+      cxrkit verify ./release --private ./private
+    """
+    report = verify(out, private, ocr=not no_ocr, workers=workers)
+    print_verify(report, as_json)
+    if not report.ok:
+        sys.exit(1)

@@ -1,0 +1,270 @@
+"""Where burned-in text may be: binarised masks, glyph components, text-line candidates (S5).
+
+Modalities draw text at a fixed stored value: the top of the range, the bottom, or a fixed
+grey (a marker box). :func:`text_levels` finds those values in the once-decoded pixels — the
+maximum, the minimum and each dominant spike of the histogram — and :func:`find_candidates`
+turns each level's mask into glyph-sized connected components, groups them into text lines and
+returns each line as a :class:`Candidate`: its box and a clean black-on-white rendering for OCR.
+Masks that cover too much of the image (the body, not text) are dropped; so are components
+that are too large, too small or too empty to be glyphs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end exclusive)
+
+#: A level's mask may cover at most this fraction of the image.
+MAX_MASK_FRACTION = 0.25
+#: Tolerance of the top and bottom levels, as a fraction of the value range, for the mask
+#: that finds glyphs and for the mask that renders them for OCR (anti-aliased edges).
+FIND_TOLERANCE = 0.02
+READ_TOLERANCE = 0.25
+#: At most this many histogram spikes become levels.
+MAX_SPIKES = 3
+#: Median distance of the pixels around glyphs from the glyph value, as a fraction of the range.
+MIN_CONTRAST = 0.12
+#: A spike must stand this many pixels above its neighbours' mean count.
+MIN_SPIKE_PIXELS = 150
+#: At most this many line candidates are read per level (the rest is noise, not text).
+MAX_LINES_PER_LEVEL = 80
+
+
+@dataclass(frozen=True)
+class Level:
+    """A stored-value band that text may be drawn with: ``lo <= value <= hi``."""
+
+    name: str  # "top", "bottom" or "spike"
+    lo: int
+    hi: int
+    read_lo: int
+    read_hi: int
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A text-line candidate: its box, how many glyph components it has, and its level."""
+
+    box: Box
+    glyphs: int
+    level: Level
+    glyph_height: int
+
+    @property
+    def lone_glyph(self) -> bool:
+        """One component about as wide as tall: a marker letter, read in single-glyph mode."""
+        x0, y0, x1, y1 = self.box
+        return self.glyphs == 1 and (x1 - x0) <= 1.3 * (y1 - y0)
+
+
+def value_range(dtype: np.dtype[np.generic], bits_stored: int) -> tuple[int, int]:
+    """The stored value range of ``bits_stored`` bits for an array of ``dtype``.
+
+    Examples
+    --------
+    >>> value_range(np.dtype(np.uint16), 12), value_range(np.dtype(np.int16), 12)
+    ((0, 4095), (-2048, 2047))
+    """
+    if np.issubdtype(dtype, np.signedinteger):
+        return -(1 << (bits_stored - 1)), (1 << (bits_stored - 1)) - 1
+    return 0, (1 << bits_stored) - 1
+
+
+def _spikes(a: NDArray[np.integer], vmin: int, vmax: int) -> list[int]:
+    """Values whose count towers over their neighbours' (a fixed text or marker value)."""
+    counts = np.bincount(a.ravel().astype(np.int64) - vmin).astype(np.float64)
+    if counts.size < 32:
+        return []
+    window = 8
+    kernel = np.ones(2 * window + 1)
+    kernel[window] = 0.0
+    neighbours = np.convolve(counts, kernel, mode="same") / (2 * window)
+    span = vmax - vmin
+    edge = max(1, int(span * FIND_TOLERANCE))
+    beside = np.maximum(np.roll(counts, 1), np.roll(counts, -1))
+    excess = np.minimum(counts - neighbours, counts - beside)
+    excess[: edge + 1] = 0.0
+    excess[-edge - 1 :] = 0.0
+    ok = (excess >= max(MIN_SPIKE_PIXELS, 1e-4 * a.size)) & (counts >= 1.3 * neighbours)
+    idx = np.flatnonzero(ok)
+    best = idx[np.argsort(-excess[idx])][:MAX_SPIKES]
+    return [int(i) + vmin for i in best]
+
+
+def text_levels(a: NDArray[np.integer]) -> list[Level]:
+    """The stored-value bands text may be drawn with in ``a``: top, bottom, histogram spikes.
+
+    Examples
+    --------
+    >>> a = np.zeros((64, 64), np.uint16)
+    >>> a[:, 32:] = np.arange(32) * 10
+    >>> a[10:20, 5:9] = 4095
+    >>> [lv.name for lv in text_levels(a)]
+    ['top', 'bottom']
+    """
+    vmin, vmax = int(a.min()), int(a.max())
+    span = max(vmax - vmin, 1)
+    find, read = max(0, int(span * FIND_TOLERANCE)), int(span * READ_TOLERANCE)
+    levels = [
+        Level("top", vmax - find, vmax, vmax - read, vmax),
+        Level("bottom", vmin, vmin + find, vmin, vmin + read),
+    ]
+    levels += [Level("spike", v, v, v, v) for v in _spikes(a, vmin, vmax)]
+    return levels
+
+
+def _framed(labels: NDArray[np.int32], index: int, box: NDArray[np.int32]) -> bool:
+    """Whether component ``index`` runs along all four sides of its box (a label box)."""
+    x, y, w, h = (int(v) for v in box)
+    sub = labels[y : y + h, x : x + w] == index
+    edges = (sub[0].mean(), sub[-1].mean(), sub[:, 0].mean(), sub[:, -1].mean())
+    return bool(min(edges) >= 0.85)
+
+
+def _glyph_boxes(mask: NDArray[np.uint8]) -> NDArray[np.int32]:
+    """Boxes ``x, y, w, h`` of the components of ``mask`` that may be glyphs."""
+    _, labels_any, stats_any, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    labels = np.asarray(labels_any, np.int32)
+    stats = np.asarray(stats_any, np.int32)
+    h_img, w_img = mask.shape
+    w, h, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
+    fill = area / np.maximum(w * h, 1)
+    ok = (h >= 4) & (h <= max(12, h_img // 8)) & (w <= w_img // 3) & (area >= 5)
+    ok &= (fill >= 0.08) & ((w >= 2) | (h >= 6))
+    # A solid block (a label box, a collimator edge) is not a glyph unless it is thin.
+    ok &= ~((fill > 0.92) & (w > 0.8 * h) & (h > 6))
+    idx = np.flatnonzero(ok)
+    wide = idx[(fill[idx] > 0.5) & (w[idx] > 1.5 * h[idx])]
+    framed = {int(i) for i in wide if _framed(labels, int(i) + 1, stats[i + 1, :4])}
+    keep = [int(i) for i in idx if int(i) not in framed]
+    return stats[1:][keep][:, :4].astype(np.int32)
+
+
+def _group_lines(boxes: NDArray[np.int32]) -> list[tuple[Box, int, int]]:
+    """Glyph boxes joined into lines: (line box, glyph count, median glyph height)."""
+    n = len(boxes)
+    if n == 0:
+        return []
+    order = np.argsort(boxes[:, 0], kind="stable")
+    b = boxes[order]
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(n):
+        xi, yi, wi, hi = (int(v) for v in b[i])
+        for j in range(i + 1, n):
+            xj, yj, hj = int(b[j, 0]), int(b[j, 1]), int(b[j, 3])
+            big = max(hi, hj)
+            if xj - (xi + wi) > 0.9 * big:
+                break
+            overlap = min(yi + hi, yj + hj) - max(yi, yj)
+            if overlap >= 0.45 * min(hi, hj) and max(hi, hj) <= 4 * min(hi, hj):
+                parent[root(j)] = root(i)
+    lines: dict[int, list[int]] = {}
+    for i in range(n):
+        lines.setdefault(root(i), []).append(i)
+    out = []
+    for members in lines.values():
+        m = b[members]
+        x0, y0 = int(m[:, 0].min()), int(m[:, 1].min())
+        x1, y1 = int((m[:, 0] + m[:, 2]).max()), int((m[:, 1] + m[:, 3]).max())
+        out.append(((x0, y0, x1, y1), len(members), int(np.median(m[:, 3]))))
+    return out
+
+
+def _plausible(box: Box, glyphs: int, height: int) -> bool:
+    """Whether a grouped line is shaped like text (a lone glyph must be a marker-sized one)."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    if glyphs == 1:
+        return h >= 10 and 0.15 <= w / max(h, 1) <= 8
+    return height >= 5 and w >= h
+
+
+def _stands_out(a: NDArray[np.integer], mask: NDArray[np.uint8], box: Box, level: Level) -> bool:
+    """Whether the glyphs in ``box`` contrast with what surrounds them, as drawn text does.
+
+    Pixels of the body that happen to have the level's value sit in a smooth field whose
+    neighbouring values are close; drawn glyphs sit on a background far from their value.
+    """
+    x0, y0, x1, y1 = box
+    h, w = a.shape
+    ys, xs = slice(max(y0 - 3, 0), min(y1 + 3, h)), slice(max(x0 - 3, 0), min(x1 + 3, w))
+    core = mask[ys, xs]
+    kernel = np.ones((3, 3), np.uint8)
+    outer = np.asarray(cv2.dilate(core, kernel, iterations=3))
+    inner = np.asarray(cv2.dilate(core, kernel, iterations=1))
+    ring = (outer > 0) & (inner == 0)
+    values = a[ys, xs][ring].astype(np.int64)
+    if values.size == 0:
+        return False
+    centre = (level.lo + level.hi) // 2
+    span = max(int(a.max()) - int(a.min()), 1)
+    return float(np.median(np.abs(values - centre))) >= MIN_CONTRAST * span
+
+
+def level_mask(a: NDArray[np.integer], lo: int, hi: int) -> NDArray[np.uint8]:
+    """``1`` where ``lo <= a <= hi``, as the uint8 image OpenCV wants."""
+    return ((a >= lo) & (a <= hi)).astype(np.uint8)
+
+
+def find_candidates(a: NDArray[np.integer]) -> list[Candidate]:
+    """Text-line candidates of a 2-D stored-value array, largest glyphs first per level.
+
+    Examples
+    --------
+    >>> import cv2
+    >>> ink = np.zeros((200, 400), np.uint8)
+    >>> _ = cv2.putText(ink, "DOE JOHN", (10, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1, 2)
+    >>> a = np.where(ink > 0, 4095, 300).astype(np.uint16)
+    >>> [(c.level.name, c.glyphs) for c in find_candidates(a)]
+    [('top', 7)]
+    """
+    out: list[Candidate] = []
+    limit = MAX_MASK_FRACTION * a.size
+    for level in text_levels(a):
+        mask = level_mask(a, level.lo, level.hi)
+        if int(mask.sum()) > limit:
+            continue
+        lines = [
+            ln
+            for ln in _group_lines(_glyph_boxes(mask))
+            if _plausible(*ln) and _stands_out(a, mask, ln[0], level)
+        ]
+        lines.sort(key=lambda ln: -ln[1])
+        for box, glyphs, height in lines[:MAX_LINES_PER_LEVEL]:
+            out.append(Candidate(box, glyphs, level, height))
+    return [c for c in out if not _holds_others(c, out)]
+
+
+def _holds_others(cand: Candidate, cands: list[Candidate]) -> bool:
+    """Whether a one-component candidate holds other candidates: a label box behind text."""
+    if cand.glyphs != 1:
+        return False
+    x0, y0, x1, y1 = cand.box
+    return any(
+        o is not cand and x0 <= o.box[0] and y0 <= o.box[1] and o.box[2] <= x1 and o.box[3] <= y1
+        for o in cands
+    )
+
+
+def render(a: NDArray[np.integer], cand: Candidate, pad: int) -> NDArray[np.uint8]:
+    """The candidate's crop as black glyphs on white, ``pad`` pixels of context around it."""
+    x0, y0, x1, y1 = cand.box
+    h, w = a.shape
+    crop = a[max(y0 - pad, 0) : min(y1 + pad, h), max(x0 - pad, 0) : min(x1 + pad, w)]
+    lv = cand.level
+    core = np.asarray(cv2.dilate(level_mask(crop, lv.lo, lv.hi), np.ones((3, 3), np.uint8)))
+    mask = level_mask(crop, lv.read_lo, lv.read_hi) & (core > 0)
+    out: NDArray[np.uint8] = (255 - mask * 255).astype(np.uint8)
+    return out

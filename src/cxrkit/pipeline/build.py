@@ -1,0 +1,206 @@
+"""``cxrkit build``: the whole publisher pipeline, from a hospital export to a release.
+
+Plan (driver: headers only, reports read, studies linked by accession, pseudonyms and shifts
+assigned in the keystore) → per-image work on the executor (decode once → header → pixels →
+DICOM → JPG → metadata row) → per-report work (segments → de-identified text → sections →
+labels) → release assembly (record lists, split, metadata and label tables, checksums).
+
+Every output file is written under a temporary name and renamed; every file's bytes are a
+function of the input and the key only. A killed build therefore resumes by running again
+(images already written are kept, everything else is rewritten identically), and a build
+with more sources keeps every existing identifier, shift and split.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cxrkit.errors import ConfigError
+from cxrkit.identity.keystore import Keystore
+from cxrkit.pipeline.deid_dicom import check_trees
+from cxrkit.pipeline.executors import make_executor
+from cxrkit.pipeline.image_work import ImageResult, OutputOptions, process_batch
+from cxrkit.pipeline.link import LinkedStudy, link
+from cxrkit.pipeline.plan import WorkItem, assign, scan
+from cxrkit.pipeline.quarantine import Quarantined, count_reasons, write_quarantine
+from cxrkit.release.assemble import ReleaseContent, StudyReport, assemble
+from cxrkit.reports import process_report, read_reports, write_report
+
+BATCH = 8
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Options of :func:`build`; see ``cxrkit build --help``."""
+
+    workers: int | None = None
+    scheduler: str | None = None
+    keystore_url: str | None = None
+    jpg: bool = True
+    gzip: bool = False
+    test_patients: Path | None = None
+    validate_patients: int = 0
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build did; safe to print (counts and reasons only)."""
+
+    release: str
+    files_seen: int
+    patients: int
+    studies: int
+    images: int
+    reports: int
+    non_chest: int
+    quarantined: int
+    elapsed_seconds: float
+    images_per_second: float
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def _test_mrns(path: Path | None) -> set[str]:
+    if path is None:
+        return set()
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames or "patient_id" not in reader.fieldnames:
+            raise ConfigError(f"{path} needs a header row with a patient_id column")
+        return {row["patient_id"].strip() for row in reader if row["patient_id"].strip()}
+
+
+def _plan(
+    src: Path, keystore: Keystore, progress: Progress | None
+) -> tuple[list[WorkItem], list[LinkedStudy], list[Quarantined], int]:
+    infos, bad, seen = scan(
+        src / "dicom",
+        None if progress is None else (lambda d, t: progress("reading headers", d, t)),
+    )
+    intake = read_reports(src)
+    bad += [
+        Quarantined(q.source + (f"#{q.item}" if q.item else ""), "report", q.reason)
+        for q in intake.quarantined
+    ]
+    bad += [
+        Quarantined(i.rel, "plan", f"not a chest radiograph: {i.chest.reason}")
+        for i in infos
+        if not i.chest.is_chest
+    ]
+    linked, unlinked = link([i for i in infos if i.chest.is_chest], intake.reports)
+    pixel_deny = {i.rel: s.pixel_deny() for s in linked for i in s.images}
+    work, duplicates = assign([i for s in linked for i in s.images], keystore)
+    work = [
+        WorkItem(w.source, w.rel, w.ids, w.dicom_id, w.out_rel, pixel_deny[w.rel]) for w in work
+    ]
+    return work, linked, bad + unlinked + duplicates, seen
+
+
+def _remember(keystore: Keystore, linked: list[LinkedStudy], work: list[WorkItem]) -> None:
+    subject_of = {w.rel: w.ids.subject_id for w in work}
+    known: dict[int, set[tuple[str, str]]] = {}
+    for study in linked:
+        r = study.report
+        values = {
+            ("name", r.patient_name),
+            ("name", r.ordering_provider),
+            ("name", r.radiologist),
+            ("id", r.patient_id),
+            ("id", r.accession),
+            ("date", r.patient_birth_date),
+        }
+        for info in study.images:
+            if info.rel in subject_of:
+                known.setdefault(subject_of[info.rel], set()).update(values | set(info.phi))
+    for subject_id, values in sorted(known.items()):
+        keystore.remember_phi(subject_id, {v for v in values if v[1]})
+
+
+def _images(
+    work: list[WorkItem], options: OutputOptions, opts: BuildOptions, progress: Progress | None
+) -> list[ImageResult]:
+    batches = [work[i : i + BATCH] for i in range(0, len(work), BATCH)]
+    results: list[ImageResult] = []
+    with make_executor(opts.workers or os.cpu_count() or 1, opts.scheduler) as executor:
+        futures = [executor.submit(process_batch, b, options) for b in batches]
+        for future in futures:
+            results.extend(future.result())
+            if progress is not None:
+                progress("de-identifying images", len(results), len(work))
+    return results
+
+
+def _reports(
+    out: Path, linked: list[LinkedStudy], work: list[WorkItem], written: set[str]
+) -> list[StudyReport]:
+    ids = {w.rel: w.ids for w in work}
+    reports = []
+    for study in linked:
+        kept = [ids[i.rel] for i in study.images if i.rel in written]
+        if not kept:
+            continue  # no image of the study made it into the release
+        processed = process_report(study.report.text, study.deny_list())
+        write_report(out, kept[0].subject_id, kept[0].study_id, processed.text)
+        reports.append(
+            StudyReport(kept[0].subject_id, kept[0].study_id, processed.sections.label_text)
+        )
+    return reports
+
+
+def build(
+    source: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    private: str | os.PathLike[str],
+    *,
+    options: BuildOptions | None = None,
+    progress: Progress | None = None,
+) -> BuildSummary:
+    """Build (or resume, or extend) a release in ``out`` from the export in ``source``.
+
+    ``source`` follows the source contract (``source/dicom``, ``source/reports``); ``private``
+    holds the key, the keystore and the quarantine list and is never inside ``out``.
+    """
+    opts = options or BuildOptions()
+    src, dst, ws = Path(source), Path(out), Path(private)
+    check_trees(src, dst, ws)
+    started = time.perf_counter()
+    keystore = Keystore.open(ws, opts.keystore_url)
+    work, linked, left_out, seen = _plan(src, keystore, progress)
+    mrn_of = {i.rel: i.patient_key.split("|", 1)[1] for s in linked for i in s.images}
+    _remember(keystore, linked, work)
+    output = OutputOptions(str(dst), str(dst / "jpg") if opts.jpg else "", opts.gzip, True)
+    results = _images(work, output, opts, progress)
+    failed = [Quarantined(r.rel, "image", r.reason) for r in results if r.reason]
+    written = {r.rel for r in results if r.out_rel}
+    reports = _reports(dst, linked, work, written)
+    content = ReleaseContent(
+        images=[r for r in results if r.out_rel],
+        reports=reports,
+        test_mrns=_test_mrns(opts.test_patients),
+        validate_patients=opts.validate_patients,
+        patient_mrn={w.ids.subject_id: mrn_of[w.rel] for w in work},
+        jpg=opts.jpg,
+    )
+    assemble(dst, keystore, content)
+    everything = left_out + failed
+    write_quarantine(ws, everything)
+    elapsed = time.perf_counter() - started
+    images = len(content.images)
+    return BuildSummary(
+        release=str(dst),
+        files_seen=seen,
+        patients=len({r.subject_id for r in reports}),
+        studies=len(reports),
+        images=images,
+        reports=len(reports),
+        non_chest=sum(1 for q in left_out if q.reason.startswith("not a chest")),
+        quarantined=sum(1 for q in everything if not q.reason.startswith("not a chest")),
+        elapsed_seconds=round(elapsed, 1),
+        images_per_second=round(images / elapsed, 2),
+        reasons=dict(count_reasons(everything).most_common()),
+    )

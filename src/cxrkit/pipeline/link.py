@@ -1,0 +1,103 @@
+"""Linking (SYSTEM.md S9a): a report belongs to the DICOM study with its accession number.
+
+A study is one report with its images. Images whose accession has no report, and reports
+with no (chest) images, are left out of the release and listed with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from cxrkit.errors import SourceError
+from cxrkit.identity.dates import parse_da
+from cxrkit.pipeline.plan import HeaderInfo
+from cxrkit.pipeline.quarantine import Quarantined
+from cxrkit.reports import DenyList, ReportRecord
+
+
+@dataclass(frozen=True)
+class LinkedStudy:
+    study_key: str
+    report: ReportRecord
+    images: tuple[HeaderInfo, ...]
+
+    def deny_list(self) -> DenyList:
+        """The report's PHI values and those of its images' headers."""
+        base = self.report.deny_list()
+        names: set[str] = set(base.names)
+        idents: set[str] = set(base.identifiers)
+        places: set[str] = set(base.places)
+        dates: set[dt.date] = set(base.dates)
+        for info in self.images:
+            for kind, value in info.phi:
+                if kind == "name":
+                    names.add(value)
+                elif kind == "id":
+                    idents.add(value)
+                elif kind == "place":
+                    places.add(value)
+                elif kind == "date":
+                    try:
+                        dates.add(parse_da(value))
+                    except SourceError:
+                        continue
+        return DenyList(
+            names=tuple(sorted(names)),
+            identifiers=tuple(sorted(idents)),
+            dates=tuple(sorted(dates)),
+            places=tuple(sorted(places)),
+            phones=base.phones,
+        )
+
+    def pixel_deny(self) -> tuple[str, ...]:
+        """Report values worth looking for in the pixels too (names, ids, birth date)."""
+        r = self.report
+        values = (
+            r.patient_name,
+            r.ordering_provider,
+            r.radiologist,
+            r.patient_id,
+            r.accession,
+            r.patient_birth_date,
+        )
+        return tuple(v for v in values if v)
+
+
+def link(
+    infos: list[HeaderInfo], reports: tuple[ReportRecord, ...]
+) -> tuple[list[LinkedStudy], list[Quarantined]]:
+    """Pair chest images and reports by accession; list what cannot be paired."""
+    left_out: list[Quarantined] = []
+    by_accession: dict[str, ReportRecord] = {}
+    for record in reports:
+        if record.accession in by_accession:
+            left_out.append(
+                Quarantined(
+                    f"{record.source}#{record.item}",
+                    "link",
+                    "a second report with the same accession number",
+                )
+            )
+            continue
+        by_accession[record.accession] = record
+    groups: dict[str, list[HeaderInfo]] = defaultdict(list)
+    for info in infos:
+        groups[info.study_key].append(info)
+    linked = []
+    for key in sorted(groups):
+        found: ReportRecord | None = None
+        if key.startswith("acc:"):
+            found = by_accession.pop(key[len("acc:") :], None)
+        if found is None:
+            left_out.extend(
+                Quarantined(i.rel, "link", "no report for this study") for i in groups[key]
+            )
+            continue
+        linked.append(LinkedStudy(key, found, tuple(groups[key])))
+    left_out.extend(
+        Quarantined(f"{r.source}#{r.item}", "link", "report has no chest images")
+        for r in by_accession.values()
+    )
+    return linked, left_out

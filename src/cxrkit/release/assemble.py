@@ -1,0 +1,116 @@
+"""Release assembly (S14, S17–S19, S22): the tables, lists and checksums of a release.
+
+Written by the driver after every image and report is in place. Rows are sorted and every
+file is written with deterministic bytes, so the same input and key give the same release.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from cxrkit.derive.metadata import METADATA_COLUMNS
+from cxrkit.identity.keystore import Keystore
+from cxrkit.labels import LABELS
+from cxrkit.labels.reports import label_studies
+from cxrkit.release.layout import report_path
+from cxrkit.release.split import assign_splits
+from cxrkit.release.tables import write_atomic_bytes, write_checksums, write_csv_gz
+from cxrkit.release.text import LICENSE_TEXT, readme_text
+
+RECORD_LIST = "cxr-record-list.csv.gz"
+STUDY_LIST = "cxr-study-list.csv.gz"
+METADATA = "mimic-cxr-2.0.0-metadata.csv.gz"
+CHEXPERT = "mimic-cxr-2.0.0-chexpert.csv.gz"
+NEGBIO = "mimic-cxr-2.0.0-negbio.csv.gz"
+SPLIT = "mimic-cxr-2.0.0-split.csv.gz"
+JPG_TABLES = (METADATA, CHEXPERT, NEGBIO, SPLIT)
+LABEL_COLUMNS = ("subject_id", "study_id", *LABELS)
+
+
+class WrittenImage(Protocol):
+    out_rel: str
+    metadata: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class StudyReport:
+    subject_id: int
+    study_id: int
+    label_text: str
+
+
+@dataclass(frozen=True)
+class ReleaseContent:
+    images: list[Any]  # ImageResult rows with out_rel and metadata
+    reports: list[StudyReport]
+    test_mrns: set[str]
+    validate_patients: int
+    patient_mrn: dict[int, str]
+    jpg: bool
+
+
+def _splits(keystore: Keystore, content: ReleaseContent, subjects: list[int]) -> dict[int, str]:
+    existing = {s: v for s in subjects if (v := keystore.split(s))}
+    test = {s for s in subjects if content.patient_mrn.get(s) in content.test_mrns}
+    splits = assign_splits(subjects, existing, test, content.validate_patients, keystore.key)
+    keystore.set_splits({s: v for s, v in splits.items() if s not in existing})
+    return splits
+
+
+def _image_rows(content: ReleaseContent) -> list[dict[str, Any]]:
+    rows = []
+    for image in content.images:
+        row = dict(image.metadata)
+        row["path"] = image.out_rel
+        rows.append(row)
+    return sorted(rows, key=lambda r: (r["subject_id"], r["study_id"], r["dicom_id"]))
+
+
+def _clean_temporaries(root: Path) -> None:
+    for path in root.rglob(".tmp-*"):
+        path.unlink(missing_ok=True)
+
+
+def assemble(out: Path, keystore: Keystore, content: ReleaseContent) -> None:
+    """Write every table of the release, then its checksums."""
+    _clean_temporaries(out)
+    rows = _image_rows(content)
+    studies = sorted({(r["subject_id"], r["study_id"]) for r in rows})
+    splits = _splits(keystore, content, sorted({s for s, _ in studies}))
+    write_csv_gz(out / RECORD_LIST, ("subject_id", "study_id", "dicom_id", "path"), rows)
+    write_csv_gz(
+        out / STUDY_LIST,
+        ("subject_id", "study_id", "path"),
+        (
+            {"subject_id": s, "study_id": t, "path": report_path(s, t).as_posix()}
+            for s, t in studies
+        ),
+    )
+    write_csv_gz(out / METADATA, METADATA_COLUMNS, rows)
+    write_csv_gz(
+        out / SPLIT,
+        ("dicom_id", "study_id", "subject_id", "split"),
+        ({**r, "split": splits[r["subject_id"]]} for r in rows),
+    )
+    texts = sorted((r.subject_id, r.study_id, r.label_text) for r in content.reports)
+    for name, labeler in ((CHEXPERT, "chexpert"), (NEGBIO, "negbio")):
+        labeled = sorted(
+            label_studies(((str(s), str(t), x) for s, t, x in texts), labeler=labeler),
+            key=lambda r: (int(str(r["subject_id"])), int(str(r["study_id"]))),
+        )
+        write_csv_gz(out / name, LABEL_COLUMNS, labeled)
+    write_atomic_bytes(
+        out / "IMAGE_FILENAMES", "".join(r["path"] + "\n" for r in rows).encode("utf-8")
+    )
+    write_atomic_bytes(
+        out / "README.md",
+        readme_text(len({s for s, _ in studies}), len(studies), len(rows)).encode("utf-8"),
+    )
+    write_atomic_bytes(out / "LICENSE", LICENSE_TEXT.encode("utf-8"))
+    if content.jpg:
+        for name in JPG_TABLES:
+            shutil.copyfile(out / name, out / "jpg" / name)
+    write_checksums(out)

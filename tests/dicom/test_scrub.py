@@ -1,0 +1,240 @@
+"""Burned-in PHI (S5): the real presidio CR, the clean RG1 CR, and recall on a synthetic export."""
+
+from __future__ import annotations
+
+import csv
+import json
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pydicom
+import pytest
+from pydicom.data import get_testdata_file
+
+from cxrkit.dicom import scrub as scrub_module
+from cxrkit.dicom.headers import Pseudonyms, deidentify_header
+from cxrkit.dicom.redaction_eval import FileOutcome, Recall, measure, read_truth, scrub_file
+from cxrkit.dicom.scrub import DenyList, KeepList, ScrubResult, record_scrub, scrub_pixels
+from cxrkit.errors import SourceError
+from cxrkit.sources.synth import SynthSummary
+
+PRESIDIO = Path(__file__).parents[1] / "data" / "dicom" / "presidio"
+IDS = Pseudonyms(subject_id=14839201, study_id=57261833, shift_days=33000, key=bytes(range(32)))
+
+
+# --- the real presidio CR ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def presidio() -> tuple[pydicom.Dataset, np.ndarray, ScrubResult]:
+    ds = pydicom.dcmread(PRESIDIO / "0_ORIGINAL_compressed.dcm")
+    a = ds.pixel_array
+    result = scrub_pixels(
+        a,
+        photometric=ds.PhotometricInterpretation,
+        bits_stored=ds.BitsStored,
+        deny=DenyList.from_dataset(ds),
+    )
+    return ds, a, result
+
+
+def _truth_boxes() -> list[tuple[int, int, int, int]]:
+    data = json.loads((PRESIDIO / "ground_truth.json").read_text())
+    out = []
+    for item in data["sample_data/0_ORIGINAL.dcm"]:
+        x0, y0 = item["left"] - 25, item["top"] - 25  # the file's 25-pixel padding
+        out.append((x0, y0, x0 + item["width"], y0 + item["height"]))
+    return out
+
+
+def test_presidio_every_ground_truth_box_is_covered(presidio) -> None:
+    _, _, result = presidio
+    truth = _truth_boxes()
+    assert len(truth) == 5
+    for x0, y0, x1, y1 in truth:
+        assert any(b[0] <= x0 and b[1] <= y0 and b[2] >= x1 and b[3] >= y1 for b in result.boxes)
+
+
+def test_presidio_boxes_are_display_black_and_text_is_gone(presidio) -> None:
+    ds, _, result = presidio
+    top = (1 << ds.BitsStored) - 1  # MONOCHROME1: display black is the maximum
+    for x0, y0, x1, y1 in result.boxes:
+        assert (result.array[y0:y1, x0:x1] == top).all()
+    assert result.verified, result.reason
+    assert result.text_found
+
+
+@pytest.mark.parametrize(
+    ("what", "region"),
+    [
+        ("Semi-Upright", (1740, 10, 2100, 72)),
+        ("Portable", (1885, 95, 2125, 145)),
+        ("L", (2030, 170, 2075, 235)),
+    ],
+)
+def test_presidio_keeps_position_and_marker(presidio, what: str, region) -> None:
+    _, a, result = presidio
+    x0, y0, x1, y1 = region
+    assert (a[y0:y1, x0:x1] <= 20).sum() > 50, f"{what} is not where the test expects it"
+    assert np.array_equal(result.array[y0:y1, x0:x1], a[y0:y1, x0:x1]), f"{what} was touched"
+
+
+def test_presidio_record_after_header_deidentification(presidio) -> None:
+    ds, _, result = presidio
+    out = deidentify_header(ds.copy(), IDS)
+    record_scrub(out, result)
+    assert out.BurnedInAnnotation == "YES"
+    objects = out.GraphicAnnotationSequence[0].GraphicObjectSequence
+    assert len(objects) == len(result.boxes)
+    for obj, (x0, y0, x1, y1) in zip(objects, result.boxes, strict=True):
+        assert obj.GraphicAnnotationUnits == "PIXEL"
+        assert obj.GraphicType == "POLYLINE"
+        assert obj.NumberOfGraphicPoints == 5
+        pts = list(obj.GraphicData)
+        assert pts[:2] == pts[-2:] == [float(x0), float(y0)]  # closed
+        assert (pts[4], pts[5]) == (float(x1), float(y1))
+
+
+# --- the clean RG1 CR --------------------------------------------------------------------
+
+
+def test_rg1_clean_cr_has_no_text_and_unchanged_pixels() -> None:
+    path = get_testdata_file("RG1_J2KR.dcm")
+    assert path is not None, "pydicom-data (test extra) is needed for RG1_J2KR.dcm"
+    ds = pydicom.dcmread(path)
+    a = ds.pixel_array
+    result = scrub_pixels(
+        a,
+        photometric=ds.PhotometricInterpretation,
+        bits_stored=ds.BitsStored,
+        deny=DenyList.from_dataset(ds),
+    )
+    assert not result.text_found and result.boxes == () and result.verified
+    assert np.array_equal(result.array, a) and result.array.dtype == a.dtype
+    record_scrub(ds, result)
+    assert ds.BurnedInAnnotation == "NO" and "GraphicAnnotationSequence" not in ds
+
+
+# --- small synthetic cases ---------------------------------------------------------------
+
+
+def _image(lines: list[tuple[str, tuple[int, int]]], value: int, back: int) -> np.ndarray:
+    ink = np.zeros((400, 600), np.uint8)
+    for text, xy in lines:
+        cv2.putText(ink, text, xy, cv2.FONT_HERSHEY_SIMPLEX, 0.9, 1, 2)
+    return np.where(ink > 0, value, back).astype(np.uint16)
+
+
+def test_monochrome1_black_is_the_top_of_bits_stored() -> None:
+    a = _image([("DOE, JOHN", (10, 40))], value=0, back=700)
+    deny = DenyList(frozenset({"DOE", "JOHN"}), frozenset())
+    r = scrub_pixels(a, photometric="MONOCHROME1", bits_stored=10, deny=deny)
+    assert len(r.boxes) == 1
+    x0, y0, x1, y1 = r.boxes[0]
+    assert (r.array[y0:y1, x0:x1] == 1023).all()
+    assert r.array.shape == a.shape and r.array.dtype == a.dtype
+
+
+def test_unverified_reason_names_the_kind_not_the_text(monkeypatch) -> None:
+    a = _image([("ZABRISKIE 4471", (10, 40))], value=4095, back=900)
+    deny = DenyList(frozenset({"ZABRISKIE"}), frozenset())
+
+    def half(box, glyph_height, shape):  # a box that covers only the left half
+        x0, y0, x1, y1 = box
+        return x0, y0, (x0 + x1) // 2 - 20, y1
+
+    monkeypatch.setattr(scrub_module, "_pad", half)
+    r = scrub_pixels(a, photometric="MONOCHROME2", bits_stored=12, deny=deny)
+    assert not r.verified
+    assert "token remains" in r.reason
+    assert "ZABRISKIE" not in r.reason.upper() and "4471" not in r.reason
+
+
+def test_a_multi_frame_array_is_refused() -> None:
+    with pytest.raises(SourceError, match="one frame"):
+        scrub_pixels(
+            np.zeros((2, 8, 8), np.uint16),
+            photometric="MONOCHROME2",
+            bits_stored=12,
+            deny=DenyList(),
+        )
+
+
+def test_custom_keep_list_changes_what_is_kept(tmp_path: Path) -> None:
+    a = _image([("WET READ", (300, 350))], value=4095, back=900)
+    default = scrub_pixels(a, photometric="MONOCHROME2", bits_stored=12, deny=DenyList())
+    assert default.boxes, "unknown text is removed (in doubt, remove)"
+    table = tmp_path / "keep.txt"
+    table.write_text("# my site's words\nWET\nREAD\n", encoding="utf-8")
+    custom = scrub_pixels(
+        a,
+        photometric="MONOCHROME2",
+        bits_stored=12,
+        deny=DenyList(),
+        keep=KeepList.from_file(table),
+    )
+    assert custom.boxes == () and custom.text_found
+
+
+# --- recall on the 50-patient synthetic export ---------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def scrubbed50(export50: SynthSummary) -> dict[str, FileOutcome]:
+    """Every readable image of the export scrubbed once (two processes)."""
+    root = export50.root
+    with (root / "truth" / "images.csv").open(encoding="utf-8") as fh:
+        files = [row["file"] for row in csv.DictReader(fh) if not row["broken"]]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(partial(scrub_file, root), files, chunksize=8))
+    return {o.file: o for o in outcomes}
+
+
+@pytest.fixture(scope="session")
+def recall50(export50: SynthSummary, scrubbed50: dict[str, FileOutcome]) -> Recall:
+    truth = read_truth(export50.root)
+    recall = measure(truth, {f: o.boxes for f, o in scrubbed50.items()})
+    print(f"\nburned-in recall: {recall.tokens} markers {recall.markers}")
+    return recall
+
+
+def test_export_covers_every_depth_photometric_and_syntax(
+    export50: SynthSummary, scrubbed50: dict[str, FileOutcome]
+) -> None:
+    with (export50.root / "truth" / "images.csv").open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["file"] in scrubbed50]
+    assert len(rows) >= 200
+    assert {r["bits_stored"] for r in rows} >= {"8", "10", "12", "15"}
+    assert {r["photometric"] for r in rows} == {"MONOCHROME1", "MONOCHROME2"}
+    assert len({r["transfer_syntax"] for r in rows}) >= 5
+
+
+def test_recall_of_planted_phi_tokens(recall50: Recall) -> None:
+    planted = sum(n for _, n in recall50.tokens.values())
+    assert planted >= 1000
+    assert recall50.overall() >= 0.99
+
+
+@pytest.mark.parametrize("category", ["name", "mrn", "date"])  # date: the birth dates
+def test_names_mrns_and_birth_dates_are_all_removed(recall50: Recall, category: str) -> None:
+    assert recall50.tokens[category][1] > 100
+    assert recall50.of(category) == 1.0
+
+
+def test_kept_markers(recall50: Recall) -> None:
+    assert recall50.markers[1] >= 400
+    assert recall50.kept() >= 0.95
+
+
+def test_every_image_with_text_is_flagged_and_proved(
+    export50: SynthSummary, scrubbed50: dict[str, FileOutcome]
+) -> None:
+    truth = read_truth(export50.root)
+    unverified = [o.reason for o in scrubbed50.values() if not o.verified]
+    assert len(unverified) <= 0.01 * len(scrubbed50), unverified
+    for file, outcome in scrubbed50.items():
+        if truth.get(file):
+            assert outcome.text_found, file

@@ -1,0 +1,266 @@
+"""End to end: synth → build → verify, resume after a kill, incremental builds, Dask."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cxrkit.pipeline.build import BuildOptions, BuildSummary, build
+from cxrkit.release.verify import read_table, verify
+from cxrkit.sources.synth import SynthSummary
+
+TABLES = (
+    "cxr-record-list.csv.gz",
+    "cxr-study-list.csv.gz",
+    "mimic-cxr-2.0.0-metadata.csv.gz",
+    "mimic-cxr-2.0.0-chexpert.csv.gz",
+    "mimic-cxr-2.0.0-negbio.csv.gz",
+    "mimic-cxr-2.0.0-split.csv.gz",
+)
+
+
+@pytest.fixture(scope="session")
+def release50(
+    export50: SynthSummary, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[BuildSummary, Path, Path]:
+    base = tmp_path_factory.mktemp("release50")
+    test_csv = base / "test_patients.csv"
+    with (export50.root / "truth" / "studies.csv").open(encoding="utf-8") as fh:
+        mrns = sorted({r["mrn"] for r in csv.DictReader(fh)})
+    test_csv.write_text("patient_id\n" + "\n".join(mrns[:5]) + "\n", encoding="utf-8")
+    options = BuildOptions(workers=2, test_patients=test_csv, validate_patients=5)
+    summary = build(export50.root, base / "out", base / "private", options=options)
+    return summary, base / "out", base / "private"
+
+
+def test_the_build_makes_a_release(release50: tuple[BuildSummary, Path, Path]) -> None:
+    summary, out, _ = release50
+    assert summary.images >= 180
+    assert summary.studies >= 100
+    for name in (*TABLES, "IMAGE_FILENAMES", "SHA256SUMS.txt", "README.md", "LICENSE"):
+        assert (out / name).exists(), name
+    metadata = read_table(out / "mimic-cxr-2.0.0-metadata.csv.gz")
+    assert list(metadata[0]) == [
+        "dicom_id",
+        "subject_id",
+        "study_id",
+        "PerformedProcedureStepDescription",
+        "ViewPosition",
+        "Rows",
+        "Columns",
+        "StudyDate",
+        "StudyTime",
+        "ProcedureCodeSequence_CodeMeaning",
+        "ViewCodeSequence_CodeMeaning",
+        "PatientOrientationCodeSequence_CodeMeaning",
+    ]
+    assert all(r["StudyDate"][:2] == "21" for r in metadata), "dates shifted into 2100-2200"
+    splits = read_table(out / "mimic-cxr-2.0.0-split.csv.gz")
+    per_subject = {s["subject_id"]: s["split"] for s in splits}
+    assert set(per_subject.values()) == {"train", "validate", "test"}
+    assert sum(1 for v in per_subject.values() if v == "validate") == 5
+    chexpert = read_table(out / "mimic-cxr-2.0.0-chexpert.csv.gz")
+    assert list(chexpert[0])[:4] == ["subject_id", "study_id", "Atelectasis", "Cardiomegaly"]
+    assert len(list((out / "jpg" / "files").rglob("*.jpg"))) == summary.images
+
+
+def test_verify_finds_a_sound_release_with_no_leak(
+    release50: tuple[BuildSummary, Path, Path],
+) -> None:
+    _, out, private = release50
+    report = verify(out, private, workers=2)
+    assert dict(report.problems) == {}
+    assert report.leaks == 0
+    assert report.ok
+
+
+def test_verify_catches_tampering(
+    release50: tuple[BuildSummary, Path, Path], tmp_path: Path
+) -> None:
+    _, out, _ = release50
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    first = next((copy / "files").rglob("*.txt"))
+    first.write_text(first.read_text() + "extra\n")
+    (copy / "files" / "stray.txt").write_text("x")
+    report = verify(copy)
+    assert "checksum mismatch" in report.problems
+    assert "not listed in SHA256SUMS.txt" in report.problems
+    assert "path outside the release layout" in report.problems
+    assert not report.ok
+
+
+def _run_build(src: Path, out: Path, private: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cxrkit.cli",
+            "build",
+            str(src),
+            str(out),
+            "--private",
+            str(private),
+            "--workers",
+            "2",
+            "-q",
+            "--allow-quarantine",
+        ]
+    )
+
+
+def test_a_killed_build_resumes_to_the_same_release(
+    release50: tuple[BuildSummary, Path, Path],
+    export50: SynthSummary,
+    tmp_path: Path,
+) -> None:
+    _, out, private = release50
+    again_private = tmp_path / "private"
+    shutil.copytree(private, again_private)  # the same key and identifiers
+    again = tmp_path / "out"
+    proc = _run_build(export50.root, again, again_private)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(again.rglob("*.dcm"))) < 40:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (again / "SHA256SUMS.txt").exists(), "killed before the end"
+    assert _run_build(export50.root, again, again_private).wait() == 0
+    assert (again / "SHA256SUMS.txt").read_bytes() == (out / "SHA256SUMS.txt").read_bytes()
+
+
+def _ids(out: Path) -> set[tuple[str, str, str]]:
+    return {
+        (r["subject_id"], r["study_id"], r["dicom_id"])
+        for r in read_table(out / "cxr-record-list.csv.gz")
+    }
+
+
+def test_an_incremental_build_keeps_every_identifier_and_split(
+    export50: SynthSummary,
+    tmp_path: Path,
+) -> None:
+    part = tmp_path / "part"
+    shutil.copytree(export50.root / "reports", part / "reports")
+    with (export50.root / "truth" / "images.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if int(row["patient_index"]) < 25:
+                (part / row["file"]).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(export50.root / row["file"], part / row["file"])
+    private = tmp_path / "private"
+    options = BuildOptions(workers=2, validate_patients=4, jpg=False)
+    build(part, tmp_path / "out1", private, options=options)
+    build(export50.root, tmp_path / "out2", private, options=options)
+    first, second = _ids(tmp_path / "out1"), _ids(tmp_path / "out2")
+    assert first < second
+    split1 = {
+        r["subject_id"]: r["split"]
+        for r in read_table(tmp_path / "out1" / "mimic-cxr-2.0.0-split.csv.gz")
+    }
+    split2 = {
+        r["subject_id"]: r["split"]
+        for r in read_table(tmp_path / "out2" / "mimic-cxr-2.0.0-split.csv.gz")
+    }
+    assert all(split2[s] == v for s, v in split1.items())
+
+
+def test_a_dask_build_equals_the_process_pool_build(
+    release50: tuple[BuildSummary, Path, Path],
+    export50: SynthSummary,
+    tmp_path: Path,
+) -> None:
+    from distributed import LocalCluster
+
+    _, out, private = release50
+    dask_private = tmp_path / "private"
+    shutil.copytree(private, dask_private)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        options = BuildOptions(
+            scheduler=cluster.scheduler_address,
+            validate_patients=5,
+            test_patients=out.parent / "test_patients.csv",
+        )
+        build(export50.root, tmp_path / "out", dask_private, options=options)
+    assert (tmp_path / "out" / "SHA256SUMS.txt").read_bytes() == (
+        out / "SHA256SUMS.txt"
+    ).read_bytes()
+
+
+def test_tables_are_gzip_without_timestamps(release50: tuple[BuildSummary, Path, Path]) -> None:
+    _, out, _ = release50
+    for name in TABLES:
+        data = (out / name).read_bytes()
+        assert data[4:8] == b"\x00\x00\x00\x00", name  # gzip MTIME is zero
+        assert gzip.decompress(data).startswith(
+            b"subject_id"
+            if "list" in name or "chexpert" in name or "negbio" in name
+            else b"dicom_id"
+        )
+
+
+def test_the_leak_audit_finds_planted_leaks(
+    release50: tuple[BuildSummary, Path, Path], tmp_path: Path
+) -> None:
+    import cv2
+    import numpy as np
+    import pydicom
+
+    from cxrkit.identity.keystore import Keystore
+
+    _, out, private = release50
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    image = sorted((copy / "files").rglob("*.dcm"))[0]
+    subject = int(image.relative_to(copy).parts[2][1:])
+    known = Keystore.open(private).known_phi()
+    names = [v for s, k, v in known if s == subject and k == "name" and "^" in v]
+    ids = [v for s, k, v in known if s == subject and k == "id" and len(v) >= 7]
+    family = names[0].split("^")[0]
+    report = next(image.parent.parent.glob(f"{image.parent.name}.txt"))
+    report.write_text(report.read_text() + f" MRN {ids[0]}\n")
+    ds = pydicom.dcmread(image)
+    ds.ImageComments = f"seen by {family.upper()}"
+    pixels = ds.pixel_array.copy()
+    ink = np.zeros(pixels.shape, np.uint8)
+    cv2.putText(ink, f"{family.upper()}  {ids[0]}", (20, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 255, 3)
+    top = (1 << int(ds.BitsStored)) - 1
+    pixels[ink > 0] = 0 if ds.PhotometricInterpretation == "MONOCHROME1" else top
+    ds.PixelData = pixels.tobytes()
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian
+    ds.save_as(image, enforce_file_format=True)
+    report_ = verify(copy, private, workers=1)
+    places = {key.split(" in ")[-1] for key in report_.problems if key.startswith("leak")}
+    assert {"report", "header", "pixels"} <= places
+    assert report_.leaks is not None and report_.leaks >= 3
+
+
+def test_stats_reproduce_the_summary_tables(
+    release50: tuple[BuildSummary, Path, Path], tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from cxrkit.cli import main
+
+    summary, out, _ = release50
+    result = CliRunner().invoke(main, ["stats", str(out), "-o", str(tmp_path / "stats")])
+    assert result.exit_code == 0, result.output
+    assert "## images_per_examination" in result.stdout
+    with (tmp_path / "stats" / "images_per_examination.csv").open(encoding="utf-8") as fh:
+        assert sum(int(r["images"]) for r in csv.DictReader(fh)) == summary.images
+    with (tmp_path / "stats" / "split.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["split"] for r in rows} == {"train", "validate", "test"}
+    assert sum(int(r["frontal"]) + int(r["lateral"]) + int(r["other"]) for r in rows) == (
+        summary.images
+    )
+    assert (tmp_path / "stats" / "labels.png").stat().st_size > 1000
