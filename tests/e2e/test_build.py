@@ -264,3 +264,21 @@ def test_stats_reproduce_the_summary_tables(
         summary.images
     )
     assert (tmp_path / "stats" / "labels.png").stat().st_size > 1000
+
+
+def test_the_release_loads_as_mimic_cxr_jpg(release50: tuple[BuildSummary, Path, Path]) -> None:
+    import numpy as np
+
+    import cxrkit
+    from cxrkit.loaders import load
+
+    summary, out, _ = release50
+    assert cxrkit.build is build
+    ds = load("mimic-cxr-jpg", out / "jpg")
+    assert len(ds) == summary.images
+    assert ds.table["subject_id"].astype(str).str.fullmatch(r"1\d{7}").all()
+    assert ds.table["study_id"].astype(str).str.fullmatch(r"5\d{7}").all()
+    assert set(ds.table["split"]) == {"train", "validate", "test"}
+    sample = ds[0]
+    assert sample.image.dtype == np.uint8 and sample.image.ndim == 2
+    assert set(sample.labels) >= {"Atelectasis", "No Finding"}

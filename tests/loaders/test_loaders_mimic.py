@@ -160,11 +160,3 @@ def test_uncertainty_policies_on_the_table(mimic: MimicFixture) -> None:
     assert (mixed.loc[keep["Edema"] == -1.0, "Edema"] == 0.0).all()
     blank = keep["Edema"].isna() & keep["No Finding"].notna()
     assert (mixed.loc[blank, "Edema"] == 0.0).all()
-
-
-def test_release_written_by_cxrkit_build_loads() -> None:
-    try:
-        from cxrkit import build  # type: ignore[attr-defined]  # noqa: F401
-    except ImportError:
-        pytest.skip("cxrkit build does not exist yet (publisher issue); no release to load")
-    pytest.fail("cxrkit.build exists now: write this test against a real release")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.multival import MultiValue
@@ -121,6 +122,17 @@ def _dummy(elem: DataElement, ids: Pseudonyms) -> None:
         elem.value = b""
 
 
+def _raw_vr(ds: Dataset, tag: int) -> str | None:
+    """The VR of an element as read (before conversion), or from the dictionary."""
+    vr = ds.get_item(tag).VR
+    if vr:
+        return str(vr)
+    try:
+        return str(dictionary_VR(tag))
+    except KeyError:
+        return None
+
+
 class _Walker:
     """One de-identification pass over a dataset and its nested sequences."""
 
@@ -130,15 +142,15 @@ class _Walker:
 
     def dataset(self, ds: Dataset) -> None:
         for tag in list(ds.keys()):
-            elem = ds[tag]
-            if not self.element(elem):
+            action = self.profile.action(int(tag))
+            # Removed elements are dropped, and kept ones left, without decoding their value.
+            if action is Action.KEEP and _raw_vr(ds, int(tag)) not in ("SQ", None):
+                continue
+            if action is Action.REMOVE or not self.element(ds[tag], action):
                 del ds[tag]
 
-    def element(self, elem: DataElement) -> bool:
-        """Apply the element's action; False when the element must be removed."""
-        action = self.profile.action(int(elem.tag))
-        if action is Action.REMOVE:
-            return False
+    def element(self, elem: DataElement, action: Action) -> bool:
+        """Apply ``action`` to the element; False when the element must be removed."""
         if elem.VR == "SQ":
             return self.sequence(elem, action)
         if action is Action.KEEP:
