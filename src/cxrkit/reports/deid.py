@@ -1,0 +1,99 @@
+"""Report text de-identification (S10): every PHI span becomes exactly ``___``.
+
+Three sources of spans are merged: the generic patterns (:mod:`cxrkit.reports.patterns`),
+names in name contexts and PHI header fields (:mod:`cxrkit.reports.names`), and, when the
+caller has one, the study's :class:`~cxrkit.reports.deny.DenyList`. Without a deny-list this
+is a standalone de-identifier for any clinical text (``cxrkit deid-text``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from cxrkit.reports.deny import DenyList
+from cxrkit.reports.names import find_names
+from cxrkit.reports.patterns import Span, find_patterns
+
+__all__ = ["PLACEHOLDER", "deidentify_text", "find_phi", "redact"]
+
+#: What every PHI span is replaced with, as in MIMIC-CXR.
+PLACEHOLDER = "___"
+_TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?(?:\s*[aApP]\.?[mM]\.?)?$")
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """Overlapping or touching spans merged into one, in text order.
+
+    Examples
+    --------
+    >>> merge_spans([Span(4, 8, "date"), Span(0, 5, "name"), Span(10, 12, "id")])
+    [Span(start=0, end=8, category='name'), Span(start=10, end=12, category='id')]
+    """
+    merged: list[Span] = []
+    for span in sorted(spans):
+        if merged and span.start <= merged[-1].end:
+            last = merged[-1]
+            if span.end > last.end:
+                merged[-1] = Span(last.start, span.end, last.category)
+        else:
+            merged.append(span)
+    return merged
+
+
+def find_phi(text: str, deny: DenyList | None = None) -> list[Span]:
+    """The merged PHI spans of ``text``, in order; times of day are never among them.
+
+    Parameters
+    ----------
+    text
+        Report text (any clinical text).
+    deny
+        The study's known PHI values, if the caller has them.
+
+    Examples
+    --------
+    >>> text = "Discussed with Dr. Hope at 10:30 on 3/4/2015."
+    >>> [text[s.start : s.end] for s in find_phi(text)]
+    ['Hope', '3/4/2015']
+    """
+    spans = [*find_patterns(text), *find_names(text)]
+    if deny is not None:
+        spans.extend(deny.find(text))
+    kept = []
+    for span in spans:
+        end = span.end
+        while end > span.start and text[end - 1] in " \t\n,;":
+            end -= 1
+        if end > span.start and not _TIME.match(text[span.start : end]):
+            kept.append(Span(span.start, end, span.category))
+    return merge_spans(kept)
+
+
+def redact(text: str, spans: Iterable[Span]) -> str:
+    """``text`` with each of the (merged, ordered) ``spans`` replaced by ``___``.
+
+    Examples
+    --------
+    >>> redact("Dr. Bell at 555-1234.", [Span(4, 8, "name"), Span(12, 20, "phone")])
+    'Dr. ___ at ___.'
+    """
+    out: list[str] = []
+    pos = 0
+    for span in spans:
+        out.append(text[pos : span.start])
+        out.append(PLACEHOLDER)
+        pos = span.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def deidentify_text(text: str, deny: DenyList | None = None) -> str:
+    """``text`` with every PHI span replaced by exactly ``___`` (times of day kept).
+
+    Examples
+    --------
+    >>> deidentify_text("May represent frank edema; d/w Frank Hope 10:30 AM 2/3/2015.")
+    'May represent frank edema; d/w ___ 10:30 AM ___.'
+    """
+    return redact(text, find_phi(text, deny))
