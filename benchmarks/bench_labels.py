@@ -5,7 +5,7 @@ Run on demand, not in the test suite::
     python benchmarks/bench_labels.py                      # 200,000 impressions
     python benchmarks/bench_labels.py --reports 20000 --labeler negbio
 
-The corpus is the Open-I impressions (else findings) of ``tests/data/labels/openi``, read in
+The corpus is the Open-I impressions (else findings) of ``tests/data/openi``, read in
 memory from the unmodified archive and resampled, half of it as they are and half synthetic:
 new impressions of 1 to 4 sentences drawn at random from the Open-I sentences (seeded).
 
