@@ -5,17 +5,35 @@ Run on demand, not in the test suite::
     python benchmarks/bench_pixels.py                  # 50-patient synthetic export + real CRs
     python benchmarks/bench_pixels.py --patients 20 --repeat 3
 
-Rows:
+Each row is run by cxrkit's scrub and then, in the same process on the same images, by
+presidio-image-redactor's ``DicomImageRedactorEngine`` (``redact_and_return_bbox`` with
+``use_metadata=True``, its other settings at their defaults):
 
 - ``real-full-size``: the presidio CR (1760 × 2140, burned-in PHI) and the NEMA RG1 CR
-  (1955 × 1841, clean), scrubbed ``--repeat`` times each in one process (decode excluded);
-- ``synthetic``: every readable image of a synthetic export (``cxrkit synth``), one process,
-  with per-token recall of planted PHI and the share of kept markers against ``truth/``.
+  (1955 × 1841, clean), ``--repeat`` times each;
+- ``synthetic``: every readable image of a synthetic export (``cxrkit synth``), with per-token
+  recall of planted PHI and the share of kept markers against ``truth/``
+  (:mod:`cxrkit.dicom.redaction_eval`; presidio's boxes are the rectangles it returns that are
+  painted in its output pixels).
 
-Goal (issue 5): >= 4 images/s/core. The comparison with presidio-image-redactor's
-``DicomImageRedactorEngine`` is run only if that package is importable (it is not a cxrkit
-dependency and needs the ``tesseract`` program on PATH); otherwise its row is skipped with a
-message.
+Both tools are timed from decoded pixels to redacted pixels: presidio is given the dataset
+decompressed, so it neither decodes nor re-encodes. Both OCR on one thread
+(``OMP_THREAD_LIMIT=1`` for presidio's ``tesseract`` program). Goal (issue 5): >= 4
+images/s/core and >= 5x presidio's speed at equal or better recall.
+
+presidio is not a cxrkit dependency. It runs OFFLINE and WITHOUT its NER model: its spaCy NLP
+engine is given a blank English pipeline (``spacy.blank("en")`` saved to a temporary folder and
+loaded by path), so only its regex pattern recognizers and the deny-list of header values that
+its DICOM engine builds with ``use_metadata=True`` find PHI. Set-up (Debian, once)::
+
+    apt-get update && apt-get install -y tesseract-ocr tesseract-ocr-eng
+    /tmp/venv/bin/pip install --target /tmp/peers-presidio presidio-image-redactor
+    PYTHONPATH=/tmp/peers-presidio /tmp/venv/bin/python benchmarks/bench_pixels.py
+
+The ``PYTHONPATH`` folders are taken off the module path while cxrkit runs and put back, after
+this environment's packages, only to import presidio: cxrkit runs on the environment's own
+numpy, OpenCV, pydicom and pixel codecs (not the peer folder's copies, nor its python-gdcm), and
+presidio reuses them. Without presidio or ``tesseract`` its rows are skipped with the reason.
 
 Prints a table and appends one JSON line per row to ``benchmarks/results/bench_pixels.jsonl``.
 """
@@ -27,63 +45,187 @@ import csv
 import datetime as dt
 import importlib.util
 import json
+import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pydicom
-from pydicom.data import get_testdata_file
+if TYPE_CHECKING:
+    import pydicom
 
-from cxrkit.dicom.redaction_eval import measure, read_truth, scrub_file
-from cxrkit.dicom.scrub import DenyList, scrub_pixels
-from cxrkit.sources.synth import synthesize
+    from cxrkit.dicom.redaction_eval import Recall
+    from cxrkit.dicom.textfind import Box
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESIDIO = ROOT / "tests" / "data" / "dicom" / "presidio" / "0_ORIGINAL_compressed.dcm"
 RESULTS = ROOT / "benchmarks" / "results" / "bench_pixels.jsonl"
 
 
-def real_rows(repeat: int) -> dict[str, Any]:
-    """Scrub the two real full-size CRs ``repeat`` times each; images per second."""
-    paths = [PRESIDIO, Path(str(get_testdata_file("RG1_J2KR.dcm")))]
-    items = []
-    for path in paths:
-        ds = pydicom.dcmread(path)
-        items.append((ds.pixel_array, str(ds.PhotometricInterpretation), int(ds.BitsStored), ds))
+def hide_peers() -> list[str]:
+    """Take the ``PYTHONPATH`` folders off ``sys.path`` (and the environment); return them."""
+    given = os.environ.pop("PYTHONPATH", "")
+    peers = [str(Path(p).absolute()) for p in given.split(os.pathsep) if p]
+    for p in peers:
+        while p in sys.path:
+            sys.path.remove(p)
+    return peers
+
+
+def decoded(path: Path) -> pydicom.Dataset:
+    """A dataset with its pixel data decompressed (so presidio neither decodes nor re-encodes)."""
+    import pydicom
+
+    ds = pydicom.dcmread(path)
+    if ds.file_meta.TransferSyntaxUID.is_compressed:
+        ds.decompress()
+    return ds
+
+
+def real_images() -> list[pydicom.Dataset]:
+    """The two real full-size CRs, decoded."""
+    from pydicom.data import get_testdata_file
+
+    return [decoded(PRESIDIO), decoded(Path(str(get_testdata_file("RG1_J2KR.dcm"))))]
+
+
+def recall_fields(recall: Recall) -> dict[str, Any]:
+    """The recall figures of a row."""
+    return {
+        "token_recall": round(recall.overall(), 4),
+        "recall_by_category": {k: round(recall.of(k), 4) for k in recall.tokens},
+        "tokens": {k: list(v) for k, v in recall.tokens.items()},
+        "markers_kept": round(recall.kept(), 4),
+    }
+
+
+def cxrkit_real(items: list[pydicom.Dataset], repeat: int) -> dict[str, Any]:
+    """cxrkit's scrub on the real CRs, ``repeat`` times each; images per second."""
+    from cxrkit.dicom.scrub import DenyList, scrub_pixels
+
     took, n = 0.0, 0
     for _ in range(repeat):
-        for a, photometric, bits, ds in items:
+        for ds in items:
+            a, photometric, bits = ds.pixel_array, str(ds.PhotometricInterpretation), ds.BitsStored
             start = time.perf_counter()
             scrub_pixels(
                 a, photometric=photometric, bits_stored=bits, deny=DenyList.from_dataset(ds)
             )
             took += time.perf_counter() - start
             n += 1
-    return {"row": "real-full-size", "images": n, "images_per_s_core": n / took}
+    return {"tool": "cxrkit", "row": "real-full-size", "images": n, "images_per_s_core": n / took}
 
 
-def synthetic_row(patients: int, seed: int) -> dict[str, Any]:
-    """Scrub a synthetic export in one process; speed, recall and kept markers."""
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "export"
-        synthesize(root, patients=patients, seed=seed, workers=2)
-        with (root / "truth" / "images.csv").open(encoding="utf-8") as fh:
-            files = [r["file"] for r in csv.DictReader(fh) if not r["broken"]]
-        outcomes = [scrub_file(root, f) for f in files]
-        recall = measure(read_truth(root), {o.file: o.boxes for o in outcomes})
-    took = sum(o.seconds for o in outcomes)
+def make_export(root: Path, patients: int, seed: int) -> list[str]:
+    """Write a synthetic export; its readable image files."""
+    from cxrkit.sources.synth import synthesize
+
+    synthesize(root, patients=patients, seed=seed, workers=2)
+    with (root / "truth" / "images.csv").open(encoding="utf-8") as fh:
+        return [r["file"] for r in csv.DictReader(fh) if not r["broken"]]
+
+
+def cxrkit_synthetic(root: Path, files: list[str]) -> dict[str, Any]:
+    """cxrkit's scrub on every image of an export: speed, recall and kept markers."""
+    from cxrkit.dicom.redaction_eval import measure, read_truth, scrub_file
+
+    outcomes = [scrub_file(root, f) for f in files]
+    recall = measure(read_truth(root), {o.file: o.boxes for o in outcomes})
+    row = {"tool": "cxrkit", "row": "synthetic", "images": len(outcomes)}
     return {
-        "row": "synthetic",
-        "images": len(outcomes),
-        "images_per_s_core": len(outcomes) / took,
-        "token_recall": round(recall.overall(), 4),
-        "recall_by_category": {k: round(recall.of(k), 4) for k in recall.tokens},
-        "markers_kept": round(recall.kept(), 4),
+        **row,
+        "images_per_s_core": len(outcomes) / sum(o.seconds for o in outcomes),
+        **recall_fields(recall),
         "unverified": sum(not o.verified for o in outcomes),
     }
+
+
+def presidio_engine(peers: list[str]) -> Any:
+    """presidio's DICOM redactor on a blank spaCy pipeline (no NER model), or why it can't run."""
+    sys.path.extend(peers)
+    if importlib.util.find_spec("presidio_image_redactor") is None:
+        return "not installed: install it apart and put that folder on PYTHONPATH"
+    if shutil.which("tesseract") is None:
+        return "the tesseract program is not on PATH (apt-get install tesseract-ocr-eng)"
+    try:
+        import spacy
+        from presidio_analyzer import AnalyzerEngine
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+        from presidio_image_redactor import DicomImageRedactorEngine, ImageAnalyzerEngine
+    except ImportError as exc:
+        return f"not importable ({exc.name} is missing)"
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # one OCR thread, as cxrkit
+    with tempfile.TemporaryDirectory() as tmp:
+        spacy.blank("en").to_disk(tmp)
+        model = {"lang_code": "en", "model_name": tmp}
+        config = {"nlp_engine_name": "spacy", "models": [model]}
+        nlp = NlpEngineProvider(nlp_configuration=config).create_engine()
+    analyzer = AnalyzerEngine(nlp_engine=nlp, supported_languages=["en"])
+    return DicomImageRedactorEngine(ImageAnalyzerEngine(analyzer_engine=analyzer))
+
+
+def presidio_redact(engine: Any, ds: pydicom.Dataset) -> tuple[tuple[Box, ...], float]:
+    """presidio's boxes on one image (those painted in its output pixels), and the seconds taken."""
+    import numpy as np
+
+    start = time.perf_counter()
+    out, found = engine.redact_and_return_bbox(ds, use_metadata=True)
+    took = time.perf_counter() - start
+    pixels = out.pixel_array
+    boxes = []
+    for b in found:
+        x0, y0 = max(b["left"], 0), max(b["top"], 0)
+        x1, y1 = min(x0 + b["width"], pixels.shape[1]), min(y0 + b["height"], pixels.shape[0])
+        area = pixels[y0:y1, x0:x1]
+        if area.size and np.all(area == area.flat[0]):
+            boxes.append((int(x0), int(y0), int(x1), int(y1)))
+    return tuple(boxes), took
+
+
+def presidio_real(engine: Any, items: list[pydicom.Dataset], repeat: int) -> dict[str, Any]:
+    """presidio on the real CRs, ``repeat`` times each; images per second."""
+    took = sum(presidio_redact(engine, ds)[1] for _ in range(repeat) for ds in items)
+    n = repeat * len(items)
+    return {"tool": "presidio", "row": "real-full-size", "images": n, "images_per_s_core": n / took}
+
+
+def presidio_synthetic(engine: Any, root: Path, files: list[str]) -> dict[str, Any]:
+    """presidio on every image of an export: speed and recall (an image it fails on counts 0)."""
+    from cxrkit.dicom.redaction_eval import measure, read_truth
+
+    boxes: dict[str, tuple[Box, ...]] = {}
+    took, failed = 0.0, 0
+    for f in files:
+        try:
+            boxes[f], seconds = presidio_redact(engine, decoded(root / f))
+            took += seconds
+        except Exception as exc:  # a peer's failure is a result, not a crash
+            print(f"presidio failed on {f}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            boxes[f], failed = (), failed + 1
+    recall = measure(read_truth(root), boxes)
+    images = len(files) - failed
+    row = {"tool": "presidio", "row": "synthetic", "images": images, "failed": failed}
+    return {**row, "images_per_s_core": images / took, **recall_fields(recall)}
+
+
+def print_table(rows: list[dict[str, Any]], skipped: str | None) -> None:
+    """The table on stdout: one line per tool and row, then tokens removed by category."""
+    print(f"{'tool':<9} {'row':<15} {'images':>7} {'img/s/core':>11} {'recall':>7} {'kept':>7}")
+    for row in rows:
+        recall, kept = row.get("token_recall", ""), row.get("markers_kept", "")
+        print(
+            f"{row['tool']:<9} {row['row']:<15} {row['images']:>7} "
+            f"{row['images_per_s_core']:>11.2f} {recall!s:>7} {kept!s:>7}"
+        )
+    if skipped is not None:
+        print(f"{'presidio':<9} skipped: {skipped}")
+    for row in rows:
+        if "tokens" in row:
+            parts = [f"{k} {h}/{n}" for k, (h, n) in row["tokens"].items()]
+            print(f"{row['tool']} {row['row']} tokens removed/planted: " + ", ".join(parts))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,21 +234,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
-    rows = [real_rows(args.repeat), synthetic_row(args.patients, args.seed)]
-    if importlib.util.find_spec("presidio_image_redactor") is None:
-        print(
-            "presidio-image-redactor: skipped (not installed; it needs the tesseract program)",
-            file=sys.stderr,
-        )
+    peers = hide_peers()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "export"
+        files = make_export(root, args.patients, args.seed)
+        items = real_images()
+        rows = [cxrkit_real(items, args.repeat), cxrkit_synthetic(root, files)]
+        engine = presidio_engine(peers)
+        skipped = engine if isinstance(engine, str) else None
+        if skipped is not None:
+            print(f"presidio-image-redactor: skipped ({skipped})", file=sys.stderr)
+        else:
+            rows += [presidio_real(engine, items, args.repeat)]
+            rows += [presidio_synthetic(engine, root, files)]
+    rows.sort(key=lambda r: (r["row"] != "real-full-size", r["tool"] != "cxrkit"))
+    print_table(rows, skipped)
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    print(f"{'row':<16} {'images':>7} {'img/s/core':>11} {'recall':>8} {'kept':>7}")
-    for row in rows:
-        recall = row.get("token_recall", "")
-        kept = row.get("markers_kept", "")
-        print(
-            f"{row['row']:<16} {row['images']:>7} {row['images_per_s_core']:>11.2f} "
-            f"{recall!s:>8} {kept!s:>7}"
-        )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as fh:
         for row in rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import os
 import shutil
 import signal
 import subprocess
@@ -133,7 +134,7 @@ def test_a_killed_build_resumes_to_the_same_release(
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(again.rglob("*.dcm"))) < 40:
         time.sleep(0.2)
-    proc.send_signal(signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (again / "SHA256SUMS.txt").exists(), "killed before the end"
     assert _run_build(export50.root, again, again_private).wait() == 0

@@ -102,7 +102,10 @@ def encode_pixels(ds: pydicom.Dataset, array: NDArray[np.integer], transfer_synt
         _write_jpeg_lossless(ds, array, ts)
     elif ts in PYDICOM_ENCODED:
         try:
-            ds.compress(ts, _stored(ds, array), generate_instance_uid=False)
+            # pylibjpeg (rle, openjpeg) by name: pydicom would pick gdcm when it is importable.
+            ds.compress(
+                ts, _stored(ds, array), generate_instance_uid=False, encoding_plugin="pylibjpeg"
+            )
         except (RuntimeError, ValueError) as exc:
             raise SourceError(
                 f"cannot re-encode pixels as {UID(ts).name}: {exc}; install pylibjpeg-openjpeg "

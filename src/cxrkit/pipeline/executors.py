@@ -8,10 +8,15 @@ Workers are pure functions of their arguments, so any executor gives the same re
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
+import signal
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from cxrkit.errors import ConfigError
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class InlineExecutor(cf.Executor):
@@ -37,7 +42,21 @@ def make_executor(workers: int, scheduler: str | None = None) -> cf.Executor:
         return _dask_executor(scheduler)
     if workers <= 1:
         return InlineExecutor()
-    return cf.ProcessPoolExecutor(max_workers=workers)
+    return cf.ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent)
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this worker when its parent dies (a killed build leaves no orphans).
+
+    Elsewhere a no-op: workers then exit when they find their parent's queues gone.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # pragma: no cover - no prctl: nothing to set
+        return
 
 
 class _DaskExecutor(cf.Executor):

@@ -203,7 +203,8 @@ def _encode(ds: Dataset, image: Image, a: NDArray[Any]) -> None:
         ds.PixelData = encapsulate([bytes(frame)])
         ds["PixelData"].VR = "OB"
     elif ts in (str(JPEG2000Lossless), str(RLELossless)):
-        ds.compress(ts, a, generate_instance_uid=False)
+        # pylibjpeg (rle, openjpeg) by name: pydicom would pick gdcm when it is importable.
+        ds.compress(ts, a, generate_instance_uid=False, encoding_plugin="pylibjpeg")
     else:
         ds.PixelData = np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes()
         ds["PixelData"].VR = "OB" if image.bits_stored == 8 else "OW"
