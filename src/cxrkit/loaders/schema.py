@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cxrkit.errors import ConfigError
+from cxrkit.labels.schema import LABELS
 
 Policy = Literal["keep", "ones", "zeros", "ignore"]
 UncertaintyPolicy = Policy | Mapping[str, Policy]
@@ -29,22 +30,7 @@ UNKNOWN_VIEW = "UNKNOWN"
 VIEW_GROUPS = ("frontal", "lateral", "other")
 
 #: The 14 CheXpert observations, in the column order of the MIMIC-CXR-JPG label files.
-CHEXPERT_LABELS: tuple[str, ...] = (
-    "Atelectasis",
-    "Cardiomegaly",
-    "Consolidation",
-    "Edema",
-    "Enlarged Cardiomediastinum",
-    "Fracture",
-    "Lung Lesion",
-    "Lung Opacity",
-    "No Finding",
-    "Pleural Effusion",
-    "Pleural Other",
-    "Pneumonia",
-    "Pneumothorax",
-    "Support Devices",
-)
+CHEXPERT_LABELS: tuple[str, ...] = LABELS
 
 
 @dataclass(frozen=True)

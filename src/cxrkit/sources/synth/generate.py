@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cxrkit.errors import ConfigError, OutputError
+from cxrkit.labels.schema import LABELS
 from cxrkit.sources.synth import ris
 from cxrkit.sources.synth.cohort import Cohort, build_cohort
 from cxrkit.sources.synth.dicomfiles import WrittenImage, write_study
@@ -29,22 +30,7 @@ from cxrkit.sources.synth.model import Study
 from cxrkit.sources.synth.reports import write_report
 from cxrkit.sources.synth.truth import SynthReport
 
-LABEL_NAMES = (
-    "Atelectasis",
-    "Cardiomegaly",
-    "Consolidation",
-    "Edema",
-    "Enlarged Cardiomediastinum",
-    "Fracture",
-    "Lung Lesion",
-    "Lung Opacity",
-    "No Finding",
-    "Pleural Effusion",
-    "Pleural Other",
-    "Pneumonia",
-    "Pneumothorax",
-    "Support Devices",
-)
+LABEL_NAMES = LABELS  # truth/labels.csv columns, in MIMIC-CXR file order
 SUBDIRS = ("dicom", "reports", "truth")
 
 

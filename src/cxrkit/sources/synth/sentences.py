@@ -17,23 +17,10 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
+from cxrkit.labels.schema import CHEXPERT_ORDER
+
 #: The 14 CheXpert observations, in the CheXpert labeler's order.
-OBSERVATIONS = (
-    "No Finding",
-    "Enlarged Cardiomediastinum",
-    "Cardiomegaly",
-    "Lung Lesion",
-    "Lung Opacity",
-    "Edema",
-    "Consolidation",
-    "Pneumonia",
-    "Atelectasis",
-    "Pneumothorax",
-    "Pleural Effusion",
-    "Pleural Other",
-    "Fracture",
-    "Support Devices",
-)
+OBSERVATIONS = CHEXPERT_ORDER
 NO_FINDING = "No Finding"
 SUPPORT_DEVICES = "Support Devices"
 #: Plan key for findings outside the 14 observations (they keep No Finding from being 1.0).
