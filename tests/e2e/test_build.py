@@ -103,21 +103,23 @@ def test_verify_catches_tampering(
 
 
 def _run_build(src: Path, out: Path, private: Path) -> subprocess.Popen[bytes]:
+    """A build in its own session (so the kill reaches every process of it), output muted."""
+    command = [
+        sys.executable,
+        "-m",
+        "cxrkit.cli",
+        "build",
+        str(src),
+        str(out),
+        "--private",
+        str(private),
+        "--workers",
+        "2",
+        "-q",
+        "--allow-quarantine",
+    ]
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cxrkit.cli",
-            "build",
-            str(src),
-            str(out),
-            "--private",
-            str(private),
-            "--workers",
-            "2",
-            "-q",
-            "--allow-quarantine",
-        ]
+        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
 
 
