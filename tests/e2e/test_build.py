@@ -333,3 +333,17 @@ def test_a_gzip_build_verifies(tmp_path: Path) -> None:
     assert not list((tmp_path / "out").rglob("*.jpg"))
     report = verify(tmp_path / "out", tmp_path / "private", workers=1)
     assert report.ok, dict(report.problems)
+
+
+def test_an_audit_with_the_wrong_workspace_is_refused(
+    release50: tuple[BuildSummary, Path, Path], tmp_path: Path
+) -> None:
+    from cxrkit.errors import ConfigError
+    from cxrkit.identity.keystore import Keystore
+
+    _, out, _ = release50
+    with pytest.raises(ConfigError, match="not a private workspace"):
+        verify(out, tmp_path / "nothing")
+    Keystore.open(tmp_path / "fresh")  # a key and an empty keystore
+    with pytest.raises(ConfigError, match="knows no PHI values"):
+        verify(out, tmp_path / "fresh")

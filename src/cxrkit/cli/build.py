@@ -161,6 +161,12 @@ def build_command(
     default=None,
     help="Private workspace: also audit the release for leaks.",
 )
+@click.option(
+    "--keystore",
+    default=None,
+    metavar="URL",
+    help="The PostgreSQL keystore the build used [default: SQLite in --private].",
+)
 @click.option("--no-ocr", is_flag=True, help="Skip the OCR part of the leak audit.")
 @click.option(
     "--workers",
@@ -170,7 +176,12 @@ def build_command(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def verify_command(
-    out: Path, private: Path | None, no_ocr: bool, workers: int | None, as_json: bool
+    out: Path,
+    private: Path | None,
+    keystore: str | None,
+    no_ocr: bool,
+    workers: int | None,
+    as_json: bool,
 ) -> None:
     """Check a release: checksums, layout, tables; with --private, audit it for leaks.
 
@@ -180,7 +191,7 @@ def verify_command(
     Example:
       cxrkit verify ./release --private ./private
     """
-    report = verify(out, private, ocr=not no_ocr, workers=workers)
+    report = verify(out, private, ocr=not no_ocr, workers=workers, keystore_url=keystore)
     print_verify(report, as_json)
     if not report.ok:
         sys.exit(1)

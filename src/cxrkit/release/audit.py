@@ -30,6 +30,7 @@ import pydicom
 import sqlalchemy as sa
 from pydicom.dataset import Dataset
 
+from cxrkit.errors import ConfigError
 from cxrkit.identity.keystore import Keystore, images, patients, studies
 from cxrkit.release.tables import release_files
 
@@ -201,10 +202,24 @@ def _audit_pixels(
     return leaks
 
 
-def audit(root: Path, private: Path, *, ocr: bool = True, workers: int | None = None) -> list[Leak]:
+def audit(
+    root: Path,
+    private: Path,
+    *,
+    ocr: bool = True,
+    workers: int | None = None,
+    keystore_url: str | None = None,
+) -> list[Leak]:
     """Search the release in ``root`` for every PHI value the keystore in ``private`` knows."""
-    keystore = Keystore.open(private)
+    if not (private / "secret.key").exists():
+        raise ConfigError(f"{private} is not a private workspace (no secret.key)")
+    keystore = Keystore.open(private, keystore_url)
     needles = collect(keystore)
+    if not needles.by_subject:
+        raise ConfigError(
+            "the keystore knows no PHI values, so an audit would prove nothing: check --private "
+            "and --keystore (they must be the ones the build used)"
+        )
     rels = release_files(root)
     leaks = [
         Leak(c, "path", rel) for rel in rels for c in _search(rel, needles, names_in_prose=False)

@@ -131,8 +131,12 @@ def verify(
     *,
     ocr: bool = True,
     workers: int | None = None,
+    keystore_url: str | None = None,
 ) -> VerifyReport:
-    """Check the release in ``out``; audit it for leaks when ``private`` is given."""
+    """Check the release in ``out``; audit it for leaks when ``private`` is given.
+
+    ``keystore_url`` is the PostgreSQL keystore the build used, if it used one.
+    """
     root = Path(out)
     report = VerifyReport()
     if not (root / "SHA256SUMS.txt").exists():
@@ -147,7 +151,7 @@ def verify(
     if private is not None:
         from cxrkit.release.audit import audit  # noqa: PLC0415 - only with a workspace
 
-        leaks = audit(root, Path(private), ocr=ocr, workers=workers)
+        leaks = audit(root, Path(private), ocr=ocr, workers=workers, keystore_url=keystore_url)
         report.leaks = len(leaks)
         for leak in leaks:
             report.add(f"leak: {leak.category} in {leak.place}", leak.where)
