@@ -2,7 +2,7 @@
 
 Reasons never hold PHI; an item is named by its path relative to the source root, which may
 itself hold PHI and is therefore written only here, in the private workspace
-(``<private>/quarantine.csv``), never to the release or the terminal.
+(``<private>/quarantine.csv``, rewritten by every run), never to the release or the terminal.
 """
 
 from __future__ import annotations
@@ -24,13 +24,11 @@ class Quarantined:
 
 
 def write_quarantine(private: Path, items: Iterable[Quarantined]) -> Path:
-    """Append ``items`` to the workspace's quarantine list; return its path."""
+    """Write the last run's quarantine list to the workspace (replacing the previous one)."""
     path = private / QUARANTINE_FILE
-    new = not path.exists()
-    with path.open("a", encoding="utf-8", newline="") as fh:
+    with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        if new:
-            writer.writerow(["source", "stage", "reason"])
+        writer.writerow(["source", "stage", "reason"])
         for item in items:
             writer.writerow([item.source, item.stage, item.reason])
     return path
