@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "",
+    "._scan",
     ".deid",
     ".deny",
     ".dicomphi",

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxrkit.reports._scan import literal_spans, name_spans, phone_spans
 from cxrkit.reports.dicomphi import dicom_values
 from cxrkit.reports.lexicon import lexicon
 from cxrkit.reports.patterns import Span
@@ -87,9 +88,7 @@ class DenyList:
     dates: tuple[dt.date, ...] = ()
     places: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
-    _compiled: list[tuple[re.Pattern[str], str]] = field(
-        default_factory=list, init=False, repr=False, compare=False
-    )
+    _prepared: list[_Needles] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __or__(self, other: DenyList) -> DenyList:
         """The union of two deny-lists."""
@@ -117,57 +116,62 @@ class DenyList:
 
     def find(self, text: str) -> Iterator[Span]:
         """Every span of ``text`` that holds one of the values (spans may overlap)."""
-        if not self._compiled:
-            self._compiled.extend(self._compile())
-        for pattern, category in self._compiled:
-            for match in pattern.finditer(text):
-                yield Span(match.start(), match.end(), category)
+        needles = _needles(self)
+        for start, end in literal_spans(text, needles.literal, "/-", icase=True):
+            yield Span(start, end, "id")
+        for start, end in literal_spans(text, needles.places):
+            yield Span(start, end, "place")
+        for digits in needles.phones:
+            for start, end in phone_spans(text, digits):
+                yield Span(start, end, "phone")
+        if needles.forms:
+            for spans in name_spans(text, needles.strong, needles.forms):
+                for start, end in spans:
+                    yield Span(start, end, "name")
 
-    def _compile(self) -> Iterator[tuple[re.Pattern[str], str]]:
-        literal = [v.strip() for v in self.identifiers if len(v.strip()) >= 2]
-        literal += [v.lstrip("0") for v in self.identifiers if v.strip().isdigit()]
-        literal += [f for day in self.dates for f in _date_forms(day)]
-        if literal := sorted({v for v in literal if len(v) >= 2}, key=len, reverse=True):
-            alt = "|".join(re.escape(v) for v in literal)
-            yield re.compile(rf"(?i)(?<![\w/-])(?:{alt})(?![\w/-])"), "id"
-        yield from _compile_places(self.places)
-        yield from self._compile_phones()
-        yield from _compile_names(self.names)
 
-    def _compile_phones(self) -> Iterator[tuple[re.Pattern[str], str]]:
-        numbers = {_DIGITS.sub("", p) for p in self.phones}
-        for digits in sorted(n for n in numbers if len(n) >= 7):
-            body = r"[ .()\-]{0,2}".join(re.escape(d) for d in digits[-10:])
-            yield re.compile(rf"(?<!\d)\(?{body}(?!\d)"), "phone"
+@dataclass(frozen=True)
+class _Needles:
+    """The strings a deny-list looks for, in the forms reports write them."""
+
+    literal: tuple[str, ...]
+    places: tuple[str, ...]
+    phones: tuple[str, ...]
+    strong: frozenset[str]
+    forms: tuple[str, ...]
+
+
+def _needles(deny: DenyList) -> _Needles:
+    if deny._prepared:
+        return deny._prepared[0]
+    literal = [v.strip() for v in deny.identifiers if len(v.strip()) >= 2]
+    literal += [v.lstrip("0") for v in deny.identifiers if v.strip().isdigit()]
+    literal += [f for day in deny.dates for f in _date_forms(day)]
+    numbers = {_DIGITS.sub("", p) for p in deny.phones}
+    strong, forms = _name_forms(deny.names)
+    needles = _Needles(
+        literal=tuple(sorted({v for v in literal if len(v) >= 2})),
+        places=_place_pieces(deny.places),
+        phones=tuple(n[-10:] for n in sorted(numbers) if len(n) >= 7),
+        strong=strong,
+        forms=forms,
+    )
+    deny._prepared.append(needles)
+    return needles
 
 
 @functools.lru_cache(maxsize=256)
-def _compile_places(places: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
-    """Patterns of institution names, addresses and cities (cached per patient)."""
+def _place_pieces(places: tuple[str, ...]) -> tuple[str, ...]:
+    """Institution names, addresses, cities and their pieces (cached per patient)."""
     pieces = {p.strip() for v in places for p in re.split(r"[\^,]|\s{2,}", v)}
     pieces |= {v.strip() for v in places}
-    if not (pieces := {p for p in pieces if len(p) >= 3 or (len(p) >= 2 and p.isupper())}):
-        return ()
-    alt = "|".join(re.escape(p) for p in sorted(pieces, key=len, reverse=True))
-    return ((re.compile(rf"(?<!\w)(?:{alt})(?!\w)"), "place"),)
+    return tuple(sorted(p for p in pieces if len(p) >= 3 or (len(p) >= 2 and p.isupper())))
 
 
 @functools.lru_cache(maxsize=256)
-def _compile_names(names: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
-    """Patterns of the name parts (cached: a patient's studies share them)."""
+def _name_forms(names: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The cased name parts, and those that are not common words (cached per patient)."""
     lex = lexicon()
     parts = _name_parts(names)
-    if not parts:
-        return ()
-    out: list[tuple[re.Pattern[str], str]] = []
-    strong = sorted({f for p in parts if not lex.is_common(p) for f in _cased(p)})
-    every = sorted({f for p in parts for f in _cased(p)}, key=len, reverse=True)
-    if strong:
-        alt = "|".join(re.escape(p) for p in sorted(strong, key=len, reverse=True))
-        out.append((re.compile(rf"(?<![\w'’-])(?:{alt})(?![\w'’-])"), "name"))
-    word = "|".join(re.escape(p) for p in every)
-    unit = rf"(?:{word}|[A-Z]\.|[A-Z](?=[ \t,]))"
-    edge = r"(?<![\w'’-])", r"(?![\w'’-])"
-    out.append((re.compile(rf"{edge[0]}(?:{word})(?:,?[ \t]+{unit})+{edge[1]}"), "name"))
-    out.append((re.compile(rf"(?<![\w.])(?:[A-Z]\.?[ \t]+)+(?:{word}){edge[1]}"), "name"))
-    return tuple(out)
+    strong = frozenset(f for p in parts if not lex.is_common(p) for f in _cased(p))
+    return strong, tuple(sorted({f for p in parts for f in _cased(p)}))
