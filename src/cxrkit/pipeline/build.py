@@ -16,21 +16,18 @@ from __future__ import annotations
 import csv
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxrkit.errors import ConfigError
 from cxrkit.identity.keystore import Keystore
 from cxrkit.pipeline.deid_dicom import check_trees
-from cxrkit.pipeline.image_work import ImageResult, OutputOptions, run_images
+from cxrkit.pipeline.image_work import ImageResult, OutputOptions, Progress, run_images
 from cxrkit.pipeline.link import LinkedStudy, link
 from cxrkit.pipeline.plan import WorkItem, assign, scan
 from cxrkit.pipeline.quarantine import Quarantined, count_reasons, write_quarantine
 from cxrkit.release.assemble import ReleaseContent, StudyReport, assemble
 from cxrkit.reports import process_report, read_reports, write_report
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

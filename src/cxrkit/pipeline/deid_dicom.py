@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxrkit.errors import ConfigError
 from cxrkit.identity.keystore import Keystore
-from cxrkit.pipeline.image_work import OutputOptions, run_images
+from cxrkit.pipeline.image_work import OutputOptions, Progress, run_images
 from cxrkit.pipeline.plan import assign, scan
 from cxrkit.pipeline.quarantine import Quarantined, count_reasons, write_quarantine
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

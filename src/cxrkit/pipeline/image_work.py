@@ -9,7 +9,6 @@ back from the written file.
 
 from __future__ import annotations
 
-import gzip
 import io
 import time
 import warnings
@@ -28,7 +27,10 @@ from cxrkit.dicom.scrub import DenyList, encode_pixels, record_scrub, scrub_pixe
 from cxrkit.pipeline.executors import make_executor
 from cxrkit.pipeline.plan import WorkItem
 from cxrkit.release.tables import gzip_bytes, write_atomic_bytes
+from cxrkit.sources.discover import read_dataset
 
+#: ``progress(stage, done, total)``: the pipeline's progress callback (stage names hold no PHI).
+Progress = Callable[[str, int, int], None]
 BATCH = 8  # images per task: small enough to balance, large enough to amortise the overhead
 
 
@@ -78,10 +80,7 @@ def _resumed(item: WorkItem, options: OutputOptions) -> ImageResult | None:
         return None
     if options.jpg_root and not (Path(options.jpg_root) / jpg_rel(item)).exists():
         return None
-    data = path.read_bytes()
-    ds = pydicom.dcmread(
-        io.BytesIO(gzip.decompress(data) if options.gzip else data), stop_before_pixels=True
-    )
+    ds = read_dataset(path, pixels=False)
     return ImageResult(item.rel, dicom_rel(item, options), "", 0, _row(ds, item))
 
 
@@ -162,7 +161,7 @@ def run_images(
     *,
     workers: int,
     scheduler: str | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[ImageResult]:
     """Every image of ``work`` through the executor, in batches, results in ``work`` order."""
     batches = [work[i : i + BATCH] for i in range(0, len(work), BATCH)]

@@ -7,20 +7,16 @@ MIMIC-CXR-JPG ``files/`` tree. Files that cannot be read or decoded are counted 
 
 from __future__ import annotations
 
-import gzip
-import io
 import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pydicom
-
 from cxrkit.derive.jpg import write_jpg
 from cxrkit.errors import ConfigError
 from cxrkit.pipeline.executors import make_executor
-from cxrkit.sources.discover import iter_files
+from cxrkit.sources.discover import iter_files, read_dataset
 
 BATCH = 8
 
@@ -41,14 +37,10 @@ def jpg_name(rel: str) -> str:
 
 
 def _convert(source: str, target: str) -> bool:
-    path = Path(source)
     try:
-        data = path.read_bytes()
-        if path.name.endswith(".gz"):
-            data = gzip.decompress(data)
+        ds = read_dataset(Path(source))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ds = pydicom.dcmread(io.BytesIO(data))
             pixels = ds.pixel_array
         write_jpg(Path(target), pixels, str(ds.PhotometricInterpretation))
     except Exception:  # not DICOM, or no decodable pixels: counted and skipped

@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cxrkit.release.layout import report_path
 from cxrkit.release.tables import release_files, sha256_file
 
 IMAGE_PATH = re.compile(
@@ -117,7 +118,7 @@ def _studies(root: Path, records: list[dict[str, str]], report: VerifyReport) ->
     for s, t in sorted(studies ^ with_images):
         report.add("study list and record list disagree", f"p{s}/s{t}")
     for s, t in sorted(studies):
-        if not (root / "files" / f"p{s[:2]}" / f"p{s}" / f"s{t}.txt").exists():
+        if not (root / report_path(int(s), int(t))).exists():
             report.add("study without its report", f"p{s}/s{t}")
     for name in ("mimic-cxr-2.0.0-chexpert.csv.gz", "mimic-cxr-2.0.0-negbio.csv.gz"):
         for row in read_table(root / name):

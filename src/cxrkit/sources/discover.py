@@ -7,7 +7,10 @@ preamble). Anything else is reported as not DICOM.
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +37,20 @@ def has_dicm_marker(path: Path) -> bool:
     with path.open("rb") as fh:
         head = fh.read(PREAMBLE + 4)
     return len(head) == PREAMBLE + 4 and head[PREAMBLE:] == b"DICM"
+
+
+def read_dataset(path: Path, *, pixels: bool = True) -> Dataset:
+    """Read a DICOM file, ``.gz``-compressed or not, with pydicom's warnings silenced.
+
+    The file is read through bytes, so no pydicom message can name its path (which may hold
+    PHI in a source tree). Errors are pydicom's own.
+    """
+    data = path.read_bytes()
+    if path.name.endswith(".gz"):
+        data = gzip.decompress(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pydicom.dcmread(io.BytesIO(data), stop_before_pixels=not pixels)
 
 
 def read_header(path: Path) -> Dataset:

@@ -130,9 +130,7 @@ def _pixel_module(ds: Dataset, image: Image, a: NDArray[Any]) -> None:
         ds.PresentationLUTShape = "INVERSE" if image.photometric == "MONOCHROME1" else "IDENTITY"
 
 
-def _graphics(
-    ds: Dataset, study: Study, a_shape: tuple[int, int], rng: np.random.Generator
-) -> list[dict[str, Any]]:
+def _graphics(ds: Dataset, study: Study, a_shape: tuple[int, int]) -> list[dict[str, Any]]:
     """An overlay plane and a graphic annotation carrying the patient's identity."""
     rows, cols = a_shape
     pat = study.patient
@@ -170,7 +168,6 @@ def _graphics(
     obj.BoundingBoxTextHorizontalJustification = "LEFT"
     anno.TextObjectSequence = Sequence([obj])
     ds.GraphicAnnotationSequence = Sequence([anno])
-    del rng
     return [
         {
             "tag_path": "(6000,0022)",
@@ -284,7 +281,7 @@ def render_image(
     phi_burned = [b for b in px.burned if b.category != "keep"]
     ds, planted = build_header(study, image, burned=bool(px.burned))
     _pixel_module(ds, image, px.array)
-    graphic_items = _graphics(ds, study, px.array.shape, rng)
+    graphic_items = _graphics(ds, study, px.array.shape)
     if image.broken != "no-pixels":
         _encode(ds, image, px.array)
     data = _serialise(ds)
