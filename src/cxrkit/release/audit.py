@@ -17,22 +17,19 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
-import gzip
-import io
 import os
 import re
-import warnings
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-import pydicom
 import sqlalchemy as sa
 from pydicom.dataset import Dataset
 
 from cxrkit.errors import ConfigError
 from cxrkit.identity.keystore import Keystore, images, patients, studies
 from cxrkit.release.tables import release_files
+from cxrkit.sources.discover import read_dataset
 
 TITLES = r"(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+"
 NEW_UID = re.compile(r"2\.25\.\d+")
@@ -76,6 +73,7 @@ class Needles:
     plain: dict[str, re.Pattern[str]]  # category -> case-insensitive substring alternation
     names_anywhere: re.Pattern[str] | None  # full names and uncommon family names
     names_titled: re.Pattern[str] | None  # common-word family names after a title
+    names_every: re.Pattern[str] | None  # every full and family name: headers and paths
     by_subject: dict[int, tuple[str, ...]]  # each patient's values, for the pixel audit
 
 
@@ -140,17 +138,20 @@ def collect(keystore: Keystore) -> Needles:
         if common
         else None
     )
-    return Needles(plain, anywhere, titled, {k: tuple(sorted(v)) for k, v in by_subject.items()})
+    every = _alternation(full | families, words=True)
+    subjects = {k: tuple(sorted(v)) for k, v in by_subject.items()}
+    return Needles(plain, anywhere, titled, every, subjects)
 
 
 def _search(text: str, needles: Needles, *, names_in_prose: bool) -> list[str]:
     hits = [k.split("-")[0] for k, p in needles.plain.items() if p.search(text)]
-    if needles.names_anywhere is not None:
-        pattern = needles.names_anywhere
-        if names_in_prose:  # a name in prose is capitalised
-            hits += ["name" for m in pattern.finditer(text) if m.group(0)[:1].isupper()][:1]
-        elif pattern.search(text):
+    if not names_in_prose:  # headers and paths hold no prose: any family name is a leak
+        if needles.names_every is not None and needles.names_every.search(text):
             hits.append("name")
+        return hits
+    if needles.names_anywhere is not None:  # a name in prose is capitalised
+        pattern = needles.names_anywhere
+        hits += ["name" for m in pattern.finditer(text) if m.group(0)[:1].isupper()][:1]
     if needles.names_titled is not None and needles.names_titled.search(text):
         hits.append("name")
     return hits
@@ -164,15 +165,6 @@ def _header_text(ds: Dataset) -> str:
     return NEW_UID.sub("2.25.UID", "\n".join(values))
 
 
-def _read_dicom(path: Path, *, pixels: bool) -> Dataset:
-    data = path.read_bytes()
-    if path.name.endswith(".gz"):
-        data = gzip.decompress(data)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return pydicom.dcmread(io.BytesIO(data), stop_before_pixels=not pixels)
-
-
 def _audit_files(root: Path, rels: list[str], needles: Needles) -> list[Leak]:
     leaks = []
     for rel in rels:
@@ -180,7 +172,7 @@ def _audit_files(root: Path, rels: list[str], needles: Needles) -> list[Leak]:
             text = (root / rel).read_text(encoding="utf-8")
             leaks += [Leak(c, "report", rel) for c in _search(text, needles, names_in_prose=True)]
         elif ".dcm" in rel:
-            text = _header_text(_read_dicom(root / rel, pixels=False))
+            text = _header_text(read_dataset(root / rel, pixels=False))
             leaks += [Leak(c, "header", rel) for c in _search(text, needles, names_in_prose=False)]
     return leaks
 
@@ -196,7 +188,7 @@ def _audit_pixels(
         subject = int(rel.split("/")[2][1:])
         values = [re.sub(r"[\^,]", " ", v) for v in by_subject.get(subject, ())]
         deny = DenyList.from_dataset(Dataset(), extra=values)
-        ds = _read_dicom(root / rel, pixels=True)
+        ds = read_dataset(root / rel)
         if find_phi(ds.pixel_array, deny=deny):
             leaks.append(Leak("text", "pixels", rel))
     return leaks
