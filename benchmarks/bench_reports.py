@@ -10,7 +10,9 @@ The corpus is raw synthetic RIS reports (all four segments, full of fake PHI) fr
 ``cxrkit synth`` report generator: ``--distinct`` different reports, repeated to
 ``--reports`` rows of one RIS CSV. One process reads the CSV (intake), builds each row's
 deny-list, and runs :func:`cxrkit.reports.process_report` (segments, de-identification,
-wrapping, sections). Intake and processing are timed separately; the total is per core.
+wrapping, sections). Intake and processing are timed separately, in wall-clock and in the
+process's CPU seconds; one process uses one core, so reports per CPU second is the per-core
+rate even when other work shares the machine.
 
 Prints a table and appends one JSON line to ``benchmarks/results/bench_reports.jsonl``.
 """
@@ -58,13 +60,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ris.csv"
         write_corpus(path, args.reports, args.distinct, args.seed)
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         intake = read_ris_csv(path)
-        t1 = time.perf_counter()
+        c1, t1 = time.process_time(), time.perf_counter()
         characters = 0
         for record in intake.reports:
             characters += len(process_report(record.text, record.deny_list()).text)
-        t2 = time.perf_counter()
+        c2, t2 = time.process_time(), time.perf_counter()
     n = len(intake.reports)
     row = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -75,12 +77,18 @@ def main() -> None:
         "intake_s": round(t1 - t0, 3),
         "process_s": round(t2 - t1, 3),
         "reports_per_s_per_core": round(n / (t2 - t0), 1),
+        "cpu_s": round(c2 - c0, 3),
+        "reports_per_cpu_s": round(n / (c2 - c0), 1),
         "goal": 2000,
     }
-    print(f"{'stage':<28}{'seconds':>10}{'reports/s':>12}")
-    print(f"{'intake (RIS CSV)':<28}{t1 - t0:>10.2f}{n / (t1 - t0):>12.0f}")
-    print(f"{'segments+de-id+sections':<28}{t2 - t1:>10.2f}{n / (t2 - t1):>12.0f}")
-    print(f"{'total, one core':<28}{t2 - t0:>10.2f}{n / (t2 - t0):>12.0f}  (goal 2,000)")
+    print(f"{'stage':<28}{'wall s':>8}{'reports/s':>11}{'CPU s':>8}{'reports/CPU s':>15}")
+    for name, wall, cpu in (
+        ("intake (RIS CSV)", t1 - t0, c1 - c0),
+        ("segments+de-id+sections", t2 - t1, c2 - c1),
+        ("total, one core", t2 - t0, c2 - c0),
+    ):
+        print(f"{name:<28}{wall:>8.2f}{n / wall:>11.0f}{cpu:>8.2f}{n / cpu:>15.0f}")
+    print("goal: 2,000 reports/s/core (CPU time is the per-core figure on a shared machine)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(row) + "\n")

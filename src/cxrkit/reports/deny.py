@@ -46,14 +46,16 @@ def _cased(part: str) -> tuple[str, ...]:
 
 
 def _date_forms(day: dt.date) -> tuple[str, ...]:
+    """3/4/2015 as 03/04/2015, 3/4/2015, 3/4/15, 03/04/15, 2015-03-04, 20150304, 03-04-2015."""
+    y, m, d = day.year, day.month, day.day
     return (
-        f"{day:%m/%d/%Y}",
-        f"{day.month}/{day.day}/{day.year}",
-        f"{day.month}/{day.day}/{day:%y}",
-        f"{day:%m/%d/%y}",
-        day.isoformat(),
-        f"{day:%Y%m%d}",
-        f"{day:%m-%d-%Y}",
+        f"{m:02d}/{d:02d}/{y:04d}",
+        f"{m}/{d}/{y}",
+        f"{m}/{d}/{y % 100:02d}",
+        f"{m:02d}/{d:02d}/{y % 100:02d}",
+        f"{y:04d}-{m:02d}-{d:02d}",
+        f"{y:04d}{m:02d}{d:02d}",
+        f"{m:02d}-{d:02d}-{y:04d}",
     )
 
 

@@ -102,7 +102,9 @@ class Intake:
 def _parse_date(value: str) -> dt.date | None:
     digits = re.sub(r"\D", "", value)[:8]
     try:
-        return dt.datetime.strptime(digits, "%Y%m%d").date() if len(digits) == 8 else None
+        if len(digits) != 8:
+            return None
+        return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
         return None
 

@@ -15,6 +15,7 @@ import functools
 import re
 from collections.abc import Iterator
 
+from cxrkit.reports._rules import Rule, Text, alternation
 from cxrkit.reports.lexicon import Lexicon, lexicon, read_lines
 from cxrkit.reports.patterns import Span
 
@@ -22,7 +23,13 @@ __all__ = ["find_names"]
 
 # One word of a name: Title case (Bell, McDonald, O'Neil, Smith-Jones), upper case (BELL), or
 # an initial (J. or J).
-_WORD = r"(?:Mc|Mac|O['’]|D['’])?[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)?|[A-Z]{2,}(?:['’-][A-Z]+)?"
+# Latin letters with their accented forms (Zoë, ÉMILE, Łukasz).
+_UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
+_LOW = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
+_WORD = (
+    rf"(?:Mc|Mac|O['’]|D['’])?[{_UP}][{_LOW}]+(?:['’-][{_UP}]?[{_LOW}]+)?"
+    rf"|[{_UP}]{{2,}}(?:['’-][{_UP}]+)?"
+)
 _INITIAL = r"[A-Z]\.(?!\w)|(?!I\b)[A-Z](?![\w.'’-])"
 _TOKEN = re.compile(rf"(?:{_WORD}|{_INITIAL})")
 
@@ -109,30 +116,40 @@ def _strong_first(word: str, lex: Lexicon) -> bool:
     return lex.is_name(word) or not lex.is_common(word)
 
 
+_CREDENTIALS = r"(?:,\s*(?:PA-C|PA|DO|D\.O\.|RT)|,?\s+(?:MD|M\.D\.|RN|NP|PhD|Ph\.D\.|RT\(R\)|MBBS))"
+
+
 @functools.cache
-def _contexts() -> dict[str, re.Pattern[str]]:
+def _contexts() -> dict[str, Rule]:
     lex = lexicon()
 
-    def alternation(kind: str) -> str:
-        phrases = sorted(lex.contexts.get(kind, ()), key=len, reverse=True)
-        return "|".join(re.escape(p) for p in phrases)
+    def words(kind: str) -> str:
+        return alternation(lex.contexts.get(kind, ()))
 
-    labels = "|".join(re.escape(k) for k in sorted(lex.labels, key=len, reverse=True))
+    relations = words("relation")
     return {
-        "title": re.compile(rf"(?i)(?<![\w.])(?:{alternation('title')})(?=[\s.])\.?"),
-        "before": re.compile(rf"(?i)(?<![\w/])(?:{alternation('before')})(?![\w/])[:,]?"),
-        "weak": re.compile(rf"(?i)(?<![\w/])(?:{alternation('weak')})(?![\w/])[:,]?"),
-        "relation": re.compile(rf"(?i)\b(?:{alternation('relation')})(?:'s)?\b,?"),
-        "after": re.compile(
-            r"(?:,\s*(?:PA-C|PA|DO|D\.O\.|RT)|,?\s+(?:MD|M\.D\.|RN|NP|PhD|Ph\.D\.|RT\(R\)|MBBS))"
-            rf"(?![\w(:])|\s+\((?i:{alternation('relation')})\)"
+        "title": Rule(rf"(?:{words('title')})(?=[\s.])\.?", r"(?<![\w.])", lower=True),
+        "before": Rule(rf"(?:{words('before')})(?![\w/])[:,]?", r"(?<![\w/])", lower=True),
+        "weak": Rule(rf"(?:{words('weak')})(?![\w/])[:,]?", r"(?<![\w/])", lower=True),
+        "relation": Rule(rf"(?:{relations})(?:'s)?\b,?", r"\b", lower=True),
+        "after": Rule(
+            rf"{_CREDENTIALS}(?![\w(:])|\s+\((?i:{relations})\)",
+            gate=rf"PA|DO|D\.O\.|RT|MD|M\.D\.|RN|NP|PhD|Ph\.D\.|MBBS|\((?i:{relations})\)",
+            start="blank",
         ),
-        "label": re.compile(
-            rf"(?im)(?:^[ \t]*|(?<=[ \t]{{2}})|(?<=\())(?P<label>{labels})[ \t]*(?P<sep>[:#]?)"
+        # a label at the start of a line (after blanks), after two blanks, or after "("
+        "label": Rule(
+            rf"(?P<label>{alternation(lex.labels)})[ \t]*(?P<sep>[:#]?)",
+            r"(?:^|(?<=^[ \t])|(?<=[ \t]{2})|(?<=\())",
+            flags=re.MULTILINE,
+            lower=True,
         ),
-        "signature": re.compile(
-            rf"(?m)^[ \t]*(?P<v>(?:(?:{_WORD}|[A-Z]\.?)[ \t]){{1,3}}(?:{_WORD}))"
-            r"[ \t]+(?=\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d\d-\d\d)"
+        "signature": Rule(
+            rf"^[ \t]*(?P<v>(?:(?:{_WORD}|[A-Z]\.?)[ \t]){{1,3}}(?:{_WORD}))"
+            r"[ \t]+(?=\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d\d-\d\d)",
+            flags=re.MULTILINE,
+            gate=r"\d[/-]\d",
+            start="line",
         ),
     }
 
@@ -150,14 +167,15 @@ def _before_name(text: str, end: int, lex: Lexicon) -> tuple[int, int] | None:
     return None if start < 0 else (start, end)
 
 
-def _label_spans(text: str, lex: Lexicon, pattern: re.Pattern[str]) -> Iterator[Span]:
-    for match in pattern.finditer(text):
+def _label_spans(source: Text, lex: Lexicon, rule: Rule) -> Iterator[Span]:
+    text = source.text
+    for match in rule.finditer(source):
         kind = lex.labels[match.group("label").lower()]
         colon = bool(match.group("sep"))
         pos = match.end()
         if kind == "name" and colon:
             lead = len(text[pos : pos + 20]) - len(text[pos : pos + 20].lstrip(" \t"))
-            title = _contexts()["title"].match(text, pos + lead)
+            title = _contexts()["title"].plain.match(text, pos + lead)
             run = _name_run(text, title.end() if title else pos, lex, strict=False, comma=True)
             if run:
                 yield Span(*run, "name")
@@ -172,7 +190,7 @@ def _label_spans(text: str, lex: Lexicon, pattern: re.Pattern[str]) -> Iterator[
                 yield Span(pos + value.start(1), pos + value.end(1), "id")  # type: ignore[union-attr]
 
 
-def find_names(text: str) -> Iterator[Span]:
+def find_names(text: str | Text) -> Iterator[Span]:
     """Spans of person names in name contexts, and of PHI header-field values.
 
     Examples
@@ -181,20 +199,22 @@ def find_names(text: str) -> Iterator[Span]:
     >>> [text[s.start : s.end] for s in find_names(text)]
     ['Bell', 'Rose Hill']
     """
+    source = text if isinstance(text, Text) else Text(text)
+    raw = source.text
     lex, ctx = lexicon(), _contexts()
-    for match in ctx["title"].finditer(text):
-        run = _name_run(text, match.end(), lex, strict=False)
+    for match in ctx["title"].finditer(source):
+        run = _name_run(raw, match.end(), lex, strict=False)
         if run:
             yield Span(*run, "name")
     for kind in ("before", "relation", "weak"):
-        for match in ctx[kind].finditer(text):
-            run = _name_run(text, match.end(), lex, strict=True)
-            if run and (kind != "weak" or _has_census_word(text[run[0] : run[1]], lex)):
+        for match in ctx[kind].finditer(source):
+            run = _name_run(raw, match.end(), lex, strict=True)
+            if run and (kind != "weak" or _has_census_word(raw[run[0] : run[1]], lex)):
                 yield Span(*run, "name")
-    for match in ctx["after"].finditer(text):
-        run = _before_name(text, match.start(), lex)
+    for match in ctx["after"].finditer(source):
+        run = _before_name(raw, match.start(), lex)
         if run:
             yield Span(*run, "name")
-    for match in ctx["signature"].finditer(text):
+    for match in ctx["signature"].finditer(source):
         yield Span(match.start("v"), match.end("v"), "name")
-    yield from _label_spans(text, lex, ctx["label"])
+    yield from _label_spans(source, lex, ctx["label"])

@@ -11,7 +11,9 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from cxrkit.reports._rules import Rule, Text, alternation
 from cxrkit.reports.lexicon import lexicon
 
 __all__ = ["Span", "find_patterns"]
@@ -79,64 +81,113 @@ _DAY_ABBR = (
 
 def _cased(words: Iterable[str]) -> str:
     """An alternation of ``words`` in Title and UPPER case (never lower: "may", "march")."""
-    forms = sorted({f for w in words for f in (w, w.upper())}, key=len, reverse=True)
-    return "|".join(forms)
+    return alternation({f for w in words for f in (w, w.upper())})
 
 
 _MONTH = rf"(?:{_cased(_MONTHS + _ABBR)})\.?"
 _WEEKDAY = rf"(?:{_cased(_DAYS + _DAY_ABBR)})\.?,?"
-_DAY = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?"
+# 1-31: the same matches, tried in the same order, as (?:3[01]|[12]\d|0?[1-9]), but every
+# alternative starts with a literal so that re can skip ahead to a digit.
+_DAY = r"(?:3[01]?|1\d?|2\d?|0[1-9]|4|5|6|7|8|9)(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]\d\d|2[01]\d\d)"
 _NOT_AFTER = r"(?![\w/])"
 _UNIT_AFTER = r"(?!\s*(?:mg|ml|mL|cc|mm|cm|kg|units?|mcg|meq|French|Fr)\b)"
 
-_DATE_PATTERNS = (
+# A month or day number that re can skip to (every alternative starts with a literal):
+# the same matches, tried in the same order, as (?:1[0-2]|0?[1-9]).
+_MONTH_NUMBER = r"(?:1[0-2]?|0[1-9]|2|3|4|5|6|7|8|9)"
+_MONTH_GATE = rf"(?:{_cased(_MONTHS + _ABBR)})"
+
+
+class _Spec(NamedTuple):
+    """A rule's parts, compiled into a :class:`~cxrkit.reports._rules.Rule` at first use."""
+
+    lead: str
+    body: str
+    category: str
+    gate: str = ""
+    start: str = "text"
+
+
+_DATE_RULES = (
     # 3/14/2015, 03-14-15, 14.03.2015
-    rf"(?<![\w/.:-])\d{{1,2}}([/.-])\d{{1,2}}\1(?:\d{{4}}|\d{{2}}){_NOT_AFTER}(?!\.\d)",
+    _Spec(
+        r"(?<![\w/.:-])",
+        rf"\d{{1,2}}([/.-])\d{{1,2}}\1(?:\d{{4}}|\d{{2}}){_NOT_AFTER}(?!\.\d)",
+        "date",
+    ),
     # 2015-03-14, 2015/03/14
-    rf"(?<![\w/.-]){_YEAR}([/-])\d{{1,2}}\1\d{{1,2}}{_NOT_AFTER}",
+    _Spec(r"(?<![\w/.-])", rf"{_YEAR}([/-])\d{{1,2}}\1\d{{1,2}}{_NOT_AFTER}", "date"),
     # 14-Mar-2015, 14 March 2015
-    rf"\b(?=\d)(?:{_DAY})[- ](?:{_MONTH})[- ,]+{_YEAR}\b",
+    _Spec(r"\b(?=\d)", rf"(?:{_DAY})[- ](?:{_MONTH})[- ,]+{_YEAR}\b", "date", _MONTH_GATE, "line"),
     # (Fri) Mar 14(th)(, 2015), MARCH 14 2015
-    rf"\b(?=[A-Z])(?:{_WEEKDAY}\s+)?(?:{_MONTH})\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?",
+    _Spec(
+        "",
+        rf"\b(?=[A-Z])(?:{_WEEKDAY}\s+)?(?:{_MONTH})\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?",
+        "date",
+        _MONTH_GATE,
+    ),
     # the 14th of March(, 2015)
-    rf"\b(?=[Tt\d])(?:[Tt]he\s+)?{_DAY}\s+of\s+(?:{_MONTH})\b(?:,?\s+{_YEAR}\b)?",
+    _Spec(
+        "",
+        rf"\b(?=[Tt\d])(?:[Tt]he\s+)?{_DAY}\s+of\s+(?:{_MONTH})\b(?:,?\s+{_YEAR}\b)?",
+        "date",
+        rf"of\s+{_MONTH_GATE}",
+    ),
     # March 2015, Mar. '15
-    rf"\b(?=[A-Z])(?:{_MONTH})\s+(?:{_YEAR}|'\d\d)\b",
+    _Spec(r"\b(?=[A-Z])", rf"(?:{_MONTH})\s+(?:{_YEAR}|'\d\d)\b", "date"),
     # 3/14 (month/day, no year); not a fraction ("2/3 of the lung")
-    rf"(?<![\w/.:-])(?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9]){_NOT_AFTER}(?!\.\d|-\d|\s+of\b)",
+    _Spec(
+        r"(?<![\w/.:-])",
+        rf"{_MONTH_NUMBER}/(?:3[01]|[12]\d|0?[1-9]){_NOT_AFTER}(?!\.\d|-\d|\s+of\b)",
+        "date",
+    ),
     # 12/2013 (month/year)
-    rf"(?<![\w/.:-])(?:1[0-2]|0?[1-9])/{_YEAR}{_NOT_AFTER}",
+    _Spec(r"(?<![\w/.:-])", rf"{_MONTH_NUMBER}/{_YEAR}{_NOT_AFTER}", "date"),
 )
 
-_NUMBER_PATTERNS = (
+_NUMBER_RULES = (
     # phone numbers: (617) 555-0123, 617-555-0123, 617.555.0123, +1 617 555 0123
-    (
-        r"(?<![\w-])(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-])",
+    _Spec(
+        r"(?<![\w-])",
+        r"(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-])",
         "phone",
+        r"\d{3}[ .-]\d{4}",
     ),
-    (r"(?<![\w.-])\d{3}-\d{4}(?![\w-])", "phone"),
+    _Spec(r"(?<![\w.-])", r"\d{3}-\d{4}(?![\w-])", "phone"),
     # extensions and pagers: x5-1234, x51234, ext. 51234, 5-1234
-    (r"(?<![\w-])(?:[xX]|[Ee]xt\.?\s?)\d[\d-]{3,7}\d(?![\w-])", "phone"),
-    (r"(?<![\w.-])\d-\d{4}(?![\w-])", "pager"),
+    _Spec(
+        r"(?<![\w-])",
+        r"(?:x|X|Ext\.?\s?|ext\.?\s?)\d[\d-]{3,7}\d(?![\w-])",
+        "phone",
+        r"[xXt]\.?\s?\d",
+    ),
+    _Spec(r"(?<![\w.-])", r"\d-\d{4}(?![\w-])", "pager"),
     # social-security-like and long numbers (MRN, accession, pager, zip): 5+ digits
-    (r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])", "id"),
-    (r"(?<![\w.])\d{5,}(?:-\d{4})?(?![\w]|\.\d)", "id"),
+    _Spec(r"(?<![\w-])", r"\d{3}-\d{2}-\d{4}(?![\w-])", "id"),
+    _Spec(r"(?<![\w.])", r"\d{5,}(?:-\d{4})?(?![\w]|\.\d)", "id"),
     # identifiers mixing letters and 4+ digits: A181668277, RAD2015384588, E13099002
-    (r"\b(?=[A-Za-z0-9-]*\d{4})(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b", "id"),
+    _Spec(
+        "",
+        r"\b(?=[A-Za-z0-9-]*\d{4})(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b",
+        "id",
+        r"\d{4}",
+        "word",
+    ),
     # e-mail addresses and URLs
-    (r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+", "email"),
-    (r"\b(?:https?://|www\.)[^\s<>\"')\]]+[^\s<>\"')\].,;:]", "url"),
+    _Spec(r"(?<![\w.+-])", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", "email", "@"),
+    _Spec(r"\b", r"(?:https?://|www\.)[^\s<>\"')\]]+[^\s<>\"')\].,;:]", "url"),
     # ages 90 and over
-    (
-        r"\b(?:9\d|1[0-4]\d)(?=\s*-?\s*(?:years?|yrs?|y)[- ]?(?:old|o)\b|\s*y/?o\b|"
+    _Spec(
+        r"\b",
+        r"(?:9\d|1[0-4]\d)(?=\s*-?\s*(?:years?|yrs?|y)[- ]?(?:old|o)\b|\s*y/?o\b|"
         r"\s*-?\s*yo\b|\s*(?:years?|yrs?)\b|\s*[yY]\b|[MF]\b)",
         "age",
     ),
-    (r"\b(?:[Aa]ge|AGE)[: ]\s*(?P<v>9\d|1[0-4]\d)\b", "age"),
-    (r"(?<=\baged )(?:9\d|1[0-4]\d)\b", "age"),
+    _Spec(r"\b", r"(?:Age|age|AGE)[: ]\s*(?P<v>9\d|1[0-4]\d)\b", "age"),
+    _Spec(r"(?<=\baged )", r"(?:9\d|1[0-4]\d)\b", "age"),
     # years on their own: 1998, 2015 (not a quantity: "2000 mL")
-    (rf"(?<![\w./:-]){_YEAR}(?![\w/:-]|\.\d){_UNIT_AFTER}", "year"),
+    _Spec(r"(?<![\w./:-])", rf"{_YEAR}(?![\w/:-]|\.\d){_UNIT_AFTER}", "year"),
 )
 
 _STREET = (
@@ -150,73 +201,100 @@ _NOT_WARD = (
     r"Views|Week|Weeks|Month|Months|Year|Years|Number|No|Size|Segment|Segments|Class|Phase|"
     r"Step|Part|Page|Line|Lines|Tube|Port|Vertebra|Vertebrae|Round|Score|Version|Group)"
 )
-_PLACE_PATTERNS = (
-    (rf"\b\d{{1,6}}[ \t]+(?:{_CAP}[ \t]+){{1,3}}(?:{_STREET})\b\.?", "address"),
-    (r"\b(?:P\.?\s?O\.?[ \t]+Box|Apt\.?|Suite|Unit)[ \t]+#?\d+[A-Z]?\b", "address"),
-    (
-        rf"\b(?:(?:St\.?|Saint)[ \t]+)?(?:{_CAP}['’]?s?[ \t]+){{1,4}}"
+# Phrases after which a place is named: "lives in", "travelled to", "moved here from" …
+_MOVED = alternation(
+    f"{first}{rest} {link}"
+    for words, link in (
+        ("lives resides living residing born raised", "in"),
+        ("travel traveled travelled trip moved relocated", "to"),
+        ("moved relocated visiting immigrated", "from"),
+        ("moved", "here from"),
+    )
+    for word in words.split()
+    for first, rest in ((word[0], word[1:]), (word[0].upper(), word[1:]))
+)
+
+_PLACE_RULES = (
+    _Spec(r"\b", rf"\d{{1,6}}[ \t]+(?:{_CAP}[ \t]+){{1,3}}(?:{_STREET})\b\.?", "address"),
+    _Spec(r"\b", r"(?:P\.?\s?O\.?[ \t]+Box|Apt\.?|Suite|Unit)[ \t]+#?\d+[A-Z]?\b", "address"),
+    _Spec(
+        r"\b",
+        rf"(?:(?:St\.?|Saint)[ \t]+)?(?:{_CAP}['’]?s?[ \t]+){{1,4}}"
         r"(?:Hospital|Medical Cent(?:er|re)|Health Cent(?:er|re)|Health System|Healthcare|"
         r"Clinic|Infirmary|Nursing Home|"
         r"Rehabilitation Center|Rehab Center|Cancer Center|Medical Group|Health)\b",
         "hospital",
+        r"Hospital|Health|Medical|Clinic|Infirmary|Nursing|Rehab|Cancer",
+        "line",
     ),
-    (
-        rf"\b(?:{_CAP}[ \t]+){{1,2}}(?:ICU|CCU|NICU|PICU|MICU|SICU|CVICU|Unit|Ward|Floor)\b",
+    _Spec(
+        r"\b",
+        rf"(?:{_CAP}[ \t]+){{1,2}}(?:ICU|CCU|NICU|PICU|MICU|SICU|CVICU|Unit|Ward|Floor)\b",
         "unit",
+        r"ICU|CCU|Unit|Ward|Floor",
+        "line",
     ),
-    (
-        rf"\b(?:{_CAP}[ \t]+){{1,3}}(?:Pod|Bay|Wing|Pavilion|Building|Tower)[ \t]+[A-Z0-9]\w*\b",
+    _Spec(
+        r"\b",
+        rf"(?:{_CAP}[ \t]+){{1,3}}(?:Pod|Bay|Wing|Pavilion|Building|Tower)[ \t]+[A-Z0-9]\w*\b",
         "unit",
+        r"(?:Pod|Bay|Wing|Pavilion|Building|Tower)[ \t]",
+        "line",
     ),
-    (
+    _Spec(
+        "",
         rf"\b{_CAP}[ \t]+(?:East|West|North|South)\b|\b(?:East|West|North|South)[ \t]+\d{{1,2}}\b",
         "unit",
+        r"East|West|North|South",
+        "line",
     ),
-    (
-        rf"(?:\b(?:on|to)\s+|, |/ | - )(?!{_NOT_WARD}\b)(?P<v>{_CAP}[ \t]+\d{{1,2}})\b(?![:/.,]\d)",
+    _Spec(
+        "",
+        # "on"/"to" as whole words (a look-behind after the first letter, so that re can
+        # skip ahead), ", ", "/ ", " - ", then a capitalised word and a ward number
+        r"(?:o(?<!\wo)n\s+|t(?<!\wt)o\s+|, |/ | - )"
+        rf"(?!{_NOT_WARD}\b)(?P<v>{_CAP}[ \t]+\d{{1,2}})\b(?![:/.,]\d)",
         "unit",
     ),
-    (r"\b(?:from|at) (?!OSH\b)(?P<v>[A-Z]{1,4}H|[A-Z]{2,4}MC)\b(?!-)", "hospital"),
-    (
-        r"\b(?:[Ll]ives|[Rr]esides|[Ll]iving|[Rr]esiding|[Bb]orn|[Rr]aised) in|"
-        r"\b(?:[Tt]ravel(?:l?ed)?|[Tt]rip|[Mm]oved|[Rr]elocated) to|"
-        r"\b(?:[Mm]oved(?: here)?|[Vv]isiting|[Ii]mmigrated|[Rr]elocated) from"
-        rf"[ \t]+(?P<v>(?:{_CAP}[ \t]+){{0,2}}{_CAP})\b",
+    _Spec(r"\b", r"(?:from|at) (?!OSH\b)(?P<v>[A-Z]{1,4}H|[A-Z]{2,4}MC)\b(?!-)", "hospital"),
+    _Spec(
+        r"\b",
+        rf"(?:{_MOVED})[ \t]+(?P<v>(?:{_CAP}[ \t]+){{0,2}}{_CAP})\b",
         "city",
     ),
 )
 
 
 @functools.cache
-def _compiled() -> tuple[tuple[re.Pattern[str], str], ...]:
+def _rules() -> tuple[Rule, ...]:
     lex = lexicon()
     credentials = {"MD", "PA"}
-    codes = "|".join(sorted(set(lex.states.values()) - credentials))
+    codes = alternation(set(lex.states.values()) - credentials)
     # "Hope Bell, MD" is a credential: MD and PA count as states before a ZIP code only.
-    codes = rf"(?:{codes}|(?:MD|PA)(?=\s+\d{{5}}\b))"
-    names = sorted(lex.states, key=len, reverse=True)
-    state_names = "|".join(re.escape(n) for n in names)
-    countries = "|".join(re.escape(c) for c in sorted(lex.countries, key=len, reverse=True))
+    codes = rf"(?:{codes}|MD(?=\s+\d{{5}}\b)|PA(?=\s+\d{{5}}\b))"
+    state_names = alternation(lex.states)
+    countries = alternation(lex.countries)
     city = rf"(?:{_CAP}\s+){{0,2}}{_CAP}"
     places = (
         # City, ST 12345 / City, State
-        (rf"\b{city}(?=,\s+(?:{codes})\b(?!-))", "city"),
-        (
+        _Spec("", rf"\b{city}(?=,\s+(?:{codes})\b(?!-))", "city", rf",\s+(?:{codes})\b(?!-)"),
+        _Spec(
+            "",
             rf",\s+(?P<v>{codes})\b(?!-)(?=\s+\d{{5}}|\s*[;.)]|\s*$|\s+(?:on|in|at)\b)",
             "state",
         ),
-        (rf"\b{city}(?=,\s+(?:{state_names})\b)", "city"),
-        (rf"\b(?=[A-Z])(?:{state_names})\b", "state"),
-        (rf"\b(?=[A-Z])(?:{countries})\b", "country"),
-        (r"(?<=\bfrom )(?:{codes})\b(?=\s+(?:in|on)\b)".replace("{codes}", codes), "state"),
+        _Spec("", rf"\b{city}(?=,\s+(?:{state_names})\b)", "city", rf",\s+(?:{state_names})\b"),
+        _Spec(r"\b(?=[A-Z])", rf"(?:{state_names})\b", "state"),
+        _Spec(r"\b(?=[A-Z])", rf"(?:{countries})\b", "country"),
+        _Spec(r"(?<=\bfrom )", rf"(?:{codes})\b(?=\s+(?:in|on)\b)", "state", "from ", "line"),
     )
-    table = [(re.compile(p), "date") for p in _DATE_PATTERNS]
-    table += [(re.compile(p, re.MULTILINE), c) for p, c in (*_NUMBER_PATTERNS, *_PLACE_PATTERNS)]
-    table += [(re.compile(p, re.MULTILINE), c) for p, c in places]
+    table = [Rule(r.body, r.lead, r.category, 0, r.gate, r.start) for r in _DATE_RULES]
+    for spec in (*_NUMBER_RULES, *_PLACE_RULES, *places):
+        table.append(Rule(spec.body, spec.lead, spec.category, re.MULTILINE, spec.gate, spec.start))
     return tuple(table)
 
 
-def find_patterns(text: str) -> Iterator[Span]:
+def find_patterns(text: str | Text) -> Iterator[Span]:
     """Every span of ``text`` that a generic PHI pattern matches (spans may overlap).
 
     Examples
@@ -225,14 +303,14 @@ def find_patterns(text: str) -> Iterator[Span]:
     >>> sorted({text[s.start : s.end] for s in find_patterns(text)})
     ['(617) 555-0123', '1999', '3/14/2015', '555-0123', 'Ohio']
     """
-    has = {"email": "@" in text, "url": "://" in text or "www." in text}
-    for pattern, category in _compiled():
-        if not has.get(category, True):
-            continue
-        for match in pattern.finditer(text):
-            start, end = match.span("v") if "v" in pattern.groupindex else match.span()
+    source = text if isinstance(text, Text) else Text(text)
+    raw = source.text
+    for rule in _rules():
+        category = rule.category
+        for match in rule.finditer(source):
+            start, end = match.span("v") if "v" in match.re.groupindex else match.span()
             if category in ("hospital", "unit"):
-                start = _trim_lead(text, start, end)
+                start = _trim_lead(raw, start, end)
             if end > start:
                 yield Span(start, end, category)
 

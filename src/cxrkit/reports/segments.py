@@ -51,8 +51,9 @@ class Segments:
 
 
 @functools.cache
-def _signature_lines() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(rf"(?i)^(?:{p})$") for p in read_lines("signatures.txt"))
+def _signature_line() -> re.Pattern[str]:
+    alternatives = "|".join(f"(?:{p})" for p in read_lines("signatures.txt"))
+    return re.compile(rf"(?i)^(?:{alternatives})$")
 
 
 def strip_signature(segment: str) -> str:
@@ -64,13 +65,11 @@ def strip_signature(segment: str) -> str:
     ' IMPRESSION: Clear.'
     """
     lines = segment.rstrip().split("\n")
-    patterns = _signature_lines()
+    signature = _signature_line().match
     while lines:
         for n in (1, 2):  # a signature line may have been wrapped onto two lines
             line = " ".join(part.strip() for part in lines[-n:])
-            if len(lines) >= n and (
-                not line or any(p.match(line) for p in patterns) or _NAME_DATE.match(line)
-            ):
+            if len(lines) >= n and (not line or signature(line) or _NAME_DATE.match(line)):
                 del lines[-n:]
                 break
         else:

@@ -1,0 +1,196 @@
+"""One regular expression, searched fast and with exactly the matches of its plain form.
+
+Python's ``re`` skips ahead quickly only when a pattern starts with a literal or a character
+class; a pattern that starts with an assertion (``\\b``, a look-behind) is tried at every
+position of the text. A :class:`Rule` keeps the plain pattern (``lead + body``) and, for
+ASCII text, searches the ``body`` alone and checks the zero-width ``lead`` at each match
+start — the same matches, since the lead depends only on where a match starts. A ``gate`` is
+a pattern that every match must contain: a text without it is skipped, and the search starts
+where the first gate match could belong to a match (the start of its line, for a rule whose
+matches never cross a line). ``lower`` rules are case-insensitive patterns searched in the
+lower-cased text with lower-case alternatives, which ``re`` can skip through.
+
+``tests/reports/test_reports_rules.py`` checks the fast and the plain forms give the same
+matches on the synthetic corpus, the Open-I reports and generated text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Rule", "Text", "alternation"]
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text and what the fast searches need of it, computed once per text."""
+
+    text: str
+    ascii: bool = field(init=False)
+    lower: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        ascii_ = self.text.isascii()
+        object.__setattr__(self, "ascii", ascii_)
+        object.__setattr__(self, "lower", self.text.lower() if ascii_ else self.text)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A pattern ``lead + body`` (``lead`` zero-width), with an optional gate.
+
+    Parameters
+    ----------
+    body
+        The pattern's first consuming part onwards.
+    lead
+        Zero-width assertions that precede ``body`` (``\\b``, ``(?<![\\w/])`` …), or "".
+    category
+        What a match is (``date``, ``phone`` …), for the caller.
+    flags
+        ``re`` flags of the plain pattern.
+    gate
+        A pattern every match contains (found by ``search`` from the match's start), or "".
+    start
+        Where a match can start, given the next gate match: ``"text"`` (anywhere: the gate
+        only tells a text without matches), ``"line"`` (from the start of the gate's line:
+        matches never cross a line break), ``"word"`` (from the start of the run of letters,
+        digits and hyphens that holds it) or ``"blank"`` (only in the blanks, and the one
+        comma before them, right in front of it).
+    lower
+        The plain pattern is case-insensitive and ``body`` is written in lower case.
+    """
+
+    body: str
+    lead: str = ""
+    category: str = ""
+    flags: int = 0
+    gate: str = ""
+    start: str = "text"
+    lower: bool = False
+    plain: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _body: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _lead: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _gate: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        extra = re.IGNORECASE if self.lower else 0
+        fast_flags = self.flags & ~re.IGNORECASE
+        object.__setattr__(self, "plain", re.compile(self.lead + self.body, self.flags | extra))
+        object.__setattr__(self, "_body", re.compile(self.body, fast_flags))
+        lead = re.compile(self.lead, fast_flags) if self.lead else None
+        object.__setattr__(self, "_lead", lead)
+        gate = re.compile(self.gate, fast_flags) if self.gate else None
+        object.__setattr__(self, "_gate", gate)
+        if self.start not in ("text", "line", "word", "blank"):
+            raise ValueError(f"Rule start must be text, line, word or blank, not {self.start!r}")
+
+    def finditer(self, text: Text) -> Iterator[re.Match[str]]:
+        """The matches of the plain pattern in ``text`` (on ``text.lower`` for lower rules)."""
+        if not text.ascii:
+            yield from self.plain.finditer(text.text)
+            return
+        s = text.lower if self.lower else text.text
+        gate = self._gate
+        if gate is None or self.start == "text":
+            if gate is None or gate.search(s) is not None:
+                yield from self._scan(s, 0, len(s))
+            return
+        if self.start == "blank":
+            yield from self._anchored(s, gate)
+            return
+        pos = 0
+        while pos <= len(s):
+            # the earliest a match can start, given the next gate match
+            from_ = s.rfind("\n", 0, pos) + 1 if self.start == "line" else pos
+            hit = gate.search(s, from_)
+            if hit is None:
+                return
+            start = hit.start()
+            if self.start == "line":
+                start = s.rfind("\n", 0, start) + 1
+            else:
+                while start > 0 and s[start - 1] in _WORD_CHARS:
+                    start -= 1
+            match = None
+            for match in self._scan(s, max(pos, start), 1):
+                yield match
+            if match is None:
+                return
+            pos = match.end() if match.end() > match.start() else match.start() + 1
+
+    def _scan(self, s: str, pos: int, limit: int) -> Iterator[re.Match[str]]:
+        """Up to ``limit`` matches from ``pos``: the body's, where the lead holds."""
+        search, lead = self._body.search, self._lead
+        if lead is None and limit > 1:
+            yield from self._body.finditer(s, pos)
+            return
+        found = 0
+        while found < limit and (match := search(s, pos)) is not None:
+            start = match.start()
+            if lead is None or lead.match(s, start):
+                yield match
+                found += 1
+                pos = match.end() if match.end() > start else start + 1
+            else:
+                pos = start + 1
+
+    def _anchored(self, s: str, gate: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """Matches that start in the blanks (and one comma) before a gate match."""
+        match, pos = self.plain.match, 0
+        while (hit := gate.search(s, pos)) is not None:
+            end = hit.start()
+            start = end
+            while start > pos and s[start - 1].isspace():
+                start -= 1
+            if start > pos and s[start - 1] == ",":
+                start -= 1
+            for anchor in range(start, end + 1):
+                if (found := match(s, anchor)) is not None:
+                    yield found
+                    pos = max(found.end(), anchor + 1)
+                    break
+            else:
+                pos = end + 1
+
+
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A pattern that matches exactly ``words``, as a trie: the same matches as
+    ``"|".join(sorted(words, key=len, reverse=True))``, but ``re`` leaves a branch after one
+    character instead of trying every word in turn.
+
+    Longer words are tried first at every branch point, so backtracking meets the matching
+    words longest first, as in the sorted alternation.
+
+    Examples
+    --------
+    >>> alternation(["May", "March", "Mar"])
+    'Ma(?:r(?:ch)?|y)'
+    >>> re.findall(alternation(["Mar", "March"]) + r"\\b", "March Mar Marc")
+    ['March', 'Mar']
+    """
+    trie: dict[str, dict[str, Any]] = {}
+    for word in set(words):
+        if not word:
+            raise ValueError("alternation() of an empty word")
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _emit(trie)
+
+
+def _emit(node: dict[str, dict[str, Any]]) -> str:
+    branches = [re.escape(char) + _emit(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:
+        return f"(?:{body})?"
+    return body
