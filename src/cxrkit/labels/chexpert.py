@@ -31,8 +31,14 @@ _CONTRAST = frozenset({"but", "however", "although", "though", "whereas", "while
 _VERBS = frozenset({"is", "are", "was", "were", "has", "have", "had", "remains", "remain"})
 #: Words that end a forward scope.
 FORWARD_STOP = BOUNDARIES | _CONTRAST | _VERBS | {"with", "there", "except", "aside", "apart"}
-#: Words that end a backward scope (once the words right before the cue are passed).
-BACKWARD_STOP = FORWARD_STOP | {"without"}
+#: Words that end a backward scope (once the words right before the cue are passed):
+#: "small effusion, otherwise the lungs are clear" does not negate the effusion.
+BACKWARD_STOP = FORWARD_STOP | {"without", "otherwise"}
+#: Predicate words that may be coordinated before a backward cue and are skipped with their
+#: "and": "the heart and mediastinum are *stable and* within normal limits".
+COORDINATED_PREDICATES = frozenset(
+    {"stable", "unchanged", "clear", "expanded", "intact", "symmetric", "stably"}
+)
 #: Words skipped right before a backward cue ("heart size *is* normal").
 FILLERS = _VERBS | {
     *("be", "been", "being", "now", "again", "otherwise", "also", "still", "all", "both"),
@@ -64,22 +70,32 @@ def backward_start(
 ) -> int | None:
     """Start of the scope of a backward cue at ``end``, or ``None`` when it governs nothing.
 
-    The cue governs the phrase right before it, past any filler words. A ``strict`` cue (a
-    one-word adjective such as "normal") with no filler before it governs something only when
-    the word right before it belongs to a mention ("cardiomegaly and normal mediastinum" does
-    not negate cardiomegaly). ``comma`` makes a comma end the scope.
+    The cue governs the phrase right before it, past any filler words and coordinated
+    predicates ("are stable and"). A ``strict`` cue (a one-word adjective such as "normal")
+    with no filler before it governs something only when the word right before it belongs to a
+    mention ("cardiomegaly and normal mediastinum" does not negate cardiomegaly). ``comma``
+    makes a comma end the scope; otherwise a comma is crossed only inside a list that an "and"
+    / "or" closes ("the heart, mediastinum and hila are normal", but not "mild cardiomegaly,
+    lungs otherwise clear").
     """
     i = end - 1
-    while i >= 0 and tokens[i] in FILLERS:
-        i -= 1
+    while i >= 0:
+        if tokens[i] in FILLERS:
+            i -= 1
+        elif tokens[i] == "and" and i > 0 and tokens[i - 1] in COORDINATED_PREDICATES:
+            i -= 2
+        else:
+            break
     if i < 0 or (strict and i == end - 1 and not in_mention[i]):
         return None
+    listed = False
     while i >= 0:
         tok = tokens[i]
-        if tok in BACKWARD_STOP or (comma and tok == ","):
+        if tok in BACKWARD_STOP or (tok == "," and (comma or not listed)):
             break
         if tok in _CONJ and tokens[i + 1] in CLAUSE_OPENERS:
             break
+        listed = listed or tok in {"and", "or", "nor"}
         i -= 1
     return i + 1
 

@@ -37,8 +37,8 @@ _COORD = frozenset({"and", "or", ",", "nor"})
 _PREP = frozenset({"of", "in", "at", "for", "within", "to", "on", "along", "from", "about"})
 _VERB = FILLERS | {"there", "with"}
 
-#: Link kinds between consecutive chunks.
-COORD, PREP, VERB, BREAK = "coord", "prep", "verb", "break"
+#: Link kinds between consecutive chunks (``comma``: a comma alone, no "and" / "or").
+COORD, COMMA, PREP, VERB, BREAK = "coord", "comma", "prep", "verb", "break"
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,14 @@ class Chunk:
     link: str
 
 
-_RANK = {PREP: 0, COORD: 1, VERB: 2, BREAK: 3}
+_RANK = {PREP: 0, COMMA: 1, COORD: 2, VERB: 3, BREAK: 4}
 
 
-def _kind(tok: str) -> str | None:
-    if tok in _BREAK:
-        return BREAK
+def _kind(tok: str, prev: str) -> str | None:
+    if tok in _BREAK or (tok == "otherwise" and (prev == "," or prev in BOUNDARIES)):
+        return BREAK  # ", otherwise …" opens a clause about everything else
+    if tok == ",":
+        return COMMA
     if tok in _COORD:
         return COORD
     if tok in _PREP:
@@ -73,6 +75,8 @@ def chunk(tokens: list[str], cue_spans: list[tuple[int, int]]) -> list[Chunk]:
     --------
     >>> [(c.start, c.end, c.link) for c in chunk("no effusion or ptx".split(), [(0, 1)])]
     [(0, 1, 'prep'), (1, 2, 'coord'), (3, 4, 'break')]
+    >>> [c.link for c in chunk("cardiomegaly , otherwise normal".split(), [(3, 4)])]
+    ['break', 'break']
     """
     starts = dict(cue_spans)
     spans: list[list[int]] = []  # [start, end, is_cue]
@@ -80,7 +84,7 @@ def chunk(tokens: list[str], cue_spans: list[tuple[int, int]]) -> list[Chunk]:
     pending: str | None = None
     i, n = 0, len(tokens)
     while i < n:
-        kind = None if i in starts else _kind(tokens[i])
+        kind = None if i in starts else _kind(tokens[i], tokens[i - 1] if i else ".")
         if kind is not None:
             if spans and (pending is None or _RANK[kind] > _RANK[pending]):
                 pending = kind
@@ -99,26 +103,35 @@ def chunk(tokens: list[str], cue_spans: list[tuple[int, int]]) -> list[Chunk]:
 
 
 def _walk(chunks: list[Chunk], k: int, step: int, allowed: frozenset[str]) -> list[int]:
-    """Chunks reachable from chunk ``k`` in direction ``step`` through ``allowed`` links."""
+    """Chunks reachable from chunk ``k`` in direction ``step`` through ``allowed`` links.
+
+    Walking back (a subject), a bare comma is crossed only inside a list that an "and" / "or"
+    closes: "the heart, mediastinum and hila are normal", not "cardiomegaly, lungs clear".
+    """
     out: list[int] = []
     j = k
+    listed = False
     while 0 <= j + step < len(chunks):
         link = chunks[j].link if step > 0 else chunks[j - 1].link
-        if link not in allowed:
+        if link not in allowed or (step < 0 and link == COMMA and not listed):
             break
+        listed = listed or link == COORD
         j += step
         out.append(j)
     return out
 
 
-_NP = frozenset({COORD, PREP})
+_NP = frozenset({COORD, COMMA, PREP})
 
 
-def governed(chunks: list[Chunk], k: int, cue: Cue) -> set[int]:
-    """Chunk ids governed by the cue that is chunk ``k``."""
+def governed(chunks: list[Chunk], k: int, cue: Cue, cue_chunks: frozenset[int]) -> set[int]:
+    """Chunk ids governed by the cue that is chunk ``k`` (``cue_chunks``: every cue's chunk)."""
     out: set[int] = set()
     if cue.forward:
         out.update(_walk(chunks, k, 1, _NP))
+    # a coordinated predicate before the cue is passed: "… are stable and within normal limits"
+    while cue.backward and k > 1 and k - 1 in cue_chunks and chunks[k - 1].link == COORD:
+        k -= 1
     # the subject: across at most one verb group right before the cue, then its noun phrase
     if cue.backward and k > 0 and chunks[k - 1].link in {PREP, VERB}:
         out.add(k - 1)
@@ -151,9 +164,10 @@ def classify_tokens(
     for k, c in enumerate(chunks):
         owner[c.start : c.end] = [k] * (c.end - c.start)
     stage_of: dict[int, dict[str, bool]] = {}
+    cue_chunks = frozenset(at[s] for s, _, _ in cues)
     for s, _, found in cues:
         for cue in found:
-            for g in governed(chunks, at[s], cue):
+            for g in governed(chunks, at[s], cue, cue_chunks):
                 stage_of.setdefault(g, {})[cue.stage] = True
     out: list[Finding] = []
     for s, _e, mention in mentions:
