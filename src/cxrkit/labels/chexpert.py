@@ -48,18 +48,31 @@ FILLERS = _VERBS | {
 }
 #: Words that, after "and" / "or" / ",", open a new clause.
 CLAUSE_OPENERS = frozenset({"the", "there", "this", "these", "it", "its", "that", "a", "an"})
+#: Articles open a new clause after a negated phrase ("no pneumothorax and a small effusion")
+#: but not after a hedged one ("may represent atelectasis or an early pneumonia").
+ARTICLES = frozenset({"a", "an"})
+#: Words after which "with" / "to" continue the phrase instead of closing it ("no findings
+#: consistent with pneumonia", "may be compatible with infection").
+LINKING = frozenset({"consistent", "compatible", "associated", "related", "due", "secondary"})
 _CONJ = frozenset({"and", "or", ","})
 
 Scope = tuple[int, int]
 
 
-def forward_end(tokens: list[str], start: int) -> int:
-    """Index where a forward scope starting at ``start`` ends (exclusive)."""
+def forward_end(tokens: list[str], start: int, *, negation: bool = True) -> int:
+    """Index where a forward scope starting at ``start`` ends (exclusive).
+
+    ``negation`` off (a hedging cue): an article after "and" / "or" does not end the scope.
+    """
     n = len(tokens)
     i = start
     while i < n:
         tok = tokens[i]
-        if tok in FORWARD_STOP or (tok in _CONJ and i + 1 < n and tokens[i + 1] in CLAUSE_OPENERS):
+        linked = tok == "with" and i > start and tokens[i - 1] in LINKING
+        if tok in FORWARD_STOP and not linked:
+            return i
+        opener = tokens[i + 1] if tok in _CONJ and i + 1 < n else ""
+        if opener in CLAUSE_OPENERS and (negation or opener not in ARTICLES):
             return i
         i += 1
     return n
@@ -111,7 +124,8 @@ def cue_scopes(
             if not isinstance(cue, Cue) or cue.stage not in scopes:
                 continue
             if cue.forward:
-                scopes[cue.stage].append((end, forward_end(tokens, end)))
+                neg = cue.stage == "negation"
+                scopes[cue.stage].append((end, forward_end(tokens, end, negation=neg)))
             if cue.backward:
                 comma = cue.stage != "negation"
                 begin = backward_start(

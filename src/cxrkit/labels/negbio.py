@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cxrkit.labels.aggregate import DEFAULT_OPTIONS, Finding, LabelerOptions, aggregate
-from cxrkit.labels.chexpert import FILLERS
+from cxrkit.labels.chexpert import ARTICLES, CLAUSE_OPENERS, FILLERS, LINKING
 from cxrkit.labels.schema import NEGATIVE, POSITIVE, UNCERTAIN, Labels
 from cxrkit.labels.text import BOUNDARIES, tokenize
 from cxrkit.labels.vocabulary import Cue, Mention, Vocabulary, find_phrases, load_vocabulary
@@ -37,8 +37,10 @@ _COORD = frozenset({"and", "or", ",", "nor"})
 _PREP = frozenset({"of", "in", "at", "for", "within", "to", "on", "along", "from", "about"})
 _VERB = FILLERS | {"there", "with"}
 
-#: Link kinds between consecutive chunks (``comma``: a comma alone, no "and" / "or").
+#: Link kinds between consecutive chunks (``comma``: a comma alone, no "and" / "or";
+#: ``article``: a coordination before "a" / "an"; ``clause``: before "the", "there", …).
 COORD, COMMA, PREP, VERB, BREAK = "coord", "comma", "prep", "verb", "break"
+ARTICLE, CLAUSE = "article", "clause"
 
 
 @dataclass(frozen=True)
@@ -50,18 +52,20 @@ class Chunk:
     link: str
 
 
-_RANK = {PREP: 0, COMMA: 1, COORD: 2, VERB: 3, BREAK: 4}
+_RANK = {PREP: 0, COMMA: 1, COORD: 2, ARTICLE: 3, CLAUSE: 4, VERB: 5, BREAK: 6}
 
 
-def _kind(tok: str, prev: str) -> str | None:
+def _kind(tok: str, prev: str, nxt: str) -> str | None:
     if tok in _BREAK or (tok == "otherwise" and (prev == "," or prev in BOUNDARIES)):
         return BREAK  # ", otherwise …" opens a clause about everything else
+    if tok in _COORD and nxt in CLAUSE_OPENERS:
+        return ARTICLE if nxt in ARTICLES else CLAUSE
     if tok == ",":
         return COMMA
     if tok in _COORD:
         return COORD
-    if tok in _PREP:
-        return PREP
+    if tok in _PREP or (tok == "with" and prev in LINKING):
+        return PREP  # "consistent with" continues the noun phrase
     return VERB if tok in _VERB else None
 
 
@@ -84,7 +88,12 @@ def chunk(tokens: list[str], cue_spans: list[tuple[int, int]]) -> list[Chunk]:
     pending: str | None = None
     i, n = 0, len(tokens)
     while i < n:
-        kind = None if i in starts else _kind(tokens[i], tokens[i - 1] if i else ".")
+        if i in starts:
+            kind = None
+        else:
+            kind = _kind(
+                tokens[i], tokens[i - 1] if i else ".", tokens[i + 1] if i + 1 < n else "."
+            )
         if kind is not None:
             if spans and (pending is None or _RANK[kind] > _RANK[pending]):
                 pending = kind
@@ -122,13 +131,21 @@ def _walk(chunks: list[Chunk], k: int, step: int, allowed: frozenset[str]) -> li
 
 
 _NP = frozenset({COORD, COMMA, PREP})
+#: A hedge also governs a coordinated phrase with an article ("atelectasis or an early
+#: pneumonia"); a negation does not ("no pneumothorax and a small effusion").
+_HEDGED_NP = _NP | {ARTICLE}
 
 
 def governed(chunks: list[Chunk], k: int, cue: Cue, cue_chunks: frozenset[int]) -> set[int]:
     """Chunk ids governed by the cue that is chunk ``k`` (``cue_chunks``: every cue's chunk)."""
     out: set[int] = set()
-    if cue.forward:
+    if cue.forward and cue.stage == "negation":
         out.update(_walk(chunks, k, 1, _NP))
+    elif cue.forward:
+        # a hedge governs across the verb group right after it ("may *be* compatible with")
+        first = k + 1 if chunks[k].link == VERB and k + 1 < len(chunks) else k
+        out.update([first] if first > k else [])
+        out.update(_walk(chunks, first, 1, _HEDGED_NP))
     # a coordinated predicate before the cue is passed: "… are stable and within normal limits"
     while cue.backward and k > 1 and k - 1 in cue_chunks and chunks[k - 1].link == COORD:
         k -= 1
