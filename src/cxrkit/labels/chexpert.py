@@ -43,7 +43,8 @@ COORDINATED_PREDICATES = frozenset(
 FILLERS = _VERBS | {
     *("be", "been", "being", "now", "again", "otherwise", "also", "still", "all", "both"),
     *("appears", "appear", "appeared", "seems", "seem", "grossly", "essentially", "overall"),
-    *("currently", "completely", "largely", "nearly", "almost", "entirely"),
+    *("currently", "completely", "largely", "nearly", "almost", "entirely", "persistently"),
+    "somewhat",
     *("mildly", "moderately", "markedly", "severely", "slightly", "minimally", "significantly"),
 }
 #: Words that, after "and" / "or" / ",", open a new clause.
