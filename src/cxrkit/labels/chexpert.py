@@ -48,7 +48,9 @@ FILLERS = _VERBS | {
     *("mildly", "moderately", "markedly", "severely", "slightly", "minimally", "significantly"),
 }
 #: Words that, after "and" / "or" / ",", open a new clause.
-CLAUSE_OPENERS = frozenset({"the", "there", "this", "these", "it", "its", "that", "a", "an"})
+CLAUSE_OPENERS = frozenset(
+    {"the", "there", "this", "these", "it", "its", "that", "a", "an", "findings", "finding"}
+)
 #: Articles open a new clause after a negated phrase ("no pneumothorax and a small effusion")
 #: but not after a hedged one ("may represent atelectasis or an early pneumonia").
 ARTICLES = frozenset({"a", "an"})
@@ -56,24 +58,35 @@ ARTICLES = frozenset({"a", "an"})
 #: consistent with pneumonia", "may be compatible with infection").
 LINKING = frozenset({"consistent", "compatible", "associated", "related", "due", "secondary"})
 _CONJ = frozenset({"and", "or", ","})
+#: Participles after which a comma closes the phrase ("no effusion seen, dense nodule …").
+PARTICIPLES = frozenset(
+    {"seen", "identified", "noted", "demonstrated", "visualized", "present", "appreciated"}
+    | {"evident", "detected"}
+)
 
 Scope = tuple[int, int]
+
+
+def _stops(tokens: list[str], i: int, start: int, negation: bool) -> bool:
+    tok = tokens[i]
+    if tok in FORWARD_STOP:
+        return not (tok == "with" and i > start and tokens[i - 1] in LINKING)
+    opener = tokens[i + 1] if tok in _CONJ and i + 1 < len(tokens) else ""
+    return opener in CLAUSE_OPENERS and (negation or opener not in ARTICLES)
 
 
 def forward_end(tokens: list[str], start: int, *, negation: bool = True) -> int:
     """Index where a forward scope starting at ``start`` ends (exclusive).
 
     ``negation`` off (a hedging cue): an article after "and" / "or" does not end the scope.
+    A comma ends it after a participle ("no effusion seen, dense nodule …").
     """
     n = len(tokens)
     i = start
     while i < n:
-        tok = tokens[i]
-        linked = tok == "with" and i > start and tokens[i - 1] in LINKING
-        if tok in FORWARD_STOP and not linked:
-            return i
-        opener = tokens[i + 1] if tok in _CONJ and i + 1 < n else ""
-        if opener in CLAUSE_OPENERS and (negation or opener not in ARTICLES):
+        if _stops(tokens, i, start, negation) or (
+            tokens[i] == "," and i > start and tokens[i - 1] in PARTICIPLES
+        ):
             return i
         i += 1
     return n

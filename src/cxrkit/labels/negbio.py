@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cxrkit.labels.aggregate import DEFAULT_OPTIONS, Finding, LabelerOptions, aggregate
-from cxrkit.labels.chexpert import ARTICLES, CLAUSE_OPENERS, FILLERS, LINKING
+from cxrkit.labels.chexpert import ARTICLES, CLAUSE_OPENERS, FILLERS, LINKING, PARTICIPLES
 from cxrkit.labels.schema import NEGATIVE, POSITIVE, UNCERTAIN, Labels
 from cxrkit.labels.text import BOUNDARIES, tokenize
 from cxrkit.labels.vocabulary import Cue, Mention, Vocabulary, find_phrases, load_vocabulary
@@ -58,6 +58,8 @@ _RANK = {PREP: 0, COMMA: 1, COORD: 2, ARTICLE: 3, CLAUSE: 4, VERB: 5, BREAK: 6}
 def _kind(tok: str, prev: str, nxt: str) -> str | None:
     if tok in _BREAK or (tok == "otherwise" and (prev == "," or prev in BOUNDARIES)):
         return BREAK  # ", otherwise …" opens a clause about everything else
+    if tok == "," and prev in PARTICIPLES:
+        return VERB  # "no effusion seen, dense nodule …": the phrase is closed
     if tok in _COORD and nxt in CLAUSE_OPENERS:
         return ARTICLE if nxt in ARTICLES else CLAUSE
     if tok == ",":
