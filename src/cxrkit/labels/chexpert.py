@@ -98,9 +98,10 @@ def backward_start(
     """Start of the scope of a backward cue at ``end``, or ``None`` when it governs nothing.
 
     The cue governs the phrase right before it, past any filler words and coordinated
-    predicates ("are stable and"). A ``strict`` cue (a one-word adjective such as "normal")
-    with no filler before it governs something only when the word right before it belongs to a
-    mention ("cardiomegaly and normal mediastinum" does not negate cardiomegaly). ``comma``
+    predicates ("are stable and"). A ``strict`` cue (a one-word attributive adjective such as
+    "normal" before a noun) with no filler before it governs something only when the word right
+    before it belongs to a mention ("cardiomegaly and normal mediastinum" does not negate
+    cardiomegaly). ``comma``
     makes a comma end the scope; otherwise a comma is crossed only inside a list that an "and"
     / "or" closes ("the heart, mediastinum and hila are normal", but not "mild cardiomegaly,
     lungs otherwise clear").
@@ -142,9 +143,11 @@ def cue_scopes(
                 scopes[cue.stage].append((end, forward_end(tokens, end, negation=neg)))
             if cue.backward:
                 comma = cue.stage != "negation"
-                begin = backward_start(
-                    tokens, start, in_mention, comma=comma, strict=end - start == 1
-                )
+                # a one-word cue that ends its phrase is predicative ("heart size and
+                # vascularity normal."), not attributive ("and normal mediastinum")
+                last = end == len(tokens) or tokens[end] in BOUNDARIES or tokens[end] == ","
+                strict = end - start == 1 and not last
+                begin = backward_start(tokens, start, in_mention, comma=comma, strict=strict)
                 if begin is not None:
                     scopes[cue.stage].append((begin, start))
     return scopes

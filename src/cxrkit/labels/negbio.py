@@ -35,12 +35,15 @@ from cxrkit.labels.vocabulary import Cue, Mention, Vocabulary, find_phrases, loa
 _BREAK = BOUNDARIES | {"but", "however", "although", "though", "whereas", "while", "which", "who"}
 _COORD = frozenset({"and", "or", ",", "nor"})
 _PREP = frozenset({"of", "in", "at", "for", "within", "to", "on", "along", "from", "about"})
-_VERB = FILLERS | {"there", "with"}
+_VERB = FILLERS | {"there"}
 
 #: Link kinds between consecutive chunks (``comma``: a comma alone, no "and" / "or";
 #: ``article``: a coordination before "a" / "an"; ``clause``: before "the", "there", …).
 COORD, COMMA, PREP, VERB, BREAK = "coord", "comma", "prep", "verb", "break"
 ARTICLE, CLAUSE = "article", "clause"
+#: "with" ends a noun phrase like a verb group, but what precedes it is no subject of the
+#: predicate after it ("stable cardiomegaly *with* clear lungs").
+WITH = "with"
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class Chunk:
     link: str
 
 
-_RANK = {PREP: 0, COMMA: 1, COORD: 2, ARTICLE: 3, CLAUSE: 4, VERB: 5, BREAK: 6}
+_RANK = {PREP: 0, COMMA: 1, COORD: 2, ARTICLE: 3, CLAUSE: 4, WITH: 5, VERB: 6, BREAK: 7}
 
 
 def _kind(tok: str, prev: str, nxt: str) -> str | None:
@@ -68,6 +71,8 @@ def _kind(tok: str, prev: str, nxt: str) -> str | None:
         return COORD
     if tok in _PREP or (tok == "with" and prev in LINKING):
         return PREP  # "consistent with" continues the noun phrase
+    if tok == "with":
+        return WITH
     return VERB if tok in _VERB else None
 
 
@@ -141,13 +146,12 @@ _HEDGED_NP = _NP | {ARTICLE}
 def governed(chunks: list[Chunk], k: int, cue: Cue, cue_chunks: frozenset[int]) -> set[int]:
     """Chunk ids governed by the cue that is chunk ``k`` (``cue_chunks``: every cue's chunk)."""
     out: set[int] = set()
-    if cue.forward and cue.stage == "negation":
-        out.update(_walk(chunks, k, 1, _NP))
-    elif cue.forward:
-        # a hedge governs across the verb group right after it ("may *be* compatible with")
+    if cue.forward:
+        # a cue governs across the verb group right after it ("may *be* compatible with",
+        # "does not *appear to be* a pneumothorax")
         first = k + 1 if chunks[k].link == VERB and k + 1 < len(chunks) else k
         out.update([first] if first > k else [])
-        out.update(_walk(chunks, first, 1, _HEDGED_NP))
+        out.update(_walk(chunks, first, 1, _NP if cue.stage == "negation" else _HEDGED_NP))
     # a coordinated predicate before the cue is passed: "… are stable and within normal limits"
     while cue.backward and k > 1 and k - 1 in cue_chunks and chunks[k - 1].link == COORD:
         k -= 1
