@@ -36,6 +36,11 @@ _BREAK = BOUNDARIES | {"but", "however", "although", "though", "whereas", "while
 _COORD = frozenset({"and", "or", ",", "nor"})
 _PREP = frozenset({"of", "in", "at", "for", "within", "to", "on", "along", "from", "about"})
 _VERB = FILLERS | {"there"}
+#: Verb-group words; the other fillers are adverbs ("grossly", "otherwise", "mildly").
+_VERB_WORDS = frozenset(
+    {"is", "are", "was", "were", "has", "have", "had", "remains", "remain", "be", "been"}
+    | {"being", "appears", "appear", "appeared", "seems", "seem", "there"}
+)
 
 #: Link kinds between consecutive chunks (``comma``: a comma alone, no "and" / "or";
 #: ``article``: a coordination before "a" / "an"; ``clause``: before "the", "there", …).
@@ -44,6 +49,9 @@ ARTICLE, CLAUSE = "article", "clause"
 #: "with" ends a noun phrase like a verb group, but what precedes it is no subject of the
 #: predicate after it ("stable cardiomegaly *with* clear lungs").
 WITH = "with"
+#: An adverb alone between two chunks ("lungs *grossly* clear") links like a verb group, but
+#: does not turn a "with" into one ("findings with grossly clear lungs").
+ADVERB = "adverb"
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,8 @@ class Chunk:
     link: str
 
 
-_RANK = {PREP: 0, COMMA: 1, COORD: 2, ARTICLE: 3, CLAUSE: 4, WITH: 5, VERB: 6, BREAK: 7}
+_RANK = {PREP: 0, COMMA: 1, COORD: 2, ARTICLE: 3, CLAUSE: 4, ADVERB: 5, WITH: 6, VERB: 7, BREAK: 8}
+_PREDICATE_LINKS = frozenset({PREP, VERB, ADVERB})
 
 
 def _kind(tok: str, prev: str, nxt: str) -> str | None:
@@ -73,7 +82,9 @@ def _kind(tok: str, prev: str, nxt: str) -> str | None:
         return PREP  # "consistent with" continues the noun phrase
     if tok == "with":
         return WITH
-    return VERB if tok in _VERB else None
+    if tok in _VERB:
+        return VERB if tok in _VERB_WORDS else ADVERB
+    return None
 
 
 def chunk(tokens: list[str], cue_spans: list[tuple[int, int]]) -> list[Chunk]:
@@ -149,14 +160,14 @@ def governed(chunks: list[Chunk], k: int, cue: Cue, cue_chunks: frozenset[int]) 
     if cue.forward:
         # a cue governs across the verb group right after it ("may *be* compatible with",
         # "does not *appear to be* a pneumothorax")
-        first = k + 1 if chunks[k].link == VERB and k + 1 < len(chunks) else k
+        first = k + 1 if chunks[k].link in {VERB, ADVERB} and k + 1 < len(chunks) else k
         out.update([first] if first > k else [])
         out.update(_walk(chunks, first, 1, _NP if cue.stage == "negation" else _HEDGED_NP))
     # a coordinated predicate before the cue is passed: "… are stable and within normal limits"
     while cue.backward and k > 1 and k - 1 in cue_chunks and chunks[k - 1].link == COORD:
         k -= 1
     # the subject: across at most one verb group right before the cue, then its noun phrase
-    if cue.backward and k > 0 and chunks[k - 1].link in {PREP, VERB}:
+    if cue.backward and k > 0 and chunks[k - 1].link in _PREDICATE_LINKS:
         out.add(k - 1)
         out.update(_walk(chunks, k - 1, -1, _NP))
     return out
