@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 from cxrkit.labels import label_reports
-from cxrkit.labels.negbio import BREAK, COORD, PREP, VERB, chunk, label_text
+from cxrkit.labels.negbio import BREAK, COMMA, COORD, PREP, VERB, chunk, label_text
 from cxrkit.labels.schema import CHEXPERT_ORDER, format_value
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "labels" / "chexpert-labeler-samples"
@@ -16,7 +16,7 @@ def test_chunks_and_links() -> None:
     tokens = ["the", "heart", ",", "mediastinum", "and", "hila", "are", "normal"]
     chunks = chunk(tokens, [(7, 8)])
     assert [(c.start, c.end) for c in chunks] == [(0, 2), (3, 4), (5, 6), (7, 8)]
-    assert [c.link for c in chunks] == [COORD, COORD, VERB, BREAK]
+    assert [c.link for c in chunks] == [COMMA, COORD, VERB, BREAK]
     assert chunk(["no", "evidence", "of", "ptx"], [(0, 1)])[1].link == PREP
 
 

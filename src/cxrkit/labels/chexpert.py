@@ -31,29 +31,62 @@ _CONTRAST = frozenset({"but", "however", "although", "though", "whereas", "while
 _VERBS = frozenset({"is", "are", "was", "were", "has", "have", "had", "remains", "remain"})
 #: Words that end a forward scope.
 FORWARD_STOP = BOUNDARIES | _CONTRAST | _VERBS | {"with", "there", "except", "aside", "apart"}
-#: Words that end a backward scope (once the words right before the cue are passed).
-BACKWARD_STOP = FORWARD_STOP | {"without"}
+#: Words that end a backward scope (once the words right before the cue are passed):
+#: "small effusion, otherwise the lungs are clear" does not negate the effusion.
+BACKWARD_STOP = FORWARD_STOP | {"without", "otherwise"}
+#: Predicate words that may be coordinated before a backward cue and are skipped with their
+#: "and": "the heart and mediastinum are *stable and* within normal limits".
+COORDINATED_PREDICATES = frozenset(
+    {"stable", "unchanged", "clear", "expanded", "intact", "symmetric", "stably"}
+)
 #: Words skipped right before a backward cue ("heart size *is* normal").
 FILLERS = _VERBS | {
     *("be", "been", "being", "now", "again", "otherwise", "also", "still", "all", "both"),
     *("appears", "appear", "appeared", "seems", "seem", "grossly", "essentially", "overall"),
-    *("currently", "completely", "largely", "nearly", "almost", "entirely"),
+    *("currently", "completely", "largely", "nearly", "almost", "entirely", "persistently"),
+    "somewhat",
     *("mildly", "moderately", "markedly", "severely", "slightly", "minimally", "significantly"),
 }
 #: Words that, after "and" / "or" / ",", open a new clause.
-CLAUSE_OPENERS = frozenset({"the", "there", "this", "these", "it", "its", "that", "a", "an"})
+CLAUSE_OPENERS = frozenset(
+    {"the", "there", "this", "these", "it", "its", "that", "a", "an", "findings", "finding"}
+)
+#: Articles open a new clause after a negated phrase ("no pneumothorax and a small effusion")
+#: but not after a hedged one ("may represent atelectasis or an early pneumonia").
+ARTICLES = frozenset({"a", "an"})
+#: Words after which "with" / "to" continue the phrase instead of closing it ("no findings
+#: consistent with pneumonia", "may be compatible with infection").
+LINKING = frozenset({"consistent", "compatible", "associated", "related", "due", "secondary"})
 _CONJ = frozenset({"and", "or", ","})
+#: Participles after which a comma closes the phrase ("no effusion seen, dense nodule …").
+PARTICIPLES = frozenset(
+    {"seen", "identified", "noted", "demonstrated", "visualized", "present", "appreciated"}
+    | {"evident", "detected"}
+)
 
 Scope = tuple[int, int]
 
 
-def forward_end(tokens: list[str], start: int) -> int:
-    """Index where a forward scope starting at ``start`` ends (exclusive)."""
+def _stops(tokens: list[str], i: int, start: int, negation: bool) -> bool:
+    tok = tokens[i]
+    if tok in FORWARD_STOP:
+        return not (tok == "with" and i > start and tokens[i - 1] in LINKING)
+    opener = tokens[i + 1] if tok in _CONJ and i + 1 < len(tokens) else ""
+    return opener in CLAUSE_OPENERS and (negation or opener not in ARTICLES)
+
+
+def forward_end(tokens: list[str], start: int, *, negation: bool = True) -> int:
+    """Index where a forward scope starting at ``start`` ends (exclusive).
+
+    ``negation`` off (a hedging cue): an article after "and" / "or" does not end the scope.
+    A comma ends it after a participle ("no effusion seen, dense nodule …").
+    """
     n = len(tokens)
     i = start
     while i < n:
-        tok = tokens[i]
-        if tok in FORWARD_STOP or (tok in _CONJ and i + 1 < n and tokens[i + 1] in CLAUSE_OPENERS):
+        if _stops(tokens, i, start, negation) or (
+            tokens[i] == "," and i > start and tokens[i - 1] in PARTICIPLES
+        ):
             return i
         i += 1
     return n
@@ -64,22 +97,33 @@ def backward_start(
 ) -> int | None:
     """Start of the scope of a backward cue at ``end``, or ``None`` when it governs nothing.
 
-    The cue governs the phrase right before it, past any filler words. A ``strict`` cue (a
-    one-word adjective such as "normal") with no filler before it governs something only when
-    the word right before it belongs to a mention ("cardiomegaly and normal mediastinum" does
-    not negate cardiomegaly). ``comma`` makes a comma end the scope.
+    The cue governs the phrase right before it, past any filler words and coordinated
+    predicates ("are stable and"). A ``strict`` cue (a one-word attributive adjective such as
+    "normal" before a noun) with no filler before it governs something only when the word right
+    before it belongs to a mention ("cardiomegaly and normal mediastinum" does not negate
+    cardiomegaly). ``comma``
+    makes a comma end the scope; otherwise a comma is crossed only inside a list that an "and"
+    / "or" closes ("the heart, mediastinum and hila are normal", but not "mild cardiomegaly,
+    lungs otherwise clear").
     """
     i = end - 1
-    while i >= 0 and tokens[i] in FILLERS:
-        i -= 1
+    while i >= 0:
+        if tokens[i] in FILLERS:
+            i -= 1
+        elif tokens[i] == "and" and i > 0 and tokens[i - 1] in COORDINATED_PREDICATES:
+            i -= 2
+        else:
+            break
     if i < 0 or (strict and i == end - 1 and not in_mention[i]):
         return None
+    listed = False
     while i >= 0:
         tok = tokens[i]
-        if tok in BACKWARD_STOP or (comma and tok == ","):
+        if tok in BACKWARD_STOP or (tok == "," and (comma or not listed)):
             break
         if tok in _CONJ and tokens[i + 1] in CLAUSE_OPENERS:
             break
+        listed = listed or tok in {"and", "or", "nor"}
         i -= 1
     return i + 1
 
@@ -95,12 +139,15 @@ def cue_scopes(
             if not isinstance(cue, Cue) or cue.stage not in scopes:
                 continue
             if cue.forward:
-                scopes[cue.stage].append((end, forward_end(tokens, end)))
+                neg = cue.stage == "negation"
+                scopes[cue.stage].append((end, forward_end(tokens, end, negation=neg)))
             if cue.backward:
                 comma = cue.stage != "negation"
-                begin = backward_start(
-                    tokens, start, in_mention, comma=comma, strict=end - start == 1
-                )
+                # a one-word cue that ends its phrase is predicative ("heart size and
+                # vascularity normal."), not attributive ("and normal mediastinum")
+                last = end == len(tokens) or tokens[end] in BOUNDARIES or tokens[end] == ","
+                strict = end - start == 1 and not last
+                begin = backward_start(tokens, start, in_mention, comma=comma, strict=strict)
                 if begin is not None:
                     scopes[cue.stage].append((begin, start))
     return scopes

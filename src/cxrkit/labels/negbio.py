@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cxrkit.labels.aggregate import DEFAULT_OPTIONS, Finding, LabelerOptions, aggregate
-from cxrkit.labels.chexpert import FILLERS
+from cxrkit.labels.chexpert import ARTICLES, CLAUSE_OPENERS, FILLERS, LINKING, PARTICIPLES
 from cxrkit.labels.schema import NEGATIVE, POSITIVE, UNCERTAIN, Labels
 from cxrkit.labels.text import BOUNDARIES, tokenize
 from cxrkit.labels.vocabulary import Cue, Mention, Vocabulary, find_phrases, load_vocabulary
@@ -35,10 +35,23 @@ from cxrkit.labels.vocabulary import Cue, Mention, Vocabulary, find_phrases, loa
 _BREAK = BOUNDARIES | {"but", "however", "although", "though", "whereas", "while", "which", "who"}
 _COORD = frozenset({"and", "or", ",", "nor"})
 _PREP = frozenset({"of", "in", "at", "for", "within", "to", "on", "along", "from", "about"})
-_VERB = FILLERS | {"there", "with"}
+_VERB = FILLERS | {"there"}
+#: Verb-group words; the other fillers are adverbs ("grossly", "otherwise", "mildly").
+_VERB_WORDS = frozenset(
+    {"is", "are", "was", "were", "has", "have", "had", "remains", "remain", "be", "been"}
+    | {"being", "appears", "appear", "appeared", "seems", "seem", "there"}
+)
 
-#: Link kinds between consecutive chunks.
-COORD, PREP, VERB, BREAK = "coord", "prep", "verb", "break"
+#: Link kinds between consecutive chunks (``comma``: a comma alone, no "and" / "or";
+#: ``article``: a coordination before "a" / "an"; ``clause``: before "the", "there", …).
+COORD, COMMA, PREP, VERB, BREAK = "coord", "comma", "prep", "verb", "break"
+ARTICLE, CLAUSE = "article", "clause"
+#: "with" ends a noun phrase like a verb group, but what precedes it is no subject of the
+#: predicate after it ("stable cardiomegaly *with* clear lungs").
+WITH = "with"
+#: An adverb alone between two chunks ("lungs *grossly* clear") links like a verb group, but
+#: does not turn a "with" into one ("findings with grossly clear lungs").
+ADVERB = "adverb"
 
 
 @dataclass(frozen=True)
@@ -50,17 +63,28 @@ class Chunk:
     link: str
 
 
-_RANK = {PREP: 0, COORD: 1, VERB: 2, BREAK: 3}
+_RANK = {PREP: 0, COMMA: 1, COORD: 2, ARTICLE: 3, CLAUSE: 4, ADVERB: 5, WITH: 6, VERB: 7, BREAK: 8}
+_PREDICATE_LINKS = frozenset({PREP, VERB, ADVERB})
 
 
-def _kind(tok: str) -> str | None:
-    if tok in _BREAK:
-        return BREAK
+def _kind(tok: str, prev: str, nxt: str) -> str | None:
+    if tok in _BREAK or (tok == "otherwise" and (prev == "," or prev in BOUNDARIES)):
+        return BREAK  # ", otherwise …" opens a clause about everything else
+    if tok == "," and prev in PARTICIPLES:
+        return VERB  # "no effusion seen, dense nodule …": the phrase is closed
+    if tok in _COORD and nxt in CLAUSE_OPENERS:
+        return ARTICLE if nxt in ARTICLES else CLAUSE
+    if tok == ",":
+        return COMMA
     if tok in _COORD:
         return COORD
-    if tok in _PREP:
-        return PREP
-    return VERB if tok in _VERB else None
+    if tok in _PREP or (tok == "with" and prev in LINKING):
+        return PREP  # "consistent with" continues the noun phrase
+    if tok == "with":
+        return WITH
+    if tok in _VERB:
+        return VERB if tok in _VERB_WORDS else ADVERB
+    return None
 
 
 def chunk(tokens: list[str], cue_spans: list[tuple[int, int]]) -> list[Chunk]:
@@ -73,6 +97,8 @@ def chunk(tokens: list[str], cue_spans: list[tuple[int, int]]) -> list[Chunk]:
     --------
     >>> [(c.start, c.end, c.link) for c in chunk("no effusion or ptx".split(), [(0, 1)])]
     [(0, 1, 'prep'), (1, 2, 'coord'), (3, 4, 'break')]
+    >>> [c.link for c in chunk("cardiomegaly , otherwise normal".split(), [(3, 4)])]
+    ['break', 'break']
     """
     starts = dict(cue_spans)
     spans: list[list[int]] = []  # [start, end, is_cue]
@@ -80,7 +106,12 @@ def chunk(tokens: list[str], cue_spans: list[tuple[int, int]]) -> list[Chunk]:
     pending: str | None = None
     i, n = 0, len(tokens)
     while i < n:
-        kind = None if i in starts else _kind(tokens[i])
+        if i in starts:
+            kind = None
+        else:
+            kind = _kind(
+                tokens[i], tokens[i - 1] if i else ".", tokens[i + 1] if i + 1 < n else "."
+            )
         if kind is not None:
             if spans and (pending is None or _RANK[kind] > _RANK[pending]):
                 pending = kind
@@ -99,28 +130,44 @@ def chunk(tokens: list[str], cue_spans: list[tuple[int, int]]) -> list[Chunk]:
 
 
 def _walk(chunks: list[Chunk], k: int, step: int, allowed: frozenset[str]) -> list[int]:
-    """Chunks reachable from chunk ``k`` in direction ``step`` through ``allowed`` links."""
+    """Chunks reachable from chunk ``k`` in direction ``step`` through ``allowed`` links.
+
+    Walking back (a subject), a bare comma is crossed only inside a list that an "and" / "or"
+    closes: "the heart, mediastinum and hila are normal", not "cardiomegaly, lungs clear".
+    """
     out: list[int] = []
     j = k
+    listed = False
     while 0 <= j + step < len(chunks):
         link = chunks[j].link if step > 0 else chunks[j - 1].link
-        if link not in allowed:
+        if link not in allowed or (step < 0 and link == COMMA and not listed):
             break
+        listed = listed or link == COORD
         j += step
         out.append(j)
     return out
 
 
-_NP = frozenset({COORD, PREP})
+_NP = frozenset({COORD, COMMA, PREP})
+#: A hedge also governs a coordinated phrase with an article ("atelectasis or an early
+#: pneumonia"); a negation does not ("no pneumothorax and a small effusion").
+_HEDGED_NP = _NP | {ARTICLE}
 
 
-def governed(chunks: list[Chunk], k: int, cue: Cue) -> set[int]:
-    """Chunk ids governed by the cue that is chunk ``k``."""
+def governed(chunks: list[Chunk], k: int, cue: Cue, cue_chunks: frozenset[int]) -> set[int]:
+    """Chunk ids governed by the cue that is chunk ``k`` (``cue_chunks``: every cue's chunk)."""
     out: set[int] = set()
     if cue.forward:
-        out.update(_walk(chunks, k, 1, _NP))
+        # a cue governs across the verb group right after it ("may *be* compatible with",
+        # "does not *appear to be* a pneumothorax")
+        first = k + 1 if chunks[k].link in {VERB, ADVERB} and k + 1 < len(chunks) else k
+        out.update([first] if first > k else [])
+        out.update(_walk(chunks, first, 1, _NP if cue.stage == "negation" else _HEDGED_NP))
+    # a coordinated predicate before the cue is passed: "… are stable and within normal limits"
+    while cue.backward and k > 1 and k - 1 in cue_chunks and chunks[k - 1].link == COORD:
+        k -= 1
     # the subject: across at most one verb group right before the cue, then its noun phrase
-    if cue.backward and k > 0 and chunks[k - 1].link in {PREP, VERB}:
+    if cue.backward and k > 0 and chunks[k - 1].link in _PREDICATE_LINKS:
         out.add(k - 1)
         out.update(_walk(chunks, k - 1, -1, _NP))
     return out
@@ -151,9 +198,10 @@ def classify_tokens(
     for k, c in enumerate(chunks):
         owner[c.start : c.end] = [k] * (c.end - c.start)
     stage_of: dict[int, dict[str, bool]] = {}
+    cue_chunks = frozenset(at[s] for s, _, _ in cues)
     for s, _, found in cues:
         for cue in found:
-            for g in governed(chunks, at[s], cue):
+            for g in governed(chunks, at[s], cue, cue_chunks):
                 stage_of.setdefault(g, {})[cue.stage] = True
     out: list[Finding] = []
     for s, _e, mention in mentions:

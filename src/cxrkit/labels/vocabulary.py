@@ -166,6 +166,8 @@ def load_vocabulary(*, clear_lungs: bool = False) -> Vocabulary:
     raw += [w for _, _, p in cue_lines for w in _WORD_RE.findall(p)]
     prefixes = tuple(sorted({w[:-1] for w in raw if w.endswith("*")}, key=len, reverse=True))
     words = frozenset(w for w in raw if not w.endswith("*"))
+    # a plural listed next to its singular ("volumes", "volume") is read as the singular
+    words = words - {w for w in words if (c := _canon(w, (), words - {w})) != w and c in words}
     vocab = Vocabulary(Node(), Node(), prefixes, words)
     for label, phrase, flags in mention_lines:
         node = _insert(
