@@ -54,6 +54,7 @@ class Candidate:
     glyphs: int
     level: Level
     glyph_height: int
+    framed: bool = False
 
     @property
     def lone_glyph(self) -> bool:
@@ -243,19 +244,37 @@ def find_candidates(a: NDArray[np.integer]) -> list[Candidate]:
         ]
         lines.sort(key=lambda ln: -ln[1])
         for box, glyphs, height in lines[:MAX_LINES_PER_LEVEL]:
-            out.append(Candidate(box, glyphs, level, height))
+            framed = glyphs == 1 and _box_framed(mask, box)
+            out.append(Candidate(box, glyphs, level, height, framed))
     return [c for c in out if not _holds_others(c, out)]
 
 
+def _box_framed(mask: NDArray[np.uint8], box: Box) -> bool:
+    """Whether the mask runs along all four sides of ``box`` (a label box, not a glyph)."""
+    x0, y0, x1, y1 = box
+    sub = mask[y0:y1, x0:x1] > 0
+    if sub.size == 0:
+        return False
+    edges = (sub[0].mean(), sub[-1].mean(), sub[:, 0].mean(), sub[:, -1].mean())
+    return bool(min(edges) >= 0.85)
+
+
 def _holds_others(cand: Candidate, cands: list[Candidate]) -> bool:
-    """Whether a one-component candidate holds other candidates: a label box behind text."""
+    """Whether a one-component candidate is a label box behind text: it holds a line of text,
+    or it is framed (runs along its four sides) and holds any other candidate.
+
+    A big lone glyph ("R") holds its own counter, which another level may find as a
+    candidate: that does not make the glyph a box.
+    """
     if cand.glyphs != 1:
         return False
     x0, y0, x1, y1 = cand.box
-    return any(
-        o is not cand and x0 <= o.box[0] and y0 <= o.box[1] and o.box[2] <= x1 and o.box[3] <= y1
+    held = [
+        o
         for o in cands
-    )
+        if o is not cand and x0 <= o.box[0] and y0 <= o.box[1] and o.box[2] <= x1 and o.box[3] <= y1
+    ]
+    return any(o.glyphs > 1 for o in held) or (cand.framed and bool(held))
 
 
 def render(a: NDArray[np.integer], cand: Candidate, pad: int) -> NDArray[np.uint8]:
