@@ -1,11 +1,12 @@
-"""Text-line candidates: a big lone glyph is not a label box because its counter is found."""
+"""Text-line candidates and how they are grouped: counters, label boxes, split-off letters."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from cxrkit.dicom.textfind import find_candidates
+from cxrkit.dicom.scrub import DenyList, _on_a_line_of, scrub_pixels
+from cxrkit.dicom.textfind import Candidate, Level, find_candidates
 
 
 def _corner_marker(*, box: bool) -> np.ndarray:
@@ -36,3 +37,30 @@ def test_a_framed_label_box_gives_way_to_the_text_it_holds() -> None:
     cands = find_candidates(_corner_marker(box=True))
     assert cands
     assert not any(c.level.lo <= 512 <= c.level.hi for c in cands)
+
+
+def _cand(box: tuple[int, int, int, int], glyphs: int, level: Level) -> Candidate:
+    return Candidate(box, glyphs, level, box[3] - box[1])
+
+
+def test_a_letter_on_a_removed_line_is_part_of_it_and_a_marker_apart_is_not() -> None:
+    level = Level("top", 4000, 4095, 3000, 4095)
+    name = _cand((5, 5, 146, 21), 10, level)
+    assert _on_a_line_of(_cand((162, 5, 173, 21), 1, level), [name])  # "EDITH  R"
+    assert not _on_a_line_of(_cand((660, 5, 676, 21), 1, level), [name])  # a corner "R"
+    assert not _on_a_line_of(_cand((162, 40, 173, 56), 1, level), [name])  # the next line
+    other = Level("spike", 512, 512, 512, 512)
+    assert not _on_a_line_of(_cand((162, 5, 173, 21), 1, other), [name])
+
+
+def test_a_middle_initial_set_apart_is_removed_with_the_name() -> None:
+    ink = np.zeros((400, 700), np.uint8)
+    cv2.putText(ink, "MILES, EDITH", (10, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1, 2)
+    cv2.putText(ink, "R", (214, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1, 2)
+    cv2.putText(ink, "R", (640, 380), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1, 2)
+    a = np.where(ink > 0, 4095, 1200).astype(np.uint16)
+    deny = DenyList(frozenset({"MILES", "EDITH"}), frozenset())
+    r = scrub_pixels(a, photometric="MONOCHROME2", bits_stored=12, deny=deny)
+    assert r.verified
+    assert int(r.array[10:45, 214:235].max()) < 4095  # the initial is gone
+    assert int(r.array[350:395, 630:670].max()) == 4095  # the corner marker stays

@@ -144,6 +144,26 @@ def _text_shaped(cand: Candidate) -> bool:
     return cand.glyph_height >= 6 and (cand.glyphs >= 3 or (x1 - x0) >= 2 * (y1 - y0))
 
 
+def _on_a_line_of(cand: Candidate, removed: list[Candidate]) -> bool:
+    """Whether a candidate sits on the line of removed text, within two glyph heights of it.
+
+    A marker letter stands apart; a letter or an unread piece that continues a line being
+    removed (a middle initial or the seconds of a time split off by a wide space) is part of
+    that line.
+    """
+    x0, y0, x1, y1 = cand.box
+    h = max(y1 - y0, 1)
+    for other in removed:
+        if other.level != cand.level:
+            continue
+        ox0, oy0, ox1, oy1 = other.box
+        overlap = min(y1, oy1) - max(y0, oy0)
+        gap = max(ox0 - x1, x0 - ox1, 0)
+        if overlap >= 0.6 * min(h, oy1 - oy0) and abs(h - (oy1 - oy0)) <= 0.3 * h and gap <= 2 * h:
+            return True
+    return False
+
+
 def _pad(box: Box, glyph_height: int, shape: tuple[int, ...]) -> Box:
     m = max(3, round(MARGIN * glyph_height))
     x0, y0, x1, y1 = box
@@ -264,10 +284,16 @@ def scrub_pixels(
     reader = _Reader(deny, keep)
     text_found = False
     removed: list[Box] = []
-    for cand in find_candidates(a):
-        verdict = reader.verdict(a, cand)
+    cands = find_candidates(a)
+    verdicts = [reader.verdict(a, cand) for cand in cands]
+    gone = [c for c, v in zip(cands, verdicts, strict=True) if v in (Verdict.PHI, Verdict.TEXT)]
+    for cand, verdict in zip(cands, verdicts, strict=True):
         text_found |= verdict is not Verdict.NOISE
-        if verdict in (Verdict.PHI, Verdict.TEXT):
+        # "MILES, EDITH R": an initial, not a marker; the unread ":10" of a time
+        joins = (
+            verdict is Verdict.NOISE or (verdict is Verdict.KEEP and cand.lone_glyph)
+        ) and _on_a_line_of(cand, gone)
+        if joins or verdict in (Verdict.PHI, Verdict.TEXT):
             removed.append(_pad(cand.box, cand.glyph_height, a.shape))
     boxes = _merge(removed)
     out = a.copy()
