@@ -109,3 +109,18 @@ def test_open_i_findings_and_impression_come_back_in_every_header_style(openi_tg
     for style, (exact, total) in results.items():
         assert total == 2 * 3955
         assert exact / total >= OPENI_FLOOR, style
+
+
+def test_headers_in_the_middle_of_a_line_after_a_sentence() -> None:
+    s = parse_sections(
+        "EXAMINATION: CHEST PA AND LAT. INDICATION: Cough. FINDINGS: Clear lungs. "
+        "No effusion. Impression: No acute process."
+    )
+    assert s.get("examination") == "CHEST PA AND LAT."
+    assert s.get("findings") == "Clear lungs. No effusion."
+    assert s.label_text == "No acute process."
+
+
+def test_a_colon_in_prose_is_no_header() -> None:
+    s = parse_sections("FINDINGS: Seen by Dr. Bell. Note: the findings: are stable. Pleural: none.")
+    assert [name for name, _ in s.parts] == ["findings"]

@@ -1,10 +1,11 @@
 """Report sections (S11), in the shape of MIT-LCP's ``mimic_cxr_sectioned.csv``.
 
 Headers are found at the start of a line, in upper or lower case, with or without leading
-spaces, followed by ``:`` (and text, or nothing on that line) or alone on their line, and
-mapped to normalised names (``_data/section_headers.txt``, misspellings included). The text
-to label is the last impression, else the findings, else the last paragraph, else the
-comparison.
+spaces, followed by ``:`` (and text, or nothing on that line) or alone on their line — or,
+for a known header in upper or Title case with a colon, after the end of a sentence in the
+middle of a line — and mapped to normalised names (``_data/section_headers.txt``,
+misspellings included). The text to label is the last impression, else the findings, else
+the last paragraph, else the comparison.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ __all__ = ["SECTIONED_COLUMNS", "Sections", "parse_sections", "section_counts", 
 #: Columns of ``mimic_cxr_sectioned.csv``.
 SECTIONED_COLUMNS = ("study", "impression", "findings", "last_paragraph", "comparison")
 _HEADER = re.compile(r"(?m)^[ \t]*(?P<h>[A-Za-z][A-Za-z /()&'-]{0,40}?)[ \t]*(?P<c>:|$)")
+# A known header in the middle of a line, after the end of a sentence ("… PA AND LAT.
+# FINDINGS: …"), as in reports whose line breaks were lost on the way from the RIS.
+_MIDLINE = re.compile(r"[.;?!][ \t]+(?P<h>[A-Z][A-Za-z /()&'-]{2,40}?)[ \t]*:")
 _BLANK = re.compile(r"\n[ \t]*\n")
 #: Sections that end at a blank line: a paragraph after them without a header is not theirs.
 _ONE_PARAGRAPH = frozenset({"comparison", "technique", "indication", "history", "examination"})
@@ -115,7 +119,13 @@ def _headers(text: str) -> list[tuple[int, int, str]]:
             name = "_".join(header.lower().split())  # an unknown upper-case header
         if name is not None and (match.group("c") or header.strip().isupper()):
             found.append((match.start("h"), match.end(), name))
-    return found
+    for match in _MIDLINE.finditer(text):
+        header = match.group("h")
+        name = normalise_header(header)
+        if name is not None and (header.isupper() or header.istitle()):
+            found.append((match.start("h"), match.end(), name))
+    found.sort()
+    return [h for k, h in enumerate(found) if k == 0 or h[0] >= found[k - 1][1]]
 
 
 def last_paragraph(text: str) -> str:
