@@ -27,10 +27,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cxrkit.labels.aggregate import DEFAULT_OPTIONS, Finding, LabelerOptions, aggregate
-from cxrkit.labels.chexpert import ARTICLES, CLAUSE_OPENERS, FILLERS, LINKING, PARTICIPLES
-from cxrkit.labels.schema import NEGATIVE, POSITIVE, UNCERTAIN, Labels
+from cxrkit.labels.chexpert import (
+    ARTICLES,
+    CLAUSE_OPENERS,
+    FILLERS,
+    LINKING,
+    PARTICIPLES,
+    find_mentions,
+    sentence_end,
+)
+from cxrkit.labels.schema import NEGATIVE, NO_FINDING, POSITIVE, UNCERTAIN, Labels
 from cxrkit.labels.text import BOUNDARIES, tokenize
-from cxrkit.labels.vocabulary import Cue, Mention, Vocabulary, find_phrases, load_vocabulary
+from cxrkit.labels.vocabulary import (
+    HISTORICAL,
+    Cue,
+    Mention,
+    Vocabulary,
+    find_phrases,
+    load_vocabulary,
+)
 
 _BREAK = BOUNDARIES | {"but", "however", "although", "though", "whereas", "while", "which", "who"}
 _COORD = frozenset({"and", "or", ",", "nor"})
@@ -180,12 +195,7 @@ def classify_tokens(
     tokens: list[str], vocab: Vocabulary, options: LabelerOptions = DEFAULT_OPTIONS
 ) -> list[Finding]:
     """Classified mentions of a token stream, NegBio-style."""
-    canon = [vocab.canon(t) for t in tokens]
-    mentions = [
-        (s, e, m)
-        for s, e, m in find_phrases(canon, vocab.mentions)
-        if isinstance(m, Mention) and m.labels
-    ]
+    canon, mentions = find_mentions(tokens, vocab)
     if not mentions:
         return []
     cues = [
@@ -199,16 +209,25 @@ def classify_tokens(
         owner[c.start : c.end] = [k] * (c.end - c.start)
     stage_of: dict[int, dict[str, bool]] = {}
     cue_chunks = frozenset(at[s] for s, _, _ in cues)
-    for s, _, found in cues:
+    for s, e, found in cues:
         for cue in found:
-            for g in governed(chunks, at[s], cue, cue_chunks):
+            if cue.sentence:  # the rest of the sentence, across clauses and verb groups
+                stop = sentence_end(tokens, e)
+                gov = {k for k in range(at[s] + 1, len(chunks)) if chunks[k].start < stop}
+            else:
+                gov = governed(chunks, at[s], cue, cue_chunks)
+            for g in gov:
                 stage_of.setdefault(g, {})[cue.stage] = True
     out: list[Finding] = []
     for s, _e, mention in mentions:
-        value = _value(stage_of.get(owner[s], {}), mention, options)
+        stages = stage_of.get(owner[s], {})
+        value = _value(stages, mention, options)
         if value is None or ("negative_only" in mention.flags and value != NEGATIVE):
             continue
-        out.extend(Finding(label, value, mention.flags) for label in mention.labels)
+        labels = mention.labels
+        if value != NEGATIVE and "acute" in mention.flags and stages.get(HISTORICAL):
+            labels = (NO_FINDING,)  # a past infection: no current one, but a blocker
+        out.extend(Finding(label, value, mention.flags) for label in labels)
     return out
 
 
@@ -233,5 +252,7 @@ def label_text(text: str, options: LabelerOptions = DEFAULT_OPTIONS) -> Labels:
     >>> label_text("No evidence of pneumothorax or effusion.")["Pneumothorax"]
     0.0
     """
-    vocab = load_vocabulary(clear_lungs=options.clear_lungs)
+    vocab = load_vocabulary(
+        clear_lungs=options.clear_lungs, calcified_nodules=options.calcified_nodule_lesion
+    )
     return aggregate(classify_tokens(tokenize(text), vocab, options), options)
