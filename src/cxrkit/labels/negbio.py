@@ -47,7 +47,10 @@ from cxrkit.labels.vocabulary import (
     load_vocabulary,
 )
 
+#: Clause marks, contrast words and exceptions ("normal *except* for slight cardiomegaly") end
+#: every path, as they end a CheXpert-style window.
 _BREAK = BOUNDARIES | {"but", "however", "although", "though", "whereas", "while", "which", "who"}
+_BREAK |= {"except", "aside", "apart"}
 _COORD = frozenset({"and", "or", ",", "nor"})
 _PREP = frozenset({"of", "in", "at", "for", "within", "to", "on", "along", "from", "about"})
 _VERB = FILLERS | {"there"}
@@ -128,7 +131,10 @@ def chunk(tokens: list[str], cue_spans: list[tuple[int, int]]) -> list[Chunk]:
                 tokens[i], tokens[i - 1] if i else ".", tokens[i + 1] if i + 1 < n else "."
             )
         if kind is not None:
-            if spans and (pending is None or _RANK[kind] > _RANK[pending]):
+            # a comma before an adverb keeps the comma: "stable heart size, moderately enlarged
+            # and tortuous aorta" does not make the heart size a subject of "enlarged"
+            stronger = pending is None or _RANK[kind] > _RANK[pending]
+            if spans and stronger and not (pending == COMMA and kind == ADVERB):
                 pending = kind
             i += 1
             continue
