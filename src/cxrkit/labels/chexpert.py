@@ -46,8 +46,11 @@ BACKWARD_STOP = FORWARD_STOP | {"without", "otherwise"}
 #: Predicate words that may be coordinated before a backward cue and are skipped with their
 #: "and": "the heart and mediastinum are *stable and* within normal limits".
 COORDINATED_PREDICATES = frozenset(
-    {"stable", "unchanged", "clear", "expanded", "intact", "symmetric", "stably"}
+    {"stable", "unchanged", "clear", "expanded", "intact", "symmetric", "stably", "similar"}
 )
+#: Prepositions that open a short complement of such a predicate, skipped with it: "… are
+#: *similar to the comparison exam and* within normal limits".
+COMPLEMENT_PREPOSITIONS = frozenset({"to", "from", "since", "compared", "with"})
 #: Words skipped right before a backward cue ("heart size *is* normal").
 FILLERS = _VERBS | {
     *("be", "been", "being", "now", "again", "otherwise", "also", "still", "all", "both"),
@@ -101,6 +104,18 @@ def forward_end(tokens: list[str], start: int, *, negation: bool = True) -> int:
     return n
 
 
+def _complement_start(tokens: list[str], and_at: int) -> int | None:
+    """Index of the preposition of a short predicate complement ending right before ``and``
+    ("similar *to the comparison exam* and"), when a coordinated predicate comes before it."""
+    for j in range(and_at - 1, max(0, and_at - 6), -1):
+        tok = tokens[j]
+        if tok in BACKWARD_STOP or tok == ",":
+            return None
+        if tok in COMPLEMENT_PREPOSITIONS and j > 0 and tokens[j - 1] in COORDINATED_PREDICATES:
+            return j
+    return None
+
+
 def backward_start(
     tokens: list[str], end: int, in_mention: list[bool], *, comma: bool, strict: bool
 ) -> int | None:
@@ -121,6 +136,8 @@ def backward_start(
             i -= 1
         elif tokens[i] == "and" and i > 0 and tokens[i - 1] in COORDINATED_PREDICATES:
             i -= 2
+        elif tokens[i] == "and" and (j := _complement_start(tokens, i)) is not None:
+            i = j - 2
         else:
             break
     if i < 0 or (strict and i == end - 1 and not in_mention[i]):

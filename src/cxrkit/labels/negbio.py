@@ -175,8 +175,16 @@ _NP = frozenset({COORD, COMMA, PREP})
 _HEDGED_NP = _NP | {ARTICLE}
 
 
-def governed(chunks: list[Chunk], k: int, cue: Cue, cue_chunks: frozenset[int]) -> set[int]:
-    """Chunk ids governed by the cue that is chunk ``k`` (``cue_chunks``: every cue's chunk)."""
+def governed(
+    chunks: list[Chunk],
+    k: int,
+    cue: Cue,
+    cue_chunks: frozenset[int],
+    complements: frozenset[int] = frozenset(),
+) -> set[int]:
+    """Chunk ids governed by the cue that is chunk ``k`` (``cue_chunks``: every cue's chunk;
+    ``complements``: prepositional phrases right after a predicate cue, "similar *to the prior
+    exam*")."""
     out: set[int] = set()
     if cue.forward:
         # a cue governs across the verb group right after it ("may *be* compatible with",
@@ -184,9 +192,13 @@ def governed(chunks: list[Chunk], k: int, cue: Cue, cue_chunks: frozenset[int]) 
         first = k + 1 if chunks[k].link in {VERB, ADVERB} and k + 1 < len(chunks) else k
         out.update([first] if first > k else [])
         out.update(_walk(chunks, first, 1, _NP if cue.stage == "negation" else _HEDGED_NP))
-    # a coordinated predicate before the cue is passed: "… are stable and within normal limits"
-    while cue.backward and k > 1 and k - 1 in cue_chunks and chunks[k - 1].link == COORD:
-        k -= 1
+    # a coordinated predicate before the cue is passed, with its complement: "… are stable and
+    # within normal limits", "… are similar to the prior exam and within normal limits"
+    while cue.backward and k > 1 and chunks[k - 1].link == COORD:
+        j = k - 1 if k - 1 not in complements else k - 2
+        if j not in cue_chunks:
+            break
+        k = j
     # the subject: across at most one verb group right before the cue, then its noun phrase
     if cue.backward and k > 0 and chunks[k - 1].link in _PREDICATE_LINKS:
         out.add(k - 1)
@@ -215,13 +227,22 @@ def classify_tokens(
         owner[c.start : c.end] = [k] * (c.end - c.start)
     stage_of: dict[int, dict[str, bool]] = {}
     cue_chunks = frozenset(at[s] for s, _, _ in cues)
+    predicates = frozenset(at[s] for s, _, found in cues if any(c.backward for c in found))
+    complements = frozenset(
+        j
+        for j in range(1, len(chunks))
+        if j - 1 in predicates
+        and j not in cue_chunks
+        and chunks[j - 1].link == PREP
+        and tokens[chunks[j].start - 1] in _PREP
+    )
     for s, e, found in cues:
         for cue in found:
             if cue.sentence:  # the rest of the sentence, across clauses and verb groups
                 stop = sentence_end(tokens, e)
                 gov = {k for k in range(at[s] + 1, len(chunks)) if chunks[k].start < stop}
             else:
-                gov = governed(chunks, at[s], cue, cue_chunks)
+                gov = governed(chunks, at[s], cue, cue_chunks, complements)
             for g in gov:
                 stage_of.setdefault(g, {})[cue.stage] = True
     out: list[Finding] = []
