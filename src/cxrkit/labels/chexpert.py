@@ -285,7 +285,12 @@ def find_mentions(
     for s, e, m in find_phrases(canon, vocab.mentions):
         if not isinstance(m, Mention) or not m.labels:
             continue
-        gone, hedged = explained_labels(tokens, canon, e, m.labels, vocab)
+        explainable = vocab.explainable.intersection(m.labels)
+        gone, hedged = (
+            explained_labels(tokens, canon, e, tuple(explainable), vocab)
+            if explainable
+            else (frozenset(), False)
+        )
         if gone:
             if hedged:  # "may represent a nipple shadow": the lesion is only possible
                 found.append((s, e, Mention(tuple(sorted(gone)), m.flags | {"hedged"})))

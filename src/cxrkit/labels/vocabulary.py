@@ -84,6 +84,8 @@ class Vocabulary:
     links: frozenset[str] = frozenset()
     #: The link words that only suggest the cause ("may", "likely"): the mention is uncertain.
     hedge_links: frozenset[str] = frozenset()
+    #: The labels that have causes (only their mentions are searched for one).
+    explainable: frozenset[str] = frozenset()
     _cache: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def canon(self, token: str) -> str:
@@ -218,6 +220,7 @@ def load_vocabulary(*, clear_lungs: bool = False, calcified_nodules: bool = Fals
         Node(),
         frozenset(links),
         frozenset(w for w, hedged in links.items() if hedged),
+        frozenset(label for label, _ in cause_lines),
     )
     for label, phrase in cause_lines:
         node = _insert(vocab.causes, [vocab.canon(w.rstrip("*")) for w in _WORD_RE.findall(phrase)])
