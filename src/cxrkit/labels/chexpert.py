@@ -50,7 +50,7 @@ COORDINATED_PREDICATES = frozenset(
 )
 #: Prepositions that open a short complement of such a predicate, skipped with it: "… are
 #: *similar to the comparison exam and* within normal limits".
-COMPLEMENT_PREPOSITIONS = frozenset({"to", "from", "since", "compared", "with"})
+COMPLEMENT_PREPOSITIONS = frozenset({"to", "from", "since", "compared"})
 #: Words skipped right before a backward cue ("heart size *is* normal").
 FILLERS = _VERBS | {
     *("be", "been", "being", "now", "again", "otherwise", "also", "still", "all", "both"),
@@ -104,12 +104,13 @@ def forward_end(tokens: list[str], start: int, *, negation: bool = True) -> int:
     return n
 
 
-def _complement_start(tokens: list[str], and_at: int) -> int | None:
+def _complement_start(tokens: list[str], and_at: int, in_mention: list[bool]) -> int | None:
     """Index of the preposition of a short predicate complement ending right before ``and``
-    ("similar *to the comparison exam* and"), when a coordinated predicate comes before it."""
+    ("similar *to the comparison exam* and"), when a coordinated predicate comes before it.
+    A complement that holds a mention is none ("stable compared to prior cardiomegaly")."""
     for j in range(and_at - 1, max(0, and_at - 6), -1):
         tok = tokens[j]
-        if tok in BACKWARD_STOP or tok == ",":
+        if tok in BACKWARD_STOP or tok == "," or in_mention[j]:
             return None
         if tok in COMPLEMENT_PREPOSITIONS and j > 0 and tokens[j - 1] in COORDINATED_PREDICATES:
             return j
@@ -136,7 +137,7 @@ def backward_start(
             i -= 1
         elif tokens[i] == "and" and i > 0 and tokens[i - 1] in COORDINATED_PREDICATES:
             i -= 2
-        elif tokens[i] == "and" and (j := _complement_start(tokens, i)) is not None:
+        elif tokens[i] == "and" and (j := _complement_start(tokens, i, in_mention)) is not None:
             i = j - 2
         else:
             break

@@ -235,6 +235,7 @@ def classify_tokens(
         and j not in cue_chunks
         and chunks[j - 1].link == PREP
         and tokens[chunks[j].start - 1] in _PREP
+        and not any(chunks[j].start <= m < chunks[j].end for m, _, _ in mentions)
     )
     for s, e, found in cues:
         for cue in found:
