@@ -155,6 +155,24 @@ def backward_start(
     return i + 1
 
 
+#: Words after which "prior" / "previous" names an earlier examination, not a past finding
+#: ("compared with the prior radiograph pneumonia has improved"): no historical scope.
+EXAM_WORDS = frozenset(
+    {"study", "studies", "exam", "exams", "examination", "examinations", "radiograph"}
+    | {"radiographs", "film", "films", "ct", "image", "images", "imaging", "comparison", "to"}
+    | {"chest", "x", "xray", "view", "views", "scan", "scans", "one", "ones", "day", "days"}
+)
+
+
+def historical_end(tokens: list[str], start: int) -> int:
+    """End of a historical cue's scope: its noun phrase, up to a comma ("compared to prior,
+    pneumonia has improved" is current); empty before an examination word."""
+    if start < len(tokens) and tokens[start] in EXAM_WORDS:
+        return start
+    end = forward_end(tokens, start)
+    return next((i for i in range(start, end) if tokens[i] == ","), end)
+
+
 def sentence_end(tokens: list[str], start: int) -> int:
     """Index of the first boundary token (sentence end, clause mark) from ``start``."""
     for i in range(start, len(tokens)):
@@ -175,6 +193,8 @@ def cue_scopes(
                 continue
             if cue.sentence:
                 scopes[cue.stage].append((end, sentence_end(tokens, end)))
+            elif cue.stage == HISTORICAL:
+                scopes[cue.stage].append((end, historical_end(tokens, end)))
             elif cue.forward:
                 neg = cue.stage == "negation"
                 scopes[cue.stage].append((end, forward_end(tokens, end, negation=neg)))

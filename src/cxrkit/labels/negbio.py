@@ -30,6 +30,7 @@ from cxrkit.labels.aggregate import DEFAULT_OPTIONS, Finding, LabelerOptions, ag
 from cxrkit.labels.chexpert import (
     ARTICLES,
     CLAUSE_OPENERS,
+    EXAM_WORDS,
     FILLERS,
     LINKING,
     PARTICIPLES,
@@ -173,6 +174,7 @@ _NP = frozenset({COORD, COMMA, PREP})
 #: A hedge also governs a coordinated phrase with an article ("atelectasis or an early
 #: pneumonia"); a negation does not ("no pneumothorax and a small effusion").
 _HEDGED_NP = _NP | {ARTICLE}
+_HISTORICAL_NP = frozenset({COORD, PREP})
 
 
 def governed(
@@ -191,7 +193,10 @@ def governed(
         # "does not *appear to be* a pneumothorax")
         first = k + 1 if chunks[k].link in {VERB, ADVERB} and k + 1 < len(chunks) else k
         out.update([first] if first > k else [])
-        out.update(_walk(chunks, first, 1, _NP if cue.stage == "negation" else _HEDGED_NP))
+        allowed = _NP if cue.stage == "negation" else _HEDGED_NP
+        if cue.stage == HISTORICAL:  # a noun phrase: "compared to prior, pneumonia …" is current
+            allowed = _HISTORICAL_NP
+        out.update(_walk(chunks, first, 1, allowed))
     # a coordinated predicate before the cue is passed, with its complement: "… are stable and
     # within normal limits", "… are similar to the prior exam and within normal limits"
     while cue.backward and k > 1 and chunks[k - 1].link == COORD:
@@ -239,6 +244,8 @@ def classify_tokens(
     )
     for s, e, found in cues:
         for cue in found:
+            if cue.stage == HISTORICAL and e < len(tokens) and tokens[e] in EXAM_WORDS:
+                continue  # "the prior radiograph": an earlier examination, no past finding
             if cue.sentence:  # the rest of the sentence, across clauses and verb groups
                 stop = sentence_end(tokens, e)
                 gov = {k for k in range(at[s] + 1, len(chunks)) if chunks[k].start < stop}
