@@ -261,9 +261,9 @@ def explained_labels(
     The cause must follow in the same sentence, or in the next one when it opens with "this" /
     "these" / "it" / "they", after a link word ("consistent", "represent*"; hedged: "may",
     "likely"): "nodular densities consistent with nipple shadows", "nodular opacity. This may
-    represent overlapping structures." A negation, a contrast word or another mention of the
-    same label before any link ends the search ("does not represent a nipple", "nodule and
-    mass, possibly overlap").
+    represent overlapping structures." A negation, a contrast word, another mention of the same
+    label before the link or any other finding after it ends the search ("does not represent a
+    nipple", "mass, likely metastasis, with rib fractures").
     """
     if not vocab.causes.children or not labels:
         return frozenset(), False
@@ -288,8 +288,10 @@ def explained_labels(
             linked = True
             hedged = hedged or canon[i] in vocab.hedge_links
         elif isinstance(mention, Mention):
-            if wanted & set(mention.labels):
-                break  # another mention of the label: its own cues decide
+            if linked or wanted & set(mention.labels):
+                # another finding after the link explains it ("likely metastasis and rib
+                # fractures"); another mention of the label has its own cues
+                break
             i = max(i + 1, mention_end)
             continue
         i += 1
