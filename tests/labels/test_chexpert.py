@@ -88,3 +88,13 @@ def test_tokenizer_and_sentence_splitter() -> None:
         "No effusion.",
         "Mild cardiomegaly",
     ]
+
+
+@pytest.mark.parametrize("labeler", ["chexpert", "negbio"])
+def test_calcified_nodule_switch(labeler: str) -> None:
+    text = "8 mm calcified nodule in the left midlung."
+    assert label_text(text, labeler=labeler)["Lung Lesion"] is None
+    assert label_text(text, labeler=labeler)["No Finding"] is None
+    on = LabelerOptions(calcified_nodule_lesion=True)
+    assert label_text(text, labeler=labeler, options=on)["Lung Lesion"] == 1.0
+    assert label_text("No calcified nodules.", labeler=labeler, options=on)["Lung Lesion"] == 0.0

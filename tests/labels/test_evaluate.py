@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cxrkit.errors import ConfigError
-from cxrkit.labels import evaluate, label_text, read_label_csv
+from cxrkit.labels import DEFAULT_OPTIONS, LabelerOptions, evaluate, label_text, read_label_csv
 from cxrkit.labels.openi import OpenIReport
 
 MAPPED = (
@@ -68,14 +68,19 @@ def test_chestxray14_map_ors_mass_and_nodule(tmp_path: Path) -> None:
 
 
 def _openi_scores(
-    gold_path: Path, reports: dict[str, OpenIReport], *, full: bool, labeler: str = "chexpert"
+    gold_path: Path,
+    reports: dict[str, OpenIReport],
+    *,
+    full: bool,
+    labeler: str = "chexpert",
+    options: LabelerOptions = DEFAULT_OPTIONS,
 ) -> dict[str, float | None]:
     gold = read_label_csv(gold_path, label_map="chestxray14")
     pred = {}
     for key in gold:
         r = reports[key]
         text = f"{r.findings} {r.impression}" if full else r.label_text
-        pred[key] = label_text(text, labeler=labeler)
+        pred[key] = label_text(text, labeler=labeler, options=options)
     s = evaluate(gold, pred, positive_only=True)
     out = {f"micro_{t}": s.micro(t) for t in s.tasks}
     out.update({f"{lab}_u0": s.f1("positive_u0", lab) for lab in MAPPED})
@@ -97,18 +102,25 @@ def test_openi_positive_detection_floors(
     """Floors a little under what was measured (docs/labels.md) so regressions fail."""
     gold = labels_data / "negbio-openi-gold" / "openi_gold_dev.csv"
     spec = _openi_scores(gold, openi_reports, full=False)  # impression, else findings
-    assert spec["micro_positive_u0"] >= 0.71
-    assert spec["micro_positive_u1"] >= 0.70
+    assert spec["micro_positive_u0"] >= 0.715
+    assert spec["micro_positive_u1"] >= 0.703
     full = _openi_scores(gold, openi_reports, full=True)  # findings + impression
-    assert full["micro_positive_u0"] >= 0.89
-    assert full["micro_positive_u1"] >= 0.845
-    assert full["Atelectasis_u0"] >= 0.94
-    assert full["Cardiomegaly_u0"] >= 0.90
-    assert full["Consolidation_u0"] >= 0.90
+    assert full["micro_positive_u0"] >= 0.898
+    assert full["micro_positive_u1"] >= 0.85
+    assert full["Atelectasis_u0"] >= 0.945
+    assert full["Cardiomegaly_u0"] >= 0.905
+    assert full["Consolidation_u0"] >= 0.91
+    assert full["Edema_u0"] >= 0.82
     assert full["Pleural Effusion_u0"] >= 0.90
-    assert full["No Finding_u0"] >= 0.905
-    assert full["Lung Lesion_u0"] >= 0.70
-    assert full["Pleural Other_u0"] >= 0.72
+    assert full["Pneumonia_u0"] >= 0.855
+    assert full["No Finding_u0"] >= 0.91
+    assert full["Lung Lesion_u0"] >= 0.725
+    assert full["Pleural Other_u0"] >= 0.725
+    # the ChestX-ray14-style switch: a calcified nodule is a Lung Lesion
+    on = LabelerOptions(calcified_nodule_lesion=True)
+    switched = _openi_scores(gold, openi_reports, full=True, options=on)
+    assert switched["Lung Lesion_u0"] >= 0.765
+    assert switched["micro_positive_u0"] >= 0.90
 
 
 def test_openi_positive_detection_floors_negbio(
@@ -117,9 +129,12 @@ def test_openi_positive_detection_floors_negbio(
     """The NegBio-style labeler's floors, a little under docs/labels.md."""
     gold = labels_data / "negbio-openi-gold" / "openi_gold_dev.csv"
     spec = _openi_scores(gold, openi_reports, full=False, labeler="negbio")
-    assert spec["micro_positive_u0"] >= 0.71
-    assert spec["micro_positive_u1"] >= 0.70
+    assert spec["micro_positive_u0"] >= 0.715
+    assert spec["micro_positive_u1"] >= 0.703
     full = _openi_scores(gold, openi_reports, full=True, labeler="negbio")
-    assert full["micro_positive_u0"] >= 0.89
-    assert full["micro_positive_u1"] >= 0.845
-    assert full["No Finding_u0"] >= 0.905
+    assert full["micro_positive_u0"] >= 0.897
+    assert full["micro_positive_u1"] >= 0.85
+    assert full["No Finding_u0"] >= 0.91
+    assert full["Edema_u0"] >= 0.82
+    assert full["Pneumonia_u0"] >= 0.855
+    assert full["Lung Lesion_u0"] >= 0.725

@@ -44,6 +44,11 @@ class LabelerOptions:
     clear_lungs
         Read a negated "lung(s)" as a negative Lung Opacity ("lungs are clear" → 0.0). Off by
         default because the CheXpert labeler leaves Lung Opacity blank there.
+    calcified_nodule_lesion
+        Read a "calcified nodule" as a Lung Lesion. Off by default: the CheXpert annotation
+        directions ignore calcified nodules and granulomas (they block "No Finding" either
+        way); on for gold annotated like ChestX-ray14 / Open-I, where the word "nodule" often
+        makes a Nodule label whatever its calcification.
     """
 
     negative_uncertain_wins: bool = True
@@ -51,6 +56,7 @@ class LabelerOptions:
     no_finding_blank: bool = True
     ambiguous_needs_size_word: bool = True
     clear_lungs: bool = False
+    calcified_nodule_lesion: bool = False
 
 
 DEFAULT_OPTIONS = LabelerOptions()

@@ -18,9 +18,18 @@ Examples
 from __future__ import annotations
 
 from cxrkit.labels.aggregate import DEFAULT_OPTIONS, Finding, LabelerOptions, aggregate
-from cxrkit.labels.schema import NEGATIVE, POSITIVE, UNCERTAIN, Labels
+from cxrkit.labels.schema import NEGATIVE, NO_FINDING, POSITIVE, UNCERTAIN, Labels
 from cxrkit.labels.text import BOUNDARIES, tokenize
-from cxrkit.labels.vocabulary import STAGES, Cue, Mention, Vocabulary, find_phrases, load_vocabulary
+from cxrkit.labels.vocabulary import (
+    HISTORICAL,
+    STAGES,
+    Cue,
+    Mention,
+    Node,
+    Vocabulary,
+    find_phrases,
+    load_vocabulary,
+)
 
 _STAGE_VALUE = {
     "uncertain_preneg": UNCERTAIN,
@@ -37,8 +46,11 @@ BACKWARD_STOP = FORWARD_STOP | {"without", "otherwise"}
 #: Predicate words that may be coordinated before a backward cue and are skipped with their
 #: "and": "the heart and mediastinum are *stable and* within normal limits".
 COORDINATED_PREDICATES = frozenset(
-    {"stable", "unchanged", "clear", "expanded", "intact", "symmetric", "stably"}
+    {"stable", "unchanged", "clear", "expanded", "intact", "symmetric", "stably", "similar"}
 )
+#: Prepositions that open a short complement of such a predicate, skipped with it: "… are
+#: *similar to the comparison exam and* within normal limits".
+COMPLEMENT_PREPOSITIONS = frozenset({"to", "from", "since", "compared"})
 #: Words skipped right before a backward cue ("heart size *is* normal").
 FILLERS = _VERBS | {
     *("be", "been", "being", "now", "again", "otherwise", "also", "still", "all", "both"),
@@ -92,6 +104,19 @@ def forward_end(tokens: list[str], start: int, *, negation: bool = True) -> int:
     return n
 
 
+def _complement_start(tokens: list[str], and_at: int, in_mention: list[bool]) -> int | None:
+    """Index of the preposition of a short predicate complement ending right before ``and``
+    ("similar *to the comparison exam* and"), when a coordinated predicate comes before it.
+    A complement that holds a mention is none ("stable compared to prior cardiomegaly")."""
+    for j in range(and_at - 1, max(0, and_at - 6), -1):
+        tok = tokens[j]
+        if tok in BACKWARD_STOP or tok == "," or in_mention[j]:
+            return None
+        if tok in COMPLEMENT_PREPOSITIONS and j > 0 and tokens[j - 1] in COORDINATED_PREDICATES:
+            return j
+    return None
+
+
 def backward_start(
     tokens: list[str], end: int, in_mention: list[bool], *, comma: bool, strict: bool
 ) -> int | None:
@@ -112,6 +137,8 @@ def backward_start(
             i -= 1
         elif tokens[i] == "and" and i > 0 and tokens[i - 1] in COORDINATED_PREDICATES:
             i -= 2
+        elif tokens[i] == "and" and (j := _complement_start(tokens, i, in_mention)) is not None:
+            i = j - 2
         else:
             break
     if i < 0 or (strict and i == end - 1 and not in_mention[i]):
@@ -128,17 +155,47 @@ def backward_start(
     return i + 1
 
 
+#: Words after which "prior" / "previous" names an earlier examination, not a past finding
+#: ("compared with the prior radiograph pneumonia has improved"): no historical scope.
+EXAM_WORDS = frozenset(
+    {"study", "studies", "exam", "exams", "examination", "examinations", "radiograph"}
+    | {"radiographs", "film", "films", "ct", "image", "images", "imaging", "comparison", "to"}
+    | {"chest", "x", "xray", "view", "views", "scan", "scans", "one", "ones", "day", "days"}
+)
+
+
+def historical_end(tokens: list[str], start: int) -> int:
+    """End of a historical cue's scope: its noun phrase, up to a comma ("compared to prior,
+    pneumonia has improved" is current); empty before an examination word."""
+    if start < len(tokens) and tokens[start] in EXAM_WORDS:
+        return start
+    end = forward_end(tokens, start)
+    return next((i for i in range(start, end) if tokens[i] == ","), end)
+
+
+def sentence_end(tokens: list[str], start: int) -> int:
+    """Index of the first boundary token (sentence end, clause mark) from ``start``."""
+    for i in range(start, len(tokens)):
+        if tokens[i] in BOUNDARIES:
+            return i
+    return len(tokens)
+
+
 def cue_scopes(
     tokens: list[str], canon: list[str], vocab: Vocabulary, in_mention: list[bool]
 ) -> dict[str, list[Scope]]:
     """Every cue's scope, by stage. Negation scopes run back over commas ("the heart,
     mediastinum and hila are normal"); the other backward scopes stop at a comma."""
-    scopes: dict[str, list[Scope]] = {stage: [] for stage in STAGES}
+    scopes: dict[str, list[Scope]] = {stage: [] for stage in (*STAGES, HISTORICAL)}
     for start, end, payload in find_phrases(canon, vocab.cues):
         for cue in payload:  # type: ignore[attr-defined]
             if not isinstance(cue, Cue) or cue.stage not in scopes:
                 continue
-            if cue.forward:
+            if cue.sentence:
+                scopes[cue.stage].append((end, sentence_end(tokens, end)))
+            elif cue.stage == HISTORICAL:
+                scopes[cue.stage].append((end, historical_end(tokens, end)))
+            elif cue.forward:
                 neg = cue.stage == "negation"
                 scopes[cue.stage].append((end, forward_end(tokens, end, negation=neg)))
             if cue.backward:
@@ -177,16 +234,94 @@ def classify_mention(
     return UNCERTAIN if "hedged" in mention.flags else POSITIVE
 
 
+#: Words that open a sentence about the previous one ("Nodular opacity. *This* may represent a
+#: nipple shadow."): the search for a cause that explains a mention away continues into it.
+ANAPHORS = frozenset({"this", "these", "it", "they"})
+#: Words that end the search for a cause ("does *not* represent a granuloma", "*rather than*").
+_CAUSE_STOP = frozenset({"no", "not", "without", "rather", "than", "nor", "but", "however"})
+
+
+def _match_at(canon: list[str], i: int, root: Node) -> tuple[int, object | None]:
+    """The longest phrase of a trie that starts at ``i``: (end, payload), or (i, None)."""
+    node, j = root, i
+    best: tuple[int, object | None] = (i, None)
+    while j < len(canon) and (nxt := node.children.get(canon[j])) is not None:
+        node, j = nxt, j + 1
+        if node.payload is not None:
+            best = (j, node.payload)
+    return best
+
+
+def explained_labels(
+    tokens: list[str], canon: list[str], end: int, labels: tuple[str, ...], vocab: Vocabulary
+) -> tuple[frozenset[str], bool]:
+    """The labels of a mention ending at ``end`` that a benign cause explains away, and whether
+    the explanation is only suggested (then the mention is uncertain rather than dropped).
+
+    The cause must follow in the same sentence, or in the next one when it opens with "this" /
+    "these" / "it" / "they", after a link word ("consistent", "represent*"; hedged: "may",
+    "likely"): "nodular densities consistent with nipple shadows", "nodular opacity. This may
+    represent overlapping structures." A negation, a contrast word, another mention of the same
+    label before the link or any other finding after it ends the search ("does not represent a
+    nipple", "mass, likely metastasis, with rib fractures").
+    """
+    if not vocab.causes.children or not labels:
+        return frozenset(), False
+    linked = hedged = False
+    wanted = frozenset(labels)
+    i, n = end, len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if tok in BOUNDARIES:
+            if tok == "." and i + 1 < n and tokens[i + 1] in ANAPHORS:
+                i += 2
+                continue
+            break
+        if tok in _CAUSE_STOP:
+            break
+        if linked:
+            _, cause = _match_at(canon, i, vocab.causes)
+            if isinstance(cause, frozenset) and cause & wanted:
+                return cause & wanted, hedged
+        mention_end, mention = _match_at(canon, i, vocab.mentions)
+        if canon[i] in vocab.links:
+            linked = True
+            hedged = hedged or canon[i] in vocab.hedge_links
+        elif isinstance(mention, Mention):
+            if linked or wanted & set(mention.labels):
+                # another finding after the link explains it ("likely metastasis and rib
+                # fractures"); another mention of the label has its own cues
+                break
+            i = max(i + 1, mention_end)
+            continue
+        i += 1
+    return frozenset(), False
+
+
 def find_mentions(
     tokens: list[str], vocab: Vocabulary
 ) -> tuple[list[str], list[tuple[int, int, Mention]]]:
-    """Canonical tokens and the mention spans in them (unmentions dropped)."""
+    """Canonical tokens and the mention spans in them (unmentions dropped, and the labels that
+    a benign cause explains away: see :func:`explained_labels`)."""
     canon = [vocab.canon(t) for t in tokens]
-    found = [
-        (s, e, m)
-        for s, e, m in find_phrases(canon, vocab.mentions)
-        if isinstance(m, Mention) and m.labels
-    ]
+    found: list[tuple[int, int, Mention]] = []
+    for s, e, m in find_phrases(canon, vocab.mentions):
+        if not isinstance(m, Mention) or not m.labels:
+            continue
+        explainable = vocab.explainable.intersection(m.labels)
+        gone, hedged = (
+            explained_labels(tokens, canon, e, tuple(explainable), vocab)
+            if explainable
+            else (frozenset(), False)
+        )
+        if gone:
+            if hedged:  # "may represent a nipple shadow": the lesion is only possible
+                found.append((s, e, Mention(tuple(sorted(gone)), m.flags | {"hedged"})))
+            rest = tuple(lab for lab in m.labels if lab not in gone)
+            if rest:
+                found.append((s, e, Mention(rest, m.flags)))
+            continue
+        found.append((s, e, m))
     return canon, found
 
 
@@ -206,7 +341,12 @@ def classify_tokens(
         value = classify_mention((s, e), mention, scopes, options)
         if value is None or ("negative_only" in mention.flags and value != NEGATIVE):
             continue
-        out.extend(Finding(label, value, mention.flags) for label in mention.labels)
+        labels = mention.labels
+        if value != NEGATIVE and "acute" in mention.flags and _covered((s, e), scopes[HISTORICAL]):
+            # "consistent with prior tuberculous infection": a past finding is no current one,
+            # but its sequelae keep "No Finding" off, as "granulomatous infection" does
+            labels = (NO_FINDING,)
+        out.extend(Finding(label, value, mention.flags) for label in labels)
     return out
 
 
@@ -230,5 +370,7 @@ def label_text(text: str, options: LabelerOptions = DEFAULT_OPTIONS) -> Labels:
     >>> label_text("Cannot exclude pneumothorax.")["Pneumothorax"]
     -1.0
     """
-    vocab = load_vocabulary(clear_lungs=options.clear_lungs)
+    vocab = load_vocabulary(
+        clear_lungs=options.clear_lungs, calcified_nodules=options.calcified_nodule_lesion
+    )
     return aggregate(classify_tokens(tokenize(text), vocab, options), options)

@@ -27,12 +27,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cxrkit.labels.aggregate import DEFAULT_OPTIONS, Finding, LabelerOptions, aggregate
-from cxrkit.labels.chexpert import ARTICLES, CLAUSE_OPENERS, FILLERS, LINKING, PARTICIPLES
-from cxrkit.labels.schema import NEGATIVE, POSITIVE, UNCERTAIN, Labels
+from cxrkit.labels.chexpert import (
+    ARTICLES,
+    CLAUSE_OPENERS,
+    EXAM_WORDS,
+    FILLERS,
+    LINKING,
+    PARTICIPLES,
+    find_mentions,
+    sentence_end,
+)
+from cxrkit.labels.schema import NEGATIVE, NO_FINDING, POSITIVE, UNCERTAIN, Labels
 from cxrkit.labels.text import BOUNDARIES, tokenize
-from cxrkit.labels.vocabulary import Cue, Mention, Vocabulary, find_phrases, load_vocabulary
+from cxrkit.labels.vocabulary import (
+    HISTORICAL,
+    Cue,
+    Mention,
+    Vocabulary,
+    find_phrases,
+    load_vocabulary,
+)
 
+#: Clause marks, contrast words and exceptions ("normal *except* for slight cardiomegaly") end
+#: every path, as they end a CheXpert-style window.
 _BREAK = BOUNDARIES | {"but", "however", "although", "though", "whereas", "while", "which", "who"}
+_BREAK |= {"except", "aside", "apart"}
 _COORD = frozenset({"and", "or", ",", "nor"})
 _PREP = frozenset({"of", "in", "at", "for", "within", "to", "on", "along", "from", "about"})
 _VERB = FILLERS | {"there"}
@@ -113,7 +132,10 @@ def chunk(tokens: list[str], cue_spans: list[tuple[int, int]]) -> list[Chunk]:
                 tokens[i], tokens[i - 1] if i else ".", tokens[i + 1] if i + 1 < n else "."
             )
         if kind is not None:
-            if spans and (pending is None or _RANK[kind] > _RANK[pending]):
+            # a comma before an adverb keeps the comma: "stable heart size, moderately enlarged
+            # and tortuous aorta" does not make the heart size a subject of "enlarged"
+            stronger = pending is None or _RANK[kind] > _RANK[pending]
+            if spans and stronger and not (pending == COMMA and kind == ADVERB):
                 pending = kind
             i += 1
             continue
@@ -152,20 +174,36 @@ _NP = frozenset({COORD, COMMA, PREP})
 #: A hedge also governs a coordinated phrase with an article ("atelectasis or an early
 #: pneumonia"); a negation does not ("no pneumothorax and a small effusion").
 _HEDGED_NP = _NP | {ARTICLE}
+_HISTORICAL_NP = frozenset({COORD, PREP})
 
 
-def governed(chunks: list[Chunk], k: int, cue: Cue, cue_chunks: frozenset[int]) -> set[int]:
-    """Chunk ids governed by the cue that is chunk ``k`` (``cue_chunks``: every cue's chunk)."""
+def governed(
+    chunks: list[Chunk],
+    k: int,
+    cue: Cue,
+    cue_chunks: frozenset[int],
+    complements: frozenset[int] = frozenset(),
+) -> set[int]:
+    """Chunk ids governed by the cue that is chunk ``k`` (``cue_chunks``: every cue's chunk;
+    ``complements``: prepositional phrases right after a predicate cue, "similar *to the prior
+    exam*")."""
     out: set[int] = set()
     if cue.forward:
         # a cue governs across the verb group right after it ("may *be* compatible with",
         # "does not *appear to be* a pneumothorax")
         first = k + 1 if chunks[k].link in {VERB, ADVERB} and k + 1 < len(chunks) else k
         out.update([first] if first > k else [])
-        out.update(_walk(chunks, first, 1, _NP if cue.stage == "negation" else _HEDGED_NP))
-    # a coordinated predicate before the cue is passed: "… are stable and within normal limits"
-    while cue.backward and k > 1 and k - 1 in cue_chunks and chunks[k - 1].link == COORD:
-        k -= 1
+        allowed = _NP if cue.stage == "negation" else _HEDGED_NP
+        if cue.stage == HISTORICAL:  # a noun phrase: "compared to prior, pneumonia …" is current
+            allowed = _HISTORICAL_NP
+        out.update(_walk(chunks, first, 1, allowed))
+    # a coordinated predicate before the cue is passed, with its complement: "… are stable and
+    # within normal limits", "… are similar to the prior exam and within normal limits"
+    while cue.backward and k > 1 and chunks[k - 1].link == COORD:
+        j = k - 1 if k - 1 not in complements else k - 2
+        if j not in cue_chunks:
+            break
+        k = j
     # the subject: across at most one verb group right before the cue, then its noun phrase
     if cue.backward and k > 0 and chunks[k - 1].link in _PREDICATE_LINKS:
         out.add(k - 1)
@@ -180,12 +218,7 @@ def classify_tokens(
     tokens: list[str], vocab: Vocabulary, options: LabelerOptions = DEFAULT_OPTIONS
 ) -> list[Finding]:
     """Classified mentions of a token stream, NegBio-style."""
-    canon = [vocab.canon(t) for t in tokens]
-    mentions = [
-        (s, e, m)
-        for s, e, m in find_phrases(canon, vocab.mentions)
-        if isinstance(m, Mention) and m.labels
-    ]
+    canon, mentions = find_mentions(tokens, vocab)
     if not mentions:
         return []
     cues = [
@@ -199,16 +232,37 @@ def classify_tokens(
         owner[c.start : c.end] = [k] * (c.end - c.start)
     stage_of: dict[int, dict[str, bool]] = {}
     cue_chunks = frozenset(at[s] for s, _, _ in cues)
-    for s, _, found in cues:
+    predicates = frozenset(at[s] for s, _, found in cues if any(c.backward for c in found))
+    complements = frozenset(
+        j
+        for j in range(1, len(chunks))
+        if j - 1 in predicates
+        and j not in cue_chunks
+        and chunks[j - 1].link == PREP
+        and tokens[chunks[j].start - 1] in _PREP
+        and not any(chunks[j].start <= m < chunks[j].end for m, _, _ in mentions)
+    )
+    for s, e, found in cues:
         for cue in found:
-            for g in governed(chunks, at[s], cue, cue_chunks):
+            if cue.stage == HISTORICAL and e < len(tokens) and tokens[e] in EXAM_WORDS:
+                continue  # "the prior radiograph": an earlier examination, no past finding
+            if cue.sentence:  # the rest of the sentence, across clauses and verb groups
+                stop = sentence_end(tokens, e)
+                gov = {k for k in range(at[s] + 1, len(chunks)) if chunks[k].start < stop}
+            else:
+                gov = governed(chunks, at[s], cue, cue_chunks, complements)
+            for g in gov:
                 stage_of.setdefault(g, {})[cue.stage] = True
     out: list[Finding] = []
     for s, _e, mention in mentions:
-        value = _value(stage_of.get(owner[s], {}), mention, options)
+        stages = stage_of.get(owner[s], {})
+        value = _value(stages, mention, options)
         if value is None or ("negative_only" in mention.flags and value != NEGATIVE):
             continue
-        out.extend(Finding(label, value, mention.flags) for label in mention.labels)
+        labels = mention.labels
+        if value != NEGATIVE and "acute" in mention.flags and stages.get(HISTORICAL):
+            labels = (NO_FINDING,)  # a past infection: no current one, but a blocker
+        out.extend(Finding(label, value, mention.flags) for label in labels)
     return out
 
 
@@ -233,5 +287,7 @@ def label_text(text: str, options: LabelerOptions = DEFAULT_OPTIONS) -> Labels:
     >>> label_text("No evidence of pneumothorax or effusion.")["Pneumothorax"]
     0.0
     """
-    vocab = load_vocabulary(clear_lungs=options.clear_lungs)
+    vocab = load_vocabulary(
+        clear_lungs=options.clear_lungs, calcified_nodules=options.calcified_nodule_lesion
+    )
     return aggregate(classify_tokens(tokenize(text), vocab, options), options)

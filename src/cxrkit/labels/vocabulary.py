@@ -32,7 +32,10 @@ STAGES: tuple[str, ...] = (
     "uncertain_ambiguous",
 )
 PSEUDO = "pseudo"
-_FLAGS = frozenset({"ambiguous", "hedged", "heart_failure", "negative_only"})
+#: A stage of its own, tried after the others: a past finding ("prior infection") is no mention
+#: of a mention flagged ``acute``.
+HISTORICAL = "historical"
+_FLAGS = frozenset({"ambiguous", "hedged", "heart_failure", "negative_only", "acute"})
 _WORD_RE = re.compile(r"[a-z0-9]+\*?")
 
 
@@ -51,6 +54,9 @@ class Cue:
     stage: str
     forward: bool
     backward: bool
+    #: ``>>``: the cue governs the rest of its sentence, across clauses and verbs ("in the
+    #: appropriate clinical setting, this is compatible with pneumonia").
+    sentence: bool = False
 
 
 class Node:
@@ -71,6 +77,15 @@ class Vocabulary:
     cues: Node
     prefixes: tuple[str, ...]
     words: frozenset[str]
+    #: Benign causes that explain a mention away ("nodular density *consistent with* a
+    #: granuloma"): payload = the labels they explain; and the canonical words that link a
+    #: mention to its cause ("consistent", "represent*").
+    causes: Node = field(default_factory=Node)
+    links: frozenset[str] = frozenset()
+    #: The link words that only suggest the cause ("may", "likely"): the mention is uncertain.
+    hedge_links: frozenset[str] = frozenset()
+    #: The labels that have causes (only their mentions are searched for one).
+    explainable: frozenset[str] = frozenset()
     _cache: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def canon(self, token: str) -> str:
@@ -108,13 +123,17 @@ def _file_stem(label: str) -> str:
     return label.lower().replace(" ", "_")
 
 
-def _mention_lines(clear_lungs: bool) -> list[tuple[str, str, frozenset[str]]]:
+def _mention_lines(
+    clear_lungs: bool, calcified_nodules: bool = False
+) -> list[tuple[str, str, frozenset[str]]]:
     """(label or "", phrase, flags) for every mention and unmention line."""
     out: list[tuple[str, str, frozenset[str]]] = []
     sources = [(label, f"mention/{_file_stem(label)}.txt") for label in LABELS]
     sources.append(("", "unmention/all.txt"))
     if clear_lungs:
         sources.append(("Lung Opacity", "optional/lung_clear.txt"))
+    if calcified_nodules:
+        sources.append(("Lung Lesion", "optional/calcified_nodule.txt"))
     for label, path in sources:
         for line in _lines(path):
             phrase, _, flag_text = line.partition(";")
@@ -130,11 +149,13 @@ def _mention_lines(clear_lungs: bool) -> list[tuple[str, str, frozenset[str]]]:
 def _cue_lines() -> list[tuple[str, str, str]]:
     """(stage, direction, phrase) for every cue line."""
     out: list[tuple[str, str, str]] = []
-    for stage in (*STAGES, PSEUDO):
+    for stage in (*STAGES, HISTORICAL, PSEUDO):
         for line in _lines(f"cues/{stage}.txt"):
             direction, _, phrase = line.partition(" ")
-            if direction not in {">", "<", "<>"}:
-                raise DataFileError(f"cue {line!r} in cues/{stage}.txt must start with >, < or <>")
+            if direction not in {">", "<", "<>", ">>"}:
+                raise DataFileError(
+                    f"cue {line!r} in cues/{stage}.txt must start with >, >>, < or <>"
+                )
             out.append((stage, direction, phrase.strip()))
     return out
 
@@ -146,29 +167,65 @@ def _insert(root: Node, key: list[str]) -> Node:
     return node
 
 
+def _cause_lines() -> tuple[list[str], list[tuple[str, str]]]:
+    """The link words and the (label, cause phrase) lines of ``explained/``."""
+    links = _lines("explained/links.txt")
+    causes = [
+        (label, phrase)
+        for label in LABELS
+        if resources.files("cxrkit.labels")
+        .joinpath("vocabulary", "explained", f"{_file_stem(label)}.txt")
+        .is_file()
+        for phrase in _lines(f"explained/{_file_stem(label)}.txt")
+    ]
+    return links, causes
+
+
 @functools.cache
-def load_vocabulary(*, clear_lungs: bool = False) -> Vocabulary:
+def load_vocabulary(*, clear_lungs: bool = False, calcified_nodules: bool = False) -> Vocabulary:
     """Compile the packaged vocabulary (cached: the files are read once per process).
 
     Parameters
     ----------
     clear_lungs
         Also read ``optional/lung_clear.txt`` ("lungs are clear" → Lung Opacity 0.0).
+    calcified_nodules
+        Also read ``optional/calcified_nodule.txt`` (a calcified nodule is a Lung Lesion).
 
     Examples
     --------
     >>> load_vocabulary().mentions.children["effusion"].payload
     Mention(labels=('Pleural Effusion',), flags=frozenset())
     """
-    mention_lines = _mention_lines(clear_lungs)
+    mention_lines = _mention_lines(clear_lungs, calcified_nodules)
     cue_lines = _cue_lines()
+    link_lines, cause_lines = _cause_lines()
     raw = [w for _, p, _ in mention_lines for w in _WORD_RE.findall(p)]
     raw += [w for _, _, p in cue_lines for w in _WORD_RE.findall(p)]
+    raw += [w for p in link_lines for w in _WORD_RE.findall(p.partition(";")[0])]
+    raw += [w for _, p in cause_lines for w in _WORD_RE.findall(p)]
     prefixes = tuple(sorted({w[:-1] for w in raw if w.endswith("*")}, key=len, reverse=True))
     words = frozenset(w for w in raw if not w.endswith("*"))
     # a plural listed next to its singular ("volumes", "volume") is read as the singular
     words = words - {w for w in words if (c := _canon(w, (), words - {w})) != w and c in words}
-    vocab = Vocabulary(Node(), Node(), prefixes, words)
+    links = {
+        _canon(word.strip().rstrip("*"), prefixes, words): "hedged" in flag
+        for word, _, flag in (line.partition(";") for line in link_lines)
+    }
+    vocab = Vocabulary(
+        Node(),
+        Node(),
+        prefixes,
+        words,
+        Node(),
+        frozenset(links),
+        frozenset(w for w, hedged in links.items() if hedged),
+        frozenset(label for label, _ in cause_lines),
+    )
+    for label, phrase in cause_lines:
+        node = _insert(vocab.causes, [vocab.canon(w.rstrip("*")) for w in _WORD_RE.findall(phrase)])
+        explained = node.payload if isinstance(node.payload, frozenset) else frozenset()
+        node.payload = explained | {label}
     for label, phrase, flags in mention_lines:
         node = _insert(
             vocab.mentions, [vocab.canon(w.rstrip("*")) for w in _WORD_RE.findall(phrase)]
@@ -179,7 +236,10 @@ def load_vocabulary(*, clear_lungs: bool = False) -> Vocabulary:
     for stage, direction, phrase in cue_lines:
         node = _insert(vocab.cues, [vocab.canon(w) for w in _WORD_RE.findall(phrase)])
         cues = node.payload if isinstance(node.payload, tuple) else ()
-        node.payload = (*cues, Cue(stage, ">" in direction, "<" in direction))
+        node.payload = (
+            *cues,
+            Cue(stage, ">" in direction, "<" in direction, sentence=direction == ">>"),
+        )
     return vocab
 
 
