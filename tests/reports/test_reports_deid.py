@@ -51,10 +51,28 @@ def test_ordinary_text_is_untouched(text: str) -> None:
         ("Contact: wife Rose at (617) 555-0123.", "Contact: wife ___ at ___."),
         ("Please call Ivy Stone (daughter).", "Please call ___ (daughter)."),
         (" PATIENT: HOPE, WILL E     MRN: 00381763", " PATIENT: ___     MRN: ___"),
+        ("findings d/w dr. smith at 3 pm.", "findings d/w dr. ___ at 3 pm."),
+        ("discussed with dr john smith by phone", "discussed with dr ___ by phone"),
+        ("d/w john smith by phone", "d/w ___ by phone"),
+        ("per dr. o'neil, unchanged.", "per dr. ___, unchanged."),
+        ("Dr. van der Berg and Dr. de la Cruz agreed.", "Dr. ___ and Dr. ___ agreed."),
     ],
 )
 def test_names_in_name_contexts_are_caught(text: str, expected: str) -> None:
     assert deidentify_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "d/w radiology; d/w the patient and the team.",
+        "History of ms lesions. mr imaging pending.",
+        "Seen by dr. and nurse on rounds.",
+        "Discussed with the covering resident.",
+    ],
+)
+def test_lower_case_words_after_weak_titles_or_contexts_stay(text: str) -> None:
+    assert deidentify_text(text) == text
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,15 @@ _WORD = (
 )
 _INITIAL = r"[A-Z]\.(?!\w)|(?!I\b)[A-Z](?![\w.'’-])"
 _TOKEN = re.compile(rf"(?:{_WORD}|{_INITIAL})")
+# Lower-case particles inside a name, before a capitalised word: "Dr. van der Berg".
+_PARTICLE = re.compile(
+    rf"(?:van|von|de|der|den|del|della|di|da|du|la|le|ten|ter|bin|al|el)(?= (?:[a-z]+ )?[{_UP}])"
+)
+# A lower-case word, for names written in lower case after a title: "d/w dr. smith".
+_LOWER_WORD = re.compile(r"[a-z][a-z'’-]*[a-z]")
+# Titles after which a lower-case word is still a name ("mr"/"ms" without a dot are not:
+# "ms lesions").
+_LOWER_TITLES = frozenset({"dr", "dr.", "doctor", "mr.", "mrs.", "ms.", "prof.", "professor"})
 
 
 @functools.cache
@@ -66,6 +75,11 @@ def _name_run(
     start, end, words = i, -1, 0
     comma_used, initials = False, 0
     while words < 4:
+        particle = _PARTICLE.match(text, i, limit)
+        if particle is not None and (words > 0 or not strict):
+            i = particle.end() + 1
+            words += 1
+            continue
         match = _TOKEN.match(text, i, limit)
         if match is None:
             break
@@ -95,6 +109,27 @@ def _name_run(
     if end < 0 or (strict and words == initials):
         return None
     return start, end
+
+
+def _lower_run(text: str, pos: int, lex: Lexicon, *, census: bool) -> tuple[int, int] | None:
+    """A name written in lower case at ``pos``: one word, and a second if it is a census name.
+
+    With ``census`` (a context such as "d/w", where "d/w radiology" is no name) the first word
+    must be a census name that is not an ordinary word too.
+    """
+    i = _skip_space(text, pos)
+    first = _LOWER_WORD.match(text, i)
+    if first is None or first.group().upper() in _stop():
+        return None
+    if census and not (lex.is_name(first.group()) and not lex.is_common(first.group())):
+        return None
+    end = first.end()
+    second = _LOWER_WORD.match(text, end + 1) if text.startswith(" ", end) else None
+    if second is not None:
+        word = second.group()
+        if lex.is_name(word) and not lex.is_common(word) and word.upper() not in _stop():
+            end = second.end()
+    return i, end
 
 
 def _comma_ok(text: str, pos: int, lex: Lexicon) -> bool:
@@ -204,11 +239,15 @@ def find_names(text: str | Text) -> Iterator[Span]:
     lex, ctx = lexicon(), _contexts()
     for match in ctx["title"].finditer(source):
         run = _name_run(raw, match.end(), lex, strict=False)
+        if run is None and match.group().lower() in _LOWER_TITLES:
+            run = _lower_run(raw, match.end(), lex, census=False)
         if run:
             yield Span(*run, "name")
     for kind in ("before", "relation", "weak"):
         for match in ctx[kind].finditer(source):
             run = _name_run(raw, match.end(), lex, strict=True)
+            if run is None and kind == "before":
+                run = _lower_run(raw, match.end(), lex, census=True)
             if run and (kind != "weak" or _has_census_word(raw[run[0] : run[1]], lex)):
                 yield Span(*run, "name")
     for match in ctx["after"].finditer(source):
