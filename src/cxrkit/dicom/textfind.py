@@ -122,7 +122,13 @@ def text_levels(a: NDArray[np.integer]) -> list[Level]:
 def _framed(labels: NDArray[np.int32], index: int, box: NDArray[np.int32]) -> bool:
     """Whether component ``index`` runs along all four sides of its box (a label box)."""
     x, y, w, h = (int(v) for v in box)
-    sub = labels[y : y + h, x : x + w] == index
+    return _runs_along_sides(labels[y : y + h, x : x + w] == index)
+
+
+def _runs_along_sides(sub: NDArray[np.bool_]) -> bool:
+    """Whether ``sub`` is set along at least 85 % of each of its four sides."""
+    if sub.size == 0:
+        return False
     edges = (sub[0].mean(), sub[-1].mean(), sub[:, 0].mean(), sub[:, -1].mean())
     return bool(min(edges) >= 0.85)
 
@@ -244,19 +250,10 @@ def find_candidates(a: NDArray[np.integer]) -> list[Candidate]:
         ]
         lines.sort(key=lambda ln: -ln[1])
         for box, glyphs, height in lines[:MAX_LINES_PER_LEVEL]:
-            framed = glyphs == 1 and _box_framed(mask, box)
+            x0, y0, x1, y1 = box
+            framed = glyphs == 1 and _runs_along_sides(mask[y0:y1, x0:x1] > 0)
             out.append(Candidate(box, glyphs, level, height, framed))
     return [c for c in out if not _holds_others(c, out)]
-
-
-def _box_framed(mask: NDArray[np.uint8], box: Box) -> bool:
-    """Whether the mask runs along all four sides of ``box`` (a label box, not a glyph)."""
-    x0, y0, x1, y1 = box
-    sub = mask[y0:y1, x0:x1] > 0
-    if sub.size == 0:
-        return False
-    edges = (sub[0].mean(), sub[-1].mean(), sub[:, 0].mean(), sub[:, -1].mean())
-    return bool(min(edges) >= 0.85)
 
 
 def _holds_others(cand: Candidate, cands: list[Candidate]) -> bool:

@@ -5,10 +5,10 @@ class; a pattern that starts with an assertion (``\\b``, a look-behind) is tried
 position of the text. A :class:`Rule` keeps the plain pattern (``lead + body``) and, for
 ASCII text, searches the ``body`` alone and checks the zero-width ``lead`` at each match
 start — the same matches, since the lead depends only on where a match starts. A ``gate`` is
-a pattern that every match must contain: a text without it is skipped, and the search starts
-where the first gate match could belong to a match (the start of its line, for a rule whose
-matches never cross a line). ``lower`` rules are case-insensitive patterns searched in the
-lower-cased text with lower-case alternatives, which ``re`` can skip through.
+a pattern that every match must contain: a text without it is skipped, and after each match
+the search resumes where the next gate match could belong to a match (the start of its line,
+for a rule whose matches never cross a line). ``lower`` rules are case-insensitive patterns
+searched in the lower-cased text with lower-case alternatives, which ``re`` can skip through.
 
 ``tests/reports/test_reports_rules.py`` checks the fast and the plain forms give the same
 matches on the synthetic corpus, the Open-I reports and generated text.

@@ -151,7 +151,10 @@ def _strong_first(word: str, lex: Lexicon) -> bool:
     return lex.is_name(word) or not lex.is_common(word)
 
 
-_CREDENTIALS = r"(?:,\s*(?:PA-C|PA|DO|D\.O\.|RT)|,?\s+(?:MD|M\.D\.|RN|NP|PhD|Ph\.D\.|RT\(R\)|MBBS))"
+# Credentials after a name: those written after a comma, and those after a comma or a blank.
+_AFTER_COMMA = ("PA-C", "PA", "DO", "D.O.", "RT")
+_AFTER_BLANK = ("MD", "M.D.", "RN", "NP", "PhD", "Ph.D.", "RT(R)", "MBBS")
+_CREDENTIALS = rf"(?:,\s*(?:{alternation(_AFTER_COMMA)})|,?\s+(?:{alternation(_AFTER_BLANK)}))"
 
 
 @functools.cache
@@ -169,7 +172,7 @@ def _contexts() -> dict[str, Rule]:
         "relation": Rule(rf"(?:{relations})(?:'s)?\b,?", r"\b", lower=True),
         "after": Rule(
             rf"{_CREDENTIALS}(?![\w(:])|\s+\((?i:{relations})\)",
-            gate=rf"PA|DO|D\.O\.|RT|MD|M\.D\.|RN|NP|PhD|Ph\.D\.|MBBS|\((?i:{relations})\)",
+            gate=rf"{alternation(_AFTER_COMMA + _AFTER_BLANK)}|\((?i:{relations})\)",
             start="blank",
         ),
         # a label at the start of a line (after blanks), after two blanks, or after "("

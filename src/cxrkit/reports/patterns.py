@@ -84,7 +84,8 @@ def _cased(words: Iterable[str]) -> str:
     return alternation({f for w in words for f in (w, w.upper())})
 
 
-_MONTH = rf"(?:{_cased(_MONTHS + _ABBR)})\.?"
+_MONTH_GATE = rf"(?:{_cased(_MONTHS + _ABBR)})"
+_MONTH = rf"{_MONTH_GATE}\.?"
 _WEEKDAY = rf"(?:{_cased(_DAYS + _DAY_ABBR)})\.?,?"
 # 1-31: the same matches, tried in the same order, as (?:3[01]|[12]\d|0?[1-9]), but every
 # alternative starts with a literal so that re can skip ahead to a digit.
@@ -96,7 +97,6 @@ _UNIT_AFTER = r"(?!\s*(?:mg|ml|mL|cc|mm|cm|kg|units?|mcg|meq|French|Fr)\b)"
 # A month or day number that re can skip to (every alternative starts with a literal):
 # the same matches, tried in the same order, as (?:1[0-2]|0?[1-9]).
 _MONTH_NUMBER = r"(?:1[0-2]?|0[1-9]|2|3|4|5|6|7|8|9)"
-_MONTH_GATE = rf"(?:{_cased(_MONTHS + _ABBR)})"
 
 
 class _Spec(NamedTuple):
