@@ -2,15 +2,22 @@
 
 :func:`scrub_pixels` works on the once-decoded stored values of one image:
 
-1. :func:`cxrkit.dicom.textfind.find_candidates` finds text-line candidates in the masks of
-   the top, the bottom and each spike of the histogram;
-2. each candidate's crop is read by tesseract (:mod:`cxrkit.dicom.ocr`) and classified
-   (:func:`cxrkit.dicom.phitext.classify_line`): PHI and other legible text are removed, lines
-   whose every token is on the keep-list stay;
-3. a box of display black covers each removed line plus a margin;
-4. the proof: the scrubbed image is searched again — every text candidate, and the
-   surroundings of every box read as a block — and must show no PHI token. An image that
-   fails is not ``verified``; the pipeline quarantines it.
+1. two detectors find where text may be: the threshold finder
+   (:func:`cxrkit.dicom.textfind.find_candidates`: glyph components in the masks of the top,
+   the bottom and each spike of the histogram, grouped into lines along x or y) and the
+   learned detector (:func:`cxrkit.dicom.learned.detect`: PP-OCR's DBNet); the candidates are
+   the union of both;
+2. each candidate is read by both engines (PP-OCR's recogniser and tesseract) at every
+   orientation it may have (:mod:`cxrkit.dicom.reading`) and classified
+   (:func:`cxrkit.dicom.phitext.classify_line`): PHI, other legible text and unreadable
+   text-shaped candidates are removed, text whose every token is on the keep-list stays;
+3. candidates on one line (overlapping, or in a row within two glyph heights) form the
+   line; if any of it is removed, the whole line is, and a box of display black covers it
+   plus a margin — a kept marker stays only when it stands apart from removed text;
+4. the proof: both detectors search the scrubbed image again, both engines read every
+   candidate at every orientation, and the surroundings of every box are read as a block;
+   any PHI token or other legible token not on the keep-list makes the image not
+   ``verified``, and the pipeline quarantines it.
 
 :func:`record_scrub` writes Burned In Annotation and the boxes into the (already
 de-identified) dataset; :func:`encode_pixels` writes the pixel data back losslessly.
@@ -18,26 +25,18 @@ de-identified) dataset; :func:`encode_pixels` writes the pixel data back lossles
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pydicom
 from numpy.typing import NDArray
 from pydicom.sequence import Sequence
 
-from cxrkit.dicom import ocr
+from cxrkit.dicom import learned, ocr
 from cxrkit.dicom.encode import encode_pixels
-from cxrkit.dicom.phitext import DenyList, KeepList, Verdict, classify_line, phi_kind
-from cxrkit.dicom.textfind import (
-    Box,
-    Candidate,
-    Level,
-    find_candidates,
-    render,
-    text_levels,
-    value_range,
-)
+from cxrkit.dicom.phitext import DenyList, KeepList, Verdict, phi_kind
+from cxrkit.dicom.reading import Reader, Region, from_candidate, from_detection
+from cxrkit.dicom.textfind import Box, Level, find_candidates, text_levels, value_range
 from cxrkit.errors import SourceError
 
 __all__ = [
@@ -53,8 +52,9 @@ __all__ = [
 REDACTION_LAYER = "REDACTION"
 #: Margin around a removed line, as a fraction of its glyph height (at least 3 pixels).
 MARGIN = 0.45
-#: A lone glyph that is not kept is removed only when tesseract is at least this sure.
-GLYPH_CONFIDENCE = 70.0
+#: A learned detection thicker than this fraction of the image's shorter side (and than
+#: 64 pixels) is a structure of the body, not a line of text.
+MAX_LINE_FRACTION = 0.06
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class ScrubResult:
     text_found
         Whether any text at all was found (Burned In Annotation ``YES``).
     verified
-        Whether the second OCR pass found no PHI token.
+        Whether the proof pass found no PHI and no other legible text off the keep-list.
     reason
         Why not verified, without PHI (e.g. ``"a name token remains near box 2"``).
     """
@@ -83,85 +83,63 @@ class ScrubResult:
     reason: str = ""
 
 
-@dataclass
-class _Reader:
-    """Reads and classifies candidates with tesseract, once per distinct crop and attempt."""
+@dataclass(frozen=True)
+class _Page:
+    """An image and its 8-bit display, on the value scale of the original image."""
 
-    deny: DenyList
-    keep: KeepList
-    seen: dict[bytes, tuple[ocr.Word, ...]] = field(default_factory=dict)
-
-    def read(self, a: NDArray[np.integer], cand: Candidate, attempt: int) -> tuple[ocr.Word, ...]:
-        pad = max(4, cand.glyph_height // 2)
-        image = render(a, cand, pad)
-        key = hashlib.blake2b(image.tobytes() + repr(image.shape).encode(), digest_size=16)
-        key.update(bytes([cand.lone_glyph, attempt]))
-        digest = key.digest()
-        if digest not in self.seen:
-            read = ocr.read_glyph if cand.lone_glyph else ocr.read_line
-            self.seen[digest] = read(image, cand.glyph_height, attempt)
-        return self.seen[digest]
-
-    def verdict(self, a: NDArray[np.integer], cand: Candidate) -> Verdict:
-        """PHI or KEEP at the first attempt that says so; else TEXT if any reads as text."""
-        attempts = len(ocr.GLYPH_ATTEMPTS if cand.lone_glyph else ocr.LINE_ATTEMPTS)
-        seen = set()
-        for attempt in range(attempts):
-            words = self.read(a, cand, attempt)
-            verdict = self._one(words, cand)
-            if verdict in (Verdict.PHI, Verdict.KEEP):
-                return verdict
-            seen.add(verdict)
-        if Verdict.TEXT in seen or _text_shaped(cand):
-            return Verdict.TEXT  # in doubt, remove
-        return Verdict.NOISE
-
-    def phi_kind(self, a: NDArray[np.integer], cand: Candidate) -> str | None:
-        """The kind of PHI any reading of ``cand`` shows, or None."""
-        attempts = len(ocr.GLYPH_ATTEMPTS if cand.lone_glyph else ocr.LINE_ATTEMPTS)
-        for attempt in range(attempts):
-            words = self.read(a, cand, attempt)
-            kind = phi_kind(words, self.deny, self.keep)
-            if kind is not None:
-                return kind
-            if words and self._one(words, cand) is Verdict.KEEP:
-                return None
-        return None
-
-    def _one(self, words: tuple[ocr.Word, ...], cand: Candidate) -> Verdict:
-        if cand.lone_glyph and words:
-            if any(self.keep.keeps(w.text) for w in words if w.confidence >= GLYPH_CONFIDENCE):
-                return Verdict.KEEP
-            best = max(w.confidence for w in words)
-            if phi_kind(words, self.deny, self.keep) is None and best < GLYPH_CONFIDENCE:
-                return Verdict.NOISE
-        return classify_line(words, self.deny, self.keep)
+    a: NDArray[np.integer]
+    grey: NDArray[np.uint8]
 
 
-def _text_shaped(cand: Candidate) -> bool:
-    """A candidate shaped like a line of text even if tesseract cannot read it."""
-    x0, y0, x1, y1 = cand.box
-    return cand.glyph_height >= 6 and (cand.glyphs >= 3 or (x1 - x0) >= 2 * (y1 - y0))
+def _page(a: NDArray[np.integer], lo: int, hi: int) -> _Page:
+    return _Page(a, learned.display(a, lo, hi))
 
 
-def _on_a_line_of(cand: Candidate, removed: list[Candidate]) -> bool:
-    """Whether a candidate sits on the line of removed text, within two glyph heights of it.
+def _line_like(det: learned.Detection, shape: tuple[int, ...]) -> bool:
+    x0, y0, x1, y1 = det.box
+    return min(x1 - x0, y1 - y0) <= max(64, MAX_LINE_FRACTION * min(shape[:2]))
 
-    A marker letter stands apart; a letter or an unread piece that continues a line being
-    removed (a middle initial or the seconds of a time split off by a wide space) is part of
-    that line.
-    """
-    x0, y0, x1, y1 = cand.box
-    h = max(y1 - y0, 1)
-    for other in removed:
-        if other.level != cand.level:
-            continue
-        ox0, oy0, ox1, oy1 = other.box
-        overlap = min(y1, oy1) - max(y0, oy0)
-        gap = max(ox0 - x1, x0 - ox1, 0)
-        if overlap >= 0.6 * min(h, oy1 - oy0) and abs(h - (oy1 - oy0)) <= 0.3 * h and gap <= 2 * h:
-            return True
-    return False
+
+def _regions(page: _Page, detections: list[learned.Detection]) -> list[Region]:
+    """Candidates of both detectors: the threshold finder's and the learned ``detections``."""
+    regions = [from_candidate(c) for c in find_candidates(page.a)]
+    return regions + [from_detection(d) for d in detections if _line_like(d, page.a.shape)]
+
+
+def _same_line(r: Region, o: Region) -> bool:
+    """Whether two regions overlap, or sit in a row on one line within two glyph heights."""
+    (x0, y0, x1, y1), (ox0, oy0, ox1, oy1) = r.box, o.box
+    if x0 < ox1 and ox0 < x1 and y0 < oy1 and oy0 < y1:
+        return True
+    if r.vertical is not None and o.vertical is not None and r.vertical != o.vertical:
+        return False
+    along_y = bool(r.vertical or o.vertical)
+    if along_y:
+        (x0, y0, x1, y1), (ox0, oy0, ox1, oy1) = (y0, x0, y1, x1), (oy0, ox0, oy1, ox1)
+    h, oh = y1 - y0, oy1 - oy0
+    overlap = min(y1, oy1) - max(y0, oy0)
+    gap = max(ox0 - x1, x0 - ox1, 0)
+    return overlap >= 0.6 * min(h, oh) and min(h, oh) >= 0.5 * max(h, oh) and gap <= 2 * max(h, oh)
+
+
+def _lines(regions: list[Region]) -> list[list[int]]:
+    """Indices of regions joined into lines (:func:`_same_line`, transitively)."""
+    parent = list(range(len(regions)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, r in enumerate(regions):
+        for j in range(i + 1, len(regions)):
+            if _same_line(r, regions[j]):
+                parent[root(j)] = root(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(regions)):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
 
 
 def _pad(box: Box, glyph_height: int, shape: tuple[int, ...]) -> Box:
@@ -213,7 +191,7 @@ def _surroundings(
 ) -> str | None:
     """The kind of PHI read around ``box`` (the box itself blanked), at any text level."""
     x0, y0, x1, y1 = box
-    m = max(8, y1 - y0)
+    m = max(8, min(y1 - y0, x1 - x0))
     h, w = out.shape
     ys, xs = slice(max(y0 - m, 0), min(y1 + m, h)), slice(max(x0 - m, 0), min(x1 + m, w))
     region = out[ys, xs]
@@ -224,30 +202,92 @@ def _surroundings(
         if not ink.any() or ink.mean() > 0.5:
             continue
         image = np.where(ink, 0, 255).astype(np.uint8)
-        kind = phi_kind(ocr.read_block(image, max(8, (y1 - y0) // 3)), deny, keep)
+        kind = phi_kind(ocr.read_block(image, max(8, m // 3)), deny, keep)
         if kind is not None:
             return kind
     return None
 
 
+def _touches(box: Box, boxes: tuple[Box, ...]) -> bool:
+    x0, y0, x1, y1 = box
+    return any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in boxes)
+
+
 def _verify(
-    out: NDArray[np.integer],
-    boxes: tuple[Box, ...],
-    deny: DenyList,
-    keep: KeepList,
-    reader: _Reader,
+    page: _Page, boxes: tuple[Box, ...], reader: Reader, first: list[learned.Detection]
 ) -> str:
-    """Why ``out`` still shows PHI, or ``""`` if the second pass finds none."""
-    for cand in find_candidates(out):
-        kind = reader.phi_kind(out, cand)
+    """Why the scrubbed ``page`` still shows text, or ``""`` if the proof finds none.
+
+    The threshold finder searches the whole scrubbed image; the learned detector's first
+    pass (``first``) stands wherever the image did not change, and it searches again, at
+    full resolution, around every box drawn.
+    """
+    kept = [d for d in first if not _touches(d.box, boxes)]
+    detections = kept + (learned.detect_near(page.grey, list(boxes)) if boxes else [])
+    regions = _regions(page, detections)
+    for region in regions:
+        tess = not _covered_by_candidates(region, regions)
+        readings = reader.readings(page.a, page.grey, region, tesseract=tess)
+        kind = reader.phi_kind(readings)
         if kind is not None:
-            return f"a {kind} token remains {_nearest(cand.box, boxes)}"
-    levels = text_levels(out)
+            return f"a {kind} token remains {_nearest(region.box, boxes)}"
+        if reader.legible(readings, region):
+            return f"legible text off the keep-list remains {_nearest(region.box, boxes)}"
+    levels = text_levels(page.a)
     for i, box in enumerate(boxes, 1):
-        kind = _surroundings(out, box, levels, deny, keep)
+        kind = _surroundings(page.a, box, levels, reader.deny, reader.keep)
         if kind is not None:
             return f"a {kind} token remains around box {i}"
     return ""
+
+
+def _inside(box: Box, other: Box, share: float = 0.8) -> bool:
+    """Whether at least ``share`` of ``box``'s area lies inside ``other``."""
+    x0, y0, x1, y1 = box
+    w = min(x1, other[2]) - max(x0, other[0])
+    h = min(y1, other[3]) - max(y0, other[1])
+    return w > 0 and h > 0 and w * h >= share * (x1 - x0) * (y1 - y0)
+
+
+def _covered_by_candidates(region: Region, regions: list[Region]) -> bool:
+    """Whether threshold candidates cover most of a learned region (tesseract read them)."""
+    if region.cand is not None:
+        return False
+    x0, y0, x1, y1 = region.box
+    mask = np.zeros((y1 - y0, x1 - x0), bool)
+    for r in regions:
+        if r.cand is not None:
+            bx0, by0, bx1, by1 = r.box
+            mask[max(by0 - y0, 0) : max(by1 - y0, 0), max(bx0 - x0, 0) : max(bx1 - x0, 0)] = True
+    # the learned box is unclipped around the ink: compare with its inner part
+    m = max(1, region.glyph_height // 3)
+    inner = mask[m:-m, m:-m] if mask.shape[0] > 2 * m and mask.shape[1] > 2 * m else mask
+    return bool(inner.size) and float(inner.mean()) >= 0.6
+
+
+def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdict]:
+    """Each region's verdict; a fragment read as other text inside a region whose sure
+    reading keeps it is a piece of that kept text (PHI is never overruled)."""
+    verdicts = []
+    for r in regions:
+        tess = not _covered_by_candidates(r, regions)
+        verdicts.append(reader.verdict(reader.readings(page.a, page.grey, r, tesseract=tess), r))
+    for i, r in enumerate(regions):
+        if verdicts[i] is Verdict.TEXT and any(
+            v is Verdict.KEEP and j != i and _inside(r.box, regions[j].box)
+            for j, v in enumerate(verdicts)
+        ):
+            verdicts[i] = Verdict.KEEP
+    return verdicts
+
+
+def _removed_boxes(page: _Page, regions: list[Region], verdicts: list[Verdict]) -> list[Box]:
+    """Padded boxes of every line that holds removed text (whole lines, fail closed)."""
+    out: list[Box] = []
+    for line in _lines(regions):
+        if any(verdicts[i] in (Verdict.PHI, Verdict.TEXT) for i in line):
+            out += [_pad(regions[i].box, regions[i].glyph_height, page.a.shape) for i in line]
+    return out
 
 
 def scrub_pixels(
@@ -280,27 +320,19 @@ def scrub_pixels(
             f"scrub_pixels takes one frame of stored integer values, not a {a.dtype} array of "
             f"shape {a.shape}: pass each frame of a multi-frame image on its own"
         )
-    keep = keep or KeepList.default()
-    reader = _Reader(deny, keep)
-    text_found = False
-    removed: list[Box] = []
-    cands = find_candidates(a)
-    verdicts = [reader.verdict(a, cand) for cand in cands]
-    gone = [c for c, v in zip(cands, verdicts, strict=True) if v in (Verdict.PHI, Verdict.TEXT)]
-    for cand, verdict in zip(cands, verdicts, strict=True):
-        text_found |= verdict is not Verdict.NOISE
-        # "MILES, EDITH R": an initial, not a marker; the unread ":10" of a time
-        joins = (
-            verdict is Verdict.NOISE or (verdict is Verdict.KEEP and cand.lone_glyph)
-        ) and _on_a_line_of(cand, gone)
-        if joins or verdict in (Verdict.PHI, Verdict.TEXT):
-            removed.append(_pad(cand.box, cand.glyph_height, a.shape))
-    boxes = _merge(removed)
+    reader = Reader(deny, keep or KeepList.default())
+    lo, hi = int(a.min()), int(a.max())
+    page = _page(a, lo, hi)
+    detections = learned.detect(page.grey)
+    regions = _regions(page, detections)
+    verdicts = _verdicts(page, regions, reader)
+    text_found = any(v is not Verdict.NOISE for v in verdicts)
+    boxes = _merge(_removed_boxes(page, regions, verdicts))
     out = a.copy()
     black = _black(photometric, a.dtype, bits_stored)
     for x0, y0, x1, y1 in boxes:
         out[y0:y1, x0:x1] = black
-    reason = _verify(out, boxes, deny, keep, reader)
+    reason = _verify(_page(out, lo, hi), boxes, reader, detections)
     return ScrubResult(out, boxes, text_found, not reason, reason)
 
 
@@ -343,8 +375,11 @@ def find_phi(array: NDArray[np.integer], *, deny: DenyList, keep: KeepList | Non
     """The kind and place of PHI text visible in ``array``, or ``""`` if none is.
 
     The proof pass of :func:`scrub_pixels` on its own, for auditing an image that is already
-    released: every text candidate is read and checked against ``deny`` and the PHI
-    patterns. Text that is merely unreadable or not PHI does not count.
+    released, independently of what the scrub recorded: both detectors search the whole
+    image, both engines read every candidate at every orientation, and any PHI token or
+    other legible token off the keep-list is reported (by kind, never by text).
     """
-    keep = keep or KeepList.default()
-    return _verify(np.asarray(array), (), deny, keep, _Reader(deny, keep))
+    a = np.asarray(array)
+    page = _page(a, int(a.min()), int(a.max()))
+    reader = Reader(deny, keep or KeepList.default())
+    return _verify(page, (), reader, learned.detect(page.grey))

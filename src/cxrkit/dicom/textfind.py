@@ -55,6 +55,8 @@ class Candidate:
     level: Level
     glyph_height: int
     framed: bool = False
+    #: A line running down the image (text turned by 90° or 270°): glyphs stacked in y.
+    vertical: bool = False
 
     @property
     def lone_glyph(self) -> bool:
@@ -152,13 +154,9 @@ def _glyph_boxes(mask: NDArray[np.uint8]) -> NDArray[np.int32]:
     return stats[1:][keep][:, :4].astype(np.int32)
 
 
-def _group_lines(boxes: NDArray[np.int32]) -> list[tuple[Box, int, int]]:
-    """Glyph boxes joined into lines: (line box, glyph count, median glyph height)."""
-    n = len(boxes)
-    if n == 0:
-        return []
-    order = np.argsort(boxes[:, 0], kind="stable")
-    b = boxes[order]
+def _group(b: NDArray[np.int32]) -> list[list[int]]:
+    """Indices of glyph boxes ``x, y, w, h`` (sorted by x) joined into lines along x."""
+    n = len(b)
     parent = list(range(n))
 
     def root(i: int) -> int:
@@ -180,19 +178,45 @@ def _group_lines(boxes: NDArray[np.int32]) -> list[tuple[Box, int, int]]:
     lines: dict[int, list[int]] = {}
     for i in range(n):
         lines.setdefault(root(i), []).append(i)
-    out = []
-    for members in lines.values():
-        m = b[members]
-        x0, y0 = int(m[:, 0].min()), int(m[:, 1].min())
-        x1, y1 = int((m[:, 0] + m[:, 2]).max()), int((m[:, 1] + m[:, 3]).max())
-        out.append(((x0, y0, x1, y1), len(members), int(np.median(m[:, 3]))))
+    return list(lines.values())
+
+
+def _summary(m: NDArray[np.int32]) -> tuple[Box, int, int]:
+    x0, y0 = int(m[:, 0].min()), int(m[:, 1].min())
+    x1, y1 = int((m[:, 0] + m[:, 2]).max()), int((m[:, 1] + m[:, 3]).max())
+    return (x0, y0, x1, y1), len(m), int(np.median(m[:, 3]))
+
+
+def _group_lines(boxes: NDArray[np.int32]) -> list[tuple[Box, int, int, bool]]:
+    """Glyph boxes joined into lines: (line box, glyph count, median glyph height, vertical).
+
+    Lines run along x; glyphs that stay alone that way and stack into a line of three or
+    more along y form a vertical line (text turned by 90° or 270°, as CR readers print it
+    along an edge), whose glyph height is measured across the line.
+    """
+    if len(boxes) == 0:
+        return []
+    b = boxes[np.argsort(boxes[:, 0], kind="stable")]
+    across = _group(b)
+    out = [(*_summary(b[m]), False) for m in across if len(m) > 1]
+    alone = b[[m[0] for m in across if len(m) == 1]]
+    if len(alone) == 0:
+        return out
+    t = alone[:, [1, 0, 3, 2]]  # transposed: y, x, h, w
+    t = t[np.argsort(t[:, 0], kind="stable")]
+    for m in _group(t):
+        (y0, x0, y1, x1), count, height = _summary(t[m])
+        if count >= 3:
+            out.append(((x0, y0, x1, y1), count, height, True))
+        else:
+            out += [(*_summary(t[[i]][:, [1, 0, 3, 2]]), False) for i in m]
     return out
 
 
-def _plausible(box: Box, glyphs: int, height: int) -> bool:
+def _plausible(box: Box, glyphs: int, height: int, vertical: bool = False) -> bool:
     """Whether a grouped line is shaped like text (a lone glyph must be a marker-sized one)."""
     x0, y0, x1, y1 = box
-    w, h = x1 - x0, y1 - y0
+    w, h = (y1 - y0, x1 - x0) if vertical else (x1 - x0, y1 - y0)
     if glyphs == 1:
         return h >= 10 and 0.15 <= w / max(h, 1) <= 8
     return height >= 5 and w >= h
@@ -249,10 +273,10 @@ def find_candidates(a: NDArray[np.integer]) -> list[Candidate]:
             if _plausible(*ln) and _stands_out(a, mask, ln[0], level)
         ]
         lines.sort(key=lambda ln: -ln[1])
-        for box, glyphs, height in lines[:MAX_LINES_PER_LEVEL]:
+        for box, glyphs, height, vertical in lines[:MAX_LINES_PER_LEVEL]:
             x0, y0, x1, y1 = box
             framed = glyphs == 1 and _runs_along_sides(mask[y0:y1, x0:x1] > 0)
-            out.append(Candidate(box, glyphs, level, height, framed))
+            out.append(Candidate(box, glyphs, level, height, framed, vertical))
     return [c for c in out if not _holds_others(c, out)]
 
 

@@ -1,0 +1,250 @@
+"""The learned text engine: PP-OCR detection (DBNet) and recognition (CRNN) on the CPU (S5).
+
+The models are those that ``rapidocr-onnxruntime`` 1.4 carries in its wheel (PP-OCRv4
+detection and recognition, Apache-2.0), run through onnxruntime with one intra-op thread per
+process, so that a pool of *n* workers uses *n* cores and nothing is downloaded at run time.
+rapidocr's own post-processing (:class:`DBPostProcess`, :class:`TextRecognizer`) turns the
+networks' outputs into boxes and strings; the scales are chosen here.
+
+Detection scale. DBNet finds a line whose glyphs are at least about 8 pixels high *in its
+input*. :func:`detect` therefore runs
+
+- an overview pass of the whole image, its local contrast equalised (CLAHE, so that text on
+  bright or dark anatomy stands out as it does to the eye), scaled so that its longer side
+  is at most :data:`OVERVIEW_SIDE` (for a 2,000-pixel radiograph: glyphs from about 16
+  pixels up), and,
+  when the image is larger than that,
+- full-resolution tiles (:data:`TILE` pixels) wherever the image holds sharp, strong edges
+  (:func:`busy_tiles`): text of any size down to :data:`MIN_GLYPH` pixels is made of them,
+  while the smooth body of a radiograph is not.
+
+Every box is axis-aligned in the image's own pixels; :func:`recognize` reads crops, and the
+caller turns them to every orientation it wants read.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+from numpy.typing import NDArray
+from rapidocr_onnxruntime.ch_ppocr_det.utils import DBPostProcess
+from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end exclusive)
+
+#: Longer side of the overview pass, in pixels.
+OVERVIEW_SIDE = 1024
+#: Side of a full-resolution tile, and how much neighbouring tiles overlap.
+TILE = 384
+TILE_OVERLAP = 64
+#: Smallest glyph height (pixels, in the original image) the detector is set up to find.
+MIN_GLYPH = 8
+#: A tile is read at full resolution when it holds at least this many strong-edge pixels.
+BUSY_PIXELS = 24
+#: A strong edge: a 3 × 3 morphological gradient of at least this much of the 8-bit range.
+EDGE_STEP = 48
+#: DBNet's thresholds: a text pixel's probability and a box's mean probability.
+PIXEL_THRESHOLD = 0.3
+BOX_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A text line found by DBNet: its axis-aligned box and the network's mean score."""
+
+    box: Box
+    score: float
+
+
+@dataclass(frozen=True)
+class _Models:
+    det: Any
+    det_input: str
+    post: Any
+    rec: Any
+
+
+def _session_options() -> Any:
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 4
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return opts
+
+
+@functools.cache
+def _models(pid: int) -> _Models:
+    """The process's sessions (``pid`` keys the cache, so a forked child makes its own)."""
+    del pid
+    folder = files("rapidocr_onnxruntime") / "models"
+    det = ort.InferenceSession(
+        str(folder / "ch_PP-OCRv4_det_infer.onnx"),
+        _session_options(),
+        providers=["CPUExecutionProvider"],
+    )
+    post = DBPostProcess(
+        thresh=PIXEL_THRESHOLD,
+        box_thresh=BOX_THRESHOLD,
+        unclip_ratio=1.6,
+        use_dilation=True,
+        score_mode="fast",
+    )
+    rec = TextRecognizer(
+        {
+            "model_path": str(folder / "ch_PP-OCRv4_rec_infer.onnx"),
+            "intra_op_num_threads": 1,
+            "inter_op_num_threads": 1,
+            "use_cuda": False,
+            "use_dml": False,
+            "rec_batch_num": 8,
+            "rec_img_shape": [3, 48, 320],
+        }
+    )
+    return _Models(det, det.get_inputs()[0].name, post, rec)
+
+
+def models() -> _Models:
+    """This process's loaded models (loaded at first use)."""
+    return _models(os.getpid())
+
+
+def display(
+    a: NDArray[np.integer], lo: int | None = None, hi: int | None = None
+) -> NDArray[np.uint8]:
+    """Stored values mapped linearly to 0..255 (``lo`` → 0, ``hi`` → 255).
+
+    Examples
+    --------
+    >>> display(np.array([[0, 2048, 4095]], np.uint16)).tolist()
+    [[0, 128, 255]]
+    """
+    lo = int(a.min()) if lo is None else lo
+    hi = int(a.max()) if hi is None else hi
+    scale = 255.0 / max(hi - lo, 1)
+    out = (a.astype(np.float32) - lo) * scale + 0.5
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+@functools.cache
+def _clahe() -> Any:
+    return cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
+
+
+def _detect_at(grey: NDArray[np.uint8], scale: float, offset: tuple[int, int]) -> list[Detection]:
+    """DBNet on ``grey`` scaled by ``scale``; boxes in the original image's pixels."""
+    m = models()
+    h, w = grey.shape
+    nh, nw = max(32, round(h * scale / 32) * 32), max(32, round(w * scale / 32) * 32)
+    interp = cv2.INTER_AREA if nw < w else cv2.INTER_LINEAR
+    im = np.asarray(cv2.resize(grey, (nw, nh), interpolation=interp), np.float32)
+    x = np.repeat((im / 127.5 - 1.0)[None, None], 3, axis=1)
+    prob = m.det.run(None, {m.det_input: x})[0]
+    quads, scores = m.post(prob, (h, w))
+    out = []
+    ox, oy = offset
+    for quad, score in zip(quads, scores, strict=True):
+        q = np.asarray(quad)
+        x0, y0 = int(q[:, 0].min()), int(q[:, 1].min())
+        x1, y1 = int(q[:, 0].max()) + 1, int(q[:, 1].max()) + 1
+        if x1 - x0 >= 4 and y1 - y0 >= 4:
+            out.append(Detection((x0 + ox, y0 + oy, x1 + ox, y1 + oy), float(score)))
+    return out
+
+
+def busy_tiles(grey: NDArray[np.uint8]) -> list[Box]:
+    """Full-resolution tiles of ``grey`` that hold enough strong, sharp edges to hold text.
+
+    Examples
+    --------
+    >>> flat = np.full((800, 800), 90, np.uint8)
+    >>> busy_tiles(flat)
+    []
+    >>> _ = cv2.putText(flat, "ID 4471", (20, 60), cv2.FONT_HERSHEY_SIMPLEX, 0.5, 255, 1)
+    >>> busy_tiles(flat)[0]
+    (0, 0, 384, 384)
+    """
+    h, w = grey.shape
+    edges = np.asarray(cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
+    strong = (edges >= EDGE_STEP).astype(np.uint8)
+    step = TILE - TILE_OVERLAP
+    out = []
+    for y0 in range(0, max(h - TILE_OVERLAP, 1), step):
+        for x0 in range(0, max(w - TILE_OVERLAP, 1), step):
+            y1, x1 = min(y0 + TILE, h), min(x0 + TILE, w)
+            if int(strong[y0:y1, x0:x1].sum()) >= BUSY_PIXELS:
+                out.append((x0, y0, x1, y1))
+    return out
+
+
+def detect(grey: NDArray[np.uint8]) -> list[Detection]:
+    """Text lines in an 8-bit image: an overview pass, then full-resolution busy tiles.
+
+    Examples
+    --------
+    >>> img = np.full((300, 600), 40, np.uint8)
+    >>> _ = cv2.putText(img, "DOE JOHN 1961", (30, 120), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 230, 2)
+    >>> [d.box[1] < 120 < d.box[3] for d in detect(img)]
+    [True]
+    """
+    h, w = grey.shape
+    scale = min(1.0, OVERVIEW_SIDE / max(h, w))
+    # local contrast: text on bright or dark anatomy stands out as it does to the eye
+    found = _detect_at(_clahe().apply(grey), scale, (0, 0))
+    if scale < 1.0:
+        for x0, y0, x1, y1 in busy_tiles(grey):
+            found += _detect_at(grey[y0:y1, x0:x1], 1.0, (x0, y0))
+    return _distinct(found)
+
+
+def detect_near(grey: NDArray[np.uint8], boxes: list[Box]) -> list[Detection]:
+    """Text lines in the windows around ``boxes`` (after redaction: where the image changed).
+
+    Each window reaches two box heights (and at least 64 pixels) beyond its box and is read
+    at full resolution.
+    """
+    h, w = grey.shape
+    found: list[Detection] = []
+    for x0, y0, x1, y1 in boxes:
+        m = max(64, 2 * min(y1 - y0, x1 - x0))
+        wx0, wy0, wx1, wy1 = max(x0 - m, 0), max(y0 - m, 0), min(x1 + m, w), min(y1 + m, h)
+        found += _detect_at(grey[wy0:wy1, wx0:wx1], 1.0, (wx0, wy0))
+    return _distinct(found)
+
+
+def _distinct(found: list[Detection]) -> list[Detection]:
+    """Detections with the ones held inside another (tiles overlap; passes repeat) dropped."""
+    found = sorted(found, key=lambda d: -(d.box[2] - d.box[0]) * (d.box[3] - d.box[1]))
+    out: list[Detection] = []
+    for d in found:
+        x0, y0, x1, y1 = d.box
+        if not any(
+            o.box[0] <= x0 and o.box[1] <= y0 and x1 <= o.box[2] and y1 <= o.box[3] for o in out
+        ):
+            out.append(d)
+    return out
+
+
+def recognize(crops: list[NDArray[np.uint8]]) -> list[tuple[str, float]]:
+    """The text of each crop (upright, 8-bit grey) and the recogniser's score (0–1).
+
+    Examples
+    --------
+    >>> img = np.full((48, 260), 255, np.uint8)
+    >>> _ = cv2.putText(img, "PORTABLE", (8, 36), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 0, 2)
+    >>> text, score = recognize([img])[0]
+    >>> text, score > 0.9
+    ('PORTABLE', True)
+    """
+    if not crops:
+        return []
+    images = [cv2.cvtColor(np.ascontiguousarray(c), cv2.COLOR_GRAY2BGR) for c in crops]
+    results, _ = models().rec(images)
+    return [(str(text), float(score)) for text, score in results]

@@ -1,0 +1,312 @@
+"""Reading a text region with two engines at every orientation, and what it is (S5).
+
+A :class:`Region` is where either detector saw text: a candidate of the threshold finder
+(:mod:`cxrkit.dicom.textfind`, rendered from its level's mask) or a line of the learned
+detector (:mod:`cxrkit.dicom.learned`, cropped from the display image). :class:`Reader` reads
+it with both engines — PP-OCR's recogniser and tesseract — turned to each orientation the
+region may have (a line along x at 0° and 180°, a line along y at 90° and 270°, a square
+region at all four), and :meth:`Reader.verdict` says what it is: PHI, other legible text,
+kept text, or noise. Each distinct crop is read once per engine and orientation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from cxrkit.dicom import learned, ocr
+from cxrkit.dicom.phitext import (
+    DenyList,
+    KeepList,
+    Verdict,
+    classify_line,
+    compact,
+    edits_within,
+    phi_kind,
+)
+from cxrkit.dicom.textfind import Box, Candidate, Level, render
+
+#: A lone glyph that is not kept is removed only when tesseract is at least this sure.
+GLYPH_CONFIDENCE = 70.0
+#: A PP-OCR reading counts when its score is at least this, at its best orientation.
+LEARNED_SCORE = 0.5
+#: A reading that keeps a region must be this sure (PP-OCR's score; tesseract's / 100).
+SURE = {"learned": 0.8, "tesseract": 0.7}
+#: An upright PP-OCR reading this sure is not read upside down as well.
+SURE_READING = 0.9
+#: A learned detection with no legible reading is still removed (in doubt, remove) when the
+#: network is this sure and the region is shaped like a line.
+SURE_TEXT = 0.7
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where text may be: a box, the height of its glyphs across the line, and how to read it.
+
+    ``vertical`` is True for a line along y, False along x, None when the region is about
+    square (a lone glyph, read at all four orientations). ``cand`` is the threshold
+    finder's candidate, if the region came from it.
+    """
+
+    box: Box
+    glyph_height: int
+    vertical: bool | None
+    cand: Candidate | None = None
+    score: float = 0.0
+
+    @property
+    def source(self) -> str:
+        """``"threshold"`` or ``"learned"``."""
+        return "threshold" if self.cand is not None else "learned"
+
+    @property
+    def angles(self) -> tuple[int, ...]:
+        """The orientations (counter-clockwise degrees) the region is read at."""
+        if self.vertical is None:
+            return (0, 90, 180, 270)
+        return (90, 270) if self.vertical else (0, 180)
+
+
+def from_candidate(cand: Candidate) -> Region:
+    """The region of a threshold-finder candidate."""
+    x0, y0, x1, y1 = cand.box
+    w, h = x1 - x0, y1 - y0
+    vertical: bool | None = cand.vertical
+    if cand.glyphs == 1 and 0.6 <= w / max(h, 1) <= 1.6:
+        vertical = None
+    return Region(cand.box, cand.glyph_height, vertical, cand)
+
+
+def from_detection(det: learned.Detection) -> Region:
+    """The region of a learned detection (its glyph height is its short side, unclipped)."""
+    x0, y0, x1, y1 = det.box
+    w, h = x1 - x0, y1 - y0
+    if 0.6 <= w / max(h, 1) <= 1.6:
+        return Region(det.box, max(4, round(min(w, h) / 1.6)), None, score=det.score)
+    vertical = h > w
+    return Region(det.box, max(4, round(min(w, h) / 1.6)), vertical, score=det.score)
+
+
+def _contrast_crop(grey: NDArray[np.uint8], box: Box, pad: int) -> NDArray[np.uint8]:
+    """A crop of the display image, stretched, with dark text on a light ground."""
+    x0, y0, x1, y1 = box
+    h, w = grey.shape
+    crop = grey[max(y0 - pad, 0) : min(y1 + pad, h), max(x0 - pad, 0) : min(x1 + pad, w)]
+    lo, hi = np.percentile(crop, (1, 99)) if crop.size else (0, 255)
+    stretched = np.clip((crop.astype(np.float32) - lo) * (255.0 / max(hi - lo, 1.0)), 0, 255)
+    out = stretched.astype(np.uint8)
+    _, ink = cv2.threshold(out, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    if float(np.mean(ink > 0)) < 0.5:  # the light pixels are the minority: light text
+        out = 255 - out
+    return out
+
+
+def _turn(image: NDArray[np.uint8], angle: int) -> NDArray[np.uint8]:
+    """``image`` turned so that text drawn at ``angle`` reads upright."""
+    return np.ascontiguousarray(np.rot90(image, -(angle // 90) % 4))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One engine's words at one orientation, and the score that ranks orientations (0–1)."""
+
+    engine: str
+    angle: int
+    words: tuple[ocr.Word, ...]
+    score: float
+
+
+@dataclass
+class Reader:
+    """Reads regions with both engines, once per distinct crop, engine and orientation."""
+
+    deny: DenyList
+    keep: KeepList
+    seen: dict[bytes, tuple[ocr.Word, ...]] = field(default_factory=dict)
+    many: dict[bytes, list[tuple[ocr.Word, ...]]] = field(default_factory=dict)
+
+    def crop(
+        self, a: NDArray[np.integer], grey: NDArray[np.uint8], region: Region
+    ) -> NDArray[np.uint8]:
+        """The region rendered dark on light: from its level's mask, or the display image."""
+        pad = max(4, region.glyph_height // 2)
+        if region.cand is not None:
+            return render(a, region.cand, pad)
+        return _contrast_crop(grey, region.box, pad)
+
+    def _cached(self, key: bytes, image: NDArray[np.uint8], read: object) -> tuple[ocr.Word, ...]:
+        digest = hashlib.blake2b(image.tobytes() + repr(image.shape).encode() + key, digest_size=16)
+        k = digest.digest()
+        if k not in self.seen:
+            self.seen[k] = read()  # type: ignore[operator]
+        return self.seen[k]
+
+    def _cached_many(
+        self, key: bytes, image: NDArray[np.uint8], read: object
+    ) -> list[tuple[ocr.Word, ...]]:
+        digest = hashlib.blake2b(image.tobytes() + repr(image.shape).encode() + key, digest_size=16)
+        k = digest.digest()
+        if k not in self.many:
+            self.many[k] = read()  # type: ignore[operator]
+        return self.many[k]
+
+    def learned_readings(self, image: NDArray[np.uint8], region: Region) -> list[Reading]:
+        """PP-OCR's reading at each orientation of the region.
+
+        A line along x is read upright first, and upside down only if the upright reading
+        is not sure (:data:`SURE_READING`); other regions at all their orientations.
+        """
+        angles = region.angles
+        first = self._learned(image, angles[:1]) if angles[0] == 0 else []
+        if first and first[0].score >= SURE_READING:
+            return first
+        return first + self._learned(image, angles[len(first) :])
+
+    def _learned(self, image: NDArray[np.uint8], angles: tuple[int, ...]) -> list[Reading]:
+        key = b"rec" + bytes(a // 90 for a in angles)
+        words = self._cached_many(key, image, lambda: _learned_words(image, angles))
+        return [
+            Reading("learned", angle, ws, max((w.confidence for w in ws), default=0.0) / 100.0)
+            for angle, ws in zip(angles, words, strict=True)
+        ]
+
+    def tesseract_readings(
+        self, image: NDArray[np.uint8], region: Region, angles: tuple[int, ...]
+    ) -> list[Reading]:
+        """tesseract's reading at ``angles``, each at every scale it tries until one is sure."""
+        out = []
+        lone = region.cand is not None and region.cand.lone_glyph
+        attempts = len(ocr.GLYPH_ATTEMPTS if lone else ocr.LINE_ATTEMPTS)
+        read = ocr.read_glyph if lone else ocr.read_line
+        for angle in angles:
+            turned = _turn(image, angle)
+            for attempt in range(attempts):
+                key = b"tess%d:%d:%d" % (angle, attempt, lone)
+                words = self._cached(
+                    key, turned, lambda t=turned, n=attempt: read(t, region.glyph_height, n)
+                )
+                conf = max((w.confidence for w in words), default=0.0) / 100.0
+                out.append(Reading("tesseract", angle, words, conf))
+                if self._one(words, region) in (Verdict.PHI, Verdict.KEEP):
+                    break
+        return out
+
+    def readings(
+        self,
+        a: NDArray[np.integer],
+        grey: NDArray[np.uint8],
+        region: Region,
+        *,
+        tesseract: bool = True,
+    ) -> list[Reading]:
+        """Both engines' readings of ``region`` at the orientations that can hold its text.
+
+        PP-OCR reads every orientation of the region; tesseract reads the one PP-OCR is
+        sure of, and the upright one for the threshold finder's lines along x (its
+        calibrated path), or every orientation when PP-OCR is sure of none. With
+        ``tesseract=False`` (a learned region that threshold candidates already cover, and
+        that tesseract has read through their cleaner rendering), PP-OCR alone reads.
+        """
+        image = self.crop(a, grey, region)
+        rec = self.learned_readings(image, region)
+        if not tesseract:
+            return rec
+        best = max(rec, key=lambda r: r.score)
+        upright = region.cand is not None and not region.cand.vertical
+        angles: tuple[int, ...] = (0,) if upright else region.angles
+        if best.score >= LEARNED_SCORE:
+            angles = tuple(dict.fromkeys(((0,) if upright else ()) + (best.angle,)))
+        return rec + self.tesseract_readings(image, region, angles)
+
+    def legible(self, readings: list[Reading], region: Region) -> bool:
+        """Whether a reading shows text off the keep-list that an eye could read: three or
+        more letters or digits read surely (PP-OCR score >= 0.8, tesseract >= 70)."""
+        for r in self._counted(readings):
+            sure = 80.0 if r.engine == "learned" else 70.0
+            words = tuple(w for w in r.words if w.confidence >= sure)
+            text = re.sub(r"[^A-Za-z0-9]", "", "".join(w.text for w in words))
+            if len(text) >= 3 and self._one(words, region) in (Verdict.TEXT, Verdict.PHI):
+                return True
+        return False
+
+    def _counted(self, readings: list[Reading]) -> list[Reading]:
+        """Readings that count: tesseract's, and PP-OCR's at its best orientation (a line
+        read upside down or sideways is noise, not a second text)."""
+        rec = [r for r in readings if r.engine == "learned"]
+        best = max(rec, key=lambda r: r.score, default=None)
+        top = [best] if best is not None and best.score >= LEARNED_SCORE else []
+        return top + [r for r in readings if r.engine == "tesseract"]
+
+    def _one(self, words: tuple[ocr.Word, ...], region: Region) -> Verdict:
+        lone = region.cand is not None and region.cand.lone_glyph
+        if lone and words:
+            if any(self.keep.keeps(w.text) for w in words if w.confidence >= GLYPH_CONFIDENCE):
+                return Verdict.KEEP
+            best = max(w.confidence for w in words)
+            if phi_kind(words, self.deny, self.keep) is None and best < GLYPH_CONFIDENCE:
+                return Verdict.NOISE
+        return classify_line(words, self.deny, self.keep)
+
+    def verdict(self, readings: list[Reading], region: Region) -> Verdict:
+        """What ``region`` is, from all its counted readings (fail closed).
+
+        KEEP when a sure reading keeps it and every reading that disagrees is a misreading
+        of that one (no more words, few edits); otherwise PHI if any reading shows PHI, TEXT
+        if any is legible or the region is text-shaped (in doubt, remove), else NOISE.
+        """
+        counted = [(r, self._one(r.words, region)) for r in self._counted(readings)]
+        kept = [r for r, v in counted if v is Verdict.KEEP and r.score >= SURE[r.engine]]
+        if kept:
+            k = max(kept, key=lambda r: r.score)
+            counted = [(r, v) for r, v in counted if v is Verdict.KEEP or not _misreading(r, k)]
+        verdicts = [v for _, v in counted]
+        if Verdict.PHI in verdicts:
+            return Verdict.PHI
+        if Verdict.TEXT in verdicts:
+            return Verdict.TEXT
+        if Verdict.KEEP in verdicts:
+            return Verdict.KEEP
+        return Verdict.TEXT if _text_shaped(region) else Verdict.NOISE
+
+    def phi_kind(self, readings: list[Reading]) -> str | None:
+        """The kind of PHI any counted reading shows, or None (names a kind, never text)."""
+        for r in self._counted(readings):
+            kind = phi_kind(r.words, self.deny, self.keep)
+            if kind is not None:
+                return kind
+        return None
+
+
+def _misreading(r: Reading, kept: Reading) -> bool:
+    """Whether ``r`` reads as a misreading of the kept reading: no more words than it, and
+    within a third of its letters and digits (at least two) of edits."""
+    if len(r.words) > len(kept.words):
+        return False
+    a = compact(" ".join(w.text for w in r.words))
+    b = compact(" ".join(w.text for w in kept.words))
+    return edits_within(a, b, max(2, int(0.35 * len(b))))
+
+
+def _learned_words(image: NDArray[np.uint8], angles: tuple[int, ...]) -> list[tuple[ocr.Word, ...]]:
+    """PP-OCR's words of ``image`` turned to each of ``angles`` (one batch)."""
+    read = learned.recognize([_turn(image, angle) for angle in angles])
+    return [tuple(ocr.Word(t, 100.0 * score) for t in text.split()) for text, score in read]
+
+
+def _text_shaped(region: Region) -> bool:
+    """A region shaped like a line of text even if neither engine can read it."""
+    x0, y0, x1, y1 = region.box
+    long_side, short = max(x1 - x0, y1 - y0), min(x1 - x0, y1 - y0)
+    if region.cand is not None:
+        cand = region.cand
+        along, across = (y1 - y0, x1 - x0) if cand.vertical else (x1 - x0, y1 - y0)
+        return cand.glyph_height >= 6 and (cand.glyphs >= 3 or along >= 2 * across)
+    return region.score >= SURE_TEXT and long_side >= 3 * short
+
+
+__all__ = ["Level", "Reader", "Reading", "Region", "from_candidate", "from_detection"]

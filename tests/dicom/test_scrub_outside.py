@@ -1,0 +1,99 @@
+"""Burned-in text of the kinds an outside export showed, drawn by another rasteriser.
+
+Each case is one kind of text that a hospital-style export carried past the scrub of the
+threshold finder alone (released with legible names and birth dates). The text is drawn with
+Pillow's TrueType rasteriser (DejaVu fonts, anti-aliased, any size, turned to any edge) on a
+real radiograph — not with the synthetic export's drawer — and every glyph of every line
+must end up under a box; the scrub must also prove the image (no legible PHI left).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pydicom
+import pytest
+
+from cxrkit.dicom.scrub import DenyList, find_phi, scrub_pixels
+from outside import Drawn, covered, draw, radiograph
+
+
+def _header() -> pydicom.Dataset:
+    ds = pydicom.Dataset()
+    ds.PatientName = "Hoffmann^Klara"
+    ds.PatientID = "58213377"
+    ds.PatientBirthDate = "19610314"
+    ds.AccessionNumber = "A99812"
+    ds.StudyDate = "20190314"
+    ds.StudyTime = "084107"
+    ds.InstitutionName = "Xyz Regional Hospital"
+    return ds
+
+
+Case = Callable[[np.ndarray], list[Drawn]]
+
+CASES: dict[str, Case] = {
+    # a line along the left or right edge, as CR readers print it
+    "vertical-left-90": lambda a: [
+        draw(a, "HOFFMANN KLARA  DOB 03/14/1961", (4, 300), size=26, angle=90)
+    ],
+    "vertical-right-270": lambda a: [
+        draw(a, "HOFFMANN KLARA  DOB 03/14/1961", (1160, 300), size=26, angle=270)
+    ],
+    # a long line whose digits alone were boxed, the name beside them left
+    "long-line-name-beside-digits": lambda a: [
+        draw(a, "HOFFMANN, KLARA   58213377   M   03/14/1961", (20, 20), size=22)
+    ],
+    # an ISO date-time with seconds touching the top edge
+    "iso-datetime-top-edge": lambda a: [draw(a, "2019-03-14 08:41:07", (400, 0), size=24)],
+    # a thin anti-aliased font, glyphs about 9 pixels high
+    "small-thin-antialiased": lambda a: [
+        draw(a, "HOFFMANN, KLARA", (60, 1300), size=12, font="DejaVuSans.ttf")
+    ],
+    # a European birth date and an identifier that the header does not carry
+    "euro-birth-date-and-id": lambda a: [
+        draw(a, "*14.03.1961", (900, 1340), size=20),
+        draw(a, "ID: 4471-2290", (900, 1370), size=20),
+    ],
+    # an institution abbreviation with a department in a corner
+    "institution-department-corner": lambda a: [draw(a, "XYZ RAD", (1080, 1360), size=22)],
+    # a name boxed only in part before: a serif font, mid-grey on the anatomy
+    "name-mid-grey-on-anatomy": lambda a: [
+        draw(a, "HOFFMANN KLARA", (300, 700), size=30, font="DejaVuSerif.ttf", value=2600)
+    ],
+    "upside-down-on-bright-anatomy": lambda a: [
+        draw(a, "HOFFMANN KLARA 03/14/1961", (300, 1200), size=28, angle=180)
+    ],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_every_glyph_of_an_outside_kind_is_covered_and_proved(kind: str) -> None:
+    a = radiograph()
+    drawn = CASES[kind](a)
+    deny = DenyList.from_dataset(_header())
+    result = scrub_pixels(a, photometric="MONOCHROME2", bits_stored=12, deny=deny)
+    assert [covered(d, result.boxes) for d in drawn] == [True] * len(drawn)
+    assert result.verified, result.reason
+    assert find_phi(result.array, deny=deny) == ""
+
+
+def test_the_audit_finds_a_vertical_name_that_nobody_boxed() -> None:
+    a = radiograph()
+    draw(a, "HOFFMANN KLARA  DOB 03/14/1961", (4, 300), size=26, angle=90)
+    reason = find_phi(a, deny=DenyList.from_dataset(_header()))
+    assert reason.startswith("a ")
+    assert "HOFFMANN" not in reason.upper() and "1961" not in reason
+
+
+def test_a_marker_standing_apart_is_kept_beside_a_removed_vertical_line() -> None:
+    a = radiograph()
+    line = draw(a, "HOFFMANN KLARA  DOB 03/14/1961", (4, 300), size=26, angle=90)
+    marker = draw(a, "PORTABLE", (700, 60), size=30)
+    result = scrub_pixels(
+        a, photometric="MONOCHROME2", bits_stored=12, deny=DenyList.from_dataset(_header())
+    )
+    assert covered(line, result.boxes)
+    x0, y0, x1, y1 = marker.box
+    assert not any(b[0] < x1 and x0 < b[2] and b[1] < y1 and y0 < b[3] for b in result.boxes)
