@@ -225,10 +225,12 @@ def _verify(
     kept = [d for d in first if not _touches(d.box, boxes)]
     detections = kept + (learned.detect_near(page.grey, list(boxes)) if boxes else [])
     regions = _regions(page, detections)
-    for region in regions:
+    for region, verdict in zip(regions, _verdicts(page, regions, reader), strict=True):
+        if verdict not in (Verdict.PHI, Verdict.TEXT):
+            continue
         tess = not _covered_by_candidates(region, regions)
         readings = reader.readings(page.a, page.grey, region, tesseract=tess)
-        kind = reader.phi_kind(readings)
+        kind = reader.phi_kind(readings) if verdict is Verdict.PHI else None
         if kind is not None:
             return f"a {kind} token remains {_nearest(region.box, boxes)}"
         if reader.legible(readings, region):
