@@ -93,6 +93,7 @@ def table(recall: LineRecall, outcomes: list[FileOutcome]) -> str:
         f"- images: {len(outcomes)}, unverified (quarantined by the scrub): {unverified}",
         f"- lines missed in released images (verified, a leak): {recall.missed_released}",
         f"- lines missed but quarantined (image unverified): {recall.missed_quarantined}",
+        f"- missed lines boxed in part (some glyphs covered): {recall.missed_partly}",
     ]
     return "\n".join(rows)
 
@@ -114,6 +115,7 @@ def results(
         "false_boxes": recall.false_boxes,
         "missed_released": recall.missed_released,
         "missed_quarantined": recall.missed_quarantined,
+        "missed_partly": recall.missed_partly,
         "missed": recall.missed,
     }
 

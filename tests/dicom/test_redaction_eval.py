@@ -45,7 +45,9 @@ def test_a_line_without_glyph_boxes_falls_back_to_its_box() -> None:
 
 
 def test_kinds_and_slices() -> None:
-    assert kind_of({"category": "mrn"}) == "id" and kind_of({"category": "hospital"}) == "institution"
+    assert (
+        kind_of({"category": "mrn"}) == "id" and kind_of({"category": "hospital"}) == "institution"
+    )
     assert kind_of({"category": "id", "kind": "id"}) == "id"
     item = _line("SMITH JOHN  DOB 01/02/1950", [[0, 0, 8, 12]], angle=270, height=12, aa=False)
     assert slices_of({**item, "style": "hard", "font": "HERSHEY_DUPLEX"}) == [
@@ -71,6 +73,7 @@ def test_measure_lines_counts_kinds_markers_false_boxes_and_leaks() -> None:
     assert recall.markers == (1, 1)
     assert recall.boxes == 5 and recall.false_boxes == 2
     assert recall.missed_released == 1 and recall.missed_quarantined == 0
+    assert recall.missed_partly == 1  # the date's first glyph is covered
     assert recall.missed == [{"file": "a", "line": "", "kind": "date"}]
 
 

@@ -220,7 +220,8 @@ class LineRecall:
 
     ``kinds`` and ``slices`` map a name to ``(removed, planted)`` lines; ``missed_released``
     counts missed lines on images the scrub verified (leaks), ``missed_quarantined`` those on
-    images it did not verify; ``missed`` lists each missed line as ``{file, line, kind}``.
+    images it did not verify; ``missed_partly`` those of which some glyphs were covered (a
+    line boxed in part); ``missed`` lists each missed line as ``{file, line, kind}``.
     """
 
     kinds: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -230,6 +231,7 @@ class LineRecall:
     false_boxes: int = 0
     missed_released: int = 0
     missed_quarantined: int = 0
+    missed_partly: int = 0
     missed: list[dict[str, str]] = field(default_factory=list)
 
     def overall(self) -> tuple[int, int]:
@@ -250,7 +252,8 @@ def _measure_file(
             kept, planted = out.markers
             out.markers = (kept + marker_kept(item, found), planted + 1)
             continue
-        hit = line_removed(item, found)
+        covered = [box_covered(g, found) for g in item.get("glyphs") or [item["box"]]]
+        hit = all(covered)
         _count(out.kinds, kind_of(item), hit)
         for name in slices_of(item):
             _count(out.slices, name, hit)
@@ -258,6 +261,7 @@ def _measure_file(
             out.missed.append(
                 {"file": file, "line": str(item.get("line", "")), "kind": kind_of(item)}
             )
+            out.missed_partly += any(covered)
             if released:
                 out.missed_released += 1
             else:
