@@ -10,7 +10,9 @@ Two families of fonts draw the burned-in text of a synthetic export:
 
 A rendering is a tight ``uint8`` coverage mask (255 = full ink; anti-aliased edges in
 between) and the ink box ``(x0, y0, x1, y1)`` (end exclusive) of each visible character in
-mask coordinates. :func:`rotate` turns both by a multiple of 90 degrees counter-clockwise.
+mask coordinates: the box of its pixels of at least a quarter coverage (:data:`INK_LEVEL`;
+fainter anti-aliased fringes are not ink). :func:`rotate` turns both by a multiple of 90
+degrees counter-clockwise.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ TRUETYPE = {
     "DejaVuSerif": "DejaVuSerif.ttf",
     "PillowDefault": "",
 }
+
+#: Coverage from which an anti-aliased pixel counts as ink (a quarter): fainter edge pixels
+#: are drawn but lie outside the glyph boxes.
+INK_LEVEL = 64
 
 #: TrueType faces that draw Latin letters with diacritics.
 UNICODE_FONTS = ("DejaVuSans", "DejaVuSansMono", "DejaVuSerif")
@@ -155,13 +161,13 @@ def _assemble(canvas: NDArray[np.uint8], inks: list[NDArray[np.uint8]]) -> Rende
     """Combine per-character inks; crop to the line's ink; one box per inked character."""
     boxes: list[Box] = []
     for ink in inks:
-        ys, xs = np.nonzero(ink)
-        if not len(ys):
+        if not ink.any():
             continue
         if int(ink.max()) < 255:  # a faint anti-aliased glyph keeps one full-ink pixel
             k = int(np.argmax(ink))
             ink.flat[k] = 255
         np.maximum(canvas, ink, out=canvas)
+        ys, xs = np.nonzero(ink >= INK_LEVEL)
         boxes.append((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
     ys, xs = np.nonzero(canvas)
     y0, x0 = int(ys.min()), int(xs.min())

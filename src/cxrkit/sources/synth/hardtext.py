@@ -179,11 +179,14 @@ def _burn_one(
     x, y = xy
     top = (1 << bits) - 1
     value = grey_value(style.grey, bits)
-    box = (x, y, x + r.mask.shape[1], y + r.mask.shape[0])
-    padded = (max(x - pad, 0), max(y - pad, 0), min(box[2] + pad, w), min(box[3] + pad, h))
+    drawn = (x, y, x + r.mask.shape[1], y + r.mask.shape[0])
+    padded = (max(x - pad, 0), max(y - pad, 0), min(drawn[2] + pad, w), min(drawn[3] + pad, h))
     _backdrop(a, padded, value, top=top, style=style, rng=rng)
     _blend(a, r.mask, xy, value)
-    taken.append(box)
+    taken.append(drawn)
+    boxes = tuple((x0 + x, y0 + y, x1 + x, y1 + y) for x0, y0, x1, y1 in r.glyphs)
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    box = (x0, y0, max(b[2] for b in boxes), max(b[3] for b in boxes))
     return BurnedText(
         line.text,
         line.category,
@@ -191,7 +194,7 @@ def _burn_one(
         value,
         box,
         kind=line.kind,
-        glyphs=tuple((x0 + x, y0 + y, x1 + x, y1 + y) for x0, y0, x1, y1 in r.glyphs),
+        glyphs=boxes,
         angle=style.angle,
         font=style.font,
         height=height,
