@@ -46,6 +46,18 @@ def test_synth_refuses_a_non_empty_folder_with_a_clear_error(tmp_path: Path) -> 
 def test_synth_usage_errors_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["synth", str(tmp_path / "x"), "--patients", "0"])
     assert result.exit_code == 2
+    result = CliRunner().invoke(main, ["synth", str(tmp_path / "x"), "--difficulty", "easy"])
+    assert result.exit_code == 2
+
+
+def test_synth_difficulty_hard_draws_every_line_the_hard_way(tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    args = ["synth", str(out), "--patients", "2", "--seed", "5", "--workers", "1", "-q"]
+    result = CliRunner().invoke(main, [*args, "--difficulty", "hard"])
+    assert result.exit_code == 0, result.output
+    lines = (out / "truth" / "markers.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines and {json.loads(line)["style"] for line in lines} == {"hard"}
+    assert json.loads((out / "truth" / "manifest.json").read_text())["difficulty"] == "hard"
 
 
 def test_demo_runs_synth_build_verify_and_says_where(tmp_path: Path) -> None:

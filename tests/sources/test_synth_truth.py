@@ -204,3 +204,19 @@ def test_labels_and_sections_cover_every_report(export50_root: Path) -> None:
     assert {s["accession"] for s in studies} == {r["accession"] for r in sections}
     values = {v for r in labels for k, v in r.items() if k not in ("accession", "label_section")}
     assert values <= {"", "1.0", "0.0", "-1.0"}
+
+
+def test_every_classic_glyph_box_holds_ink(export50_root: Path) -> None:
+    items = [i for i in _jsonl(export50_root, "phi.jsonl") if i["where"] == "pixels"]
+    items += _jsonl(export50_root, "markers.jsonl")
+    bad = []
+    for item in items:
+        a = _decoded(export50_root / item["file"])
+        x0, y0, x1, y1 = item["box"]
+        glyphs = item["glyphs"]
+        inside = all(x0 <= g[0] < g[2] <= x1 and y0 <= g[1] < g[3] <= y1 for g in glyphs)
+        ink = all((a[g[1] : g[3], g[0] : g[2]] == item["stored_value"]).any() for g in glyphs)
+        if not (inside and ink and len(glyphs) == len("".join(item["text"].split()))):
+            bad.append(item["line"])
+    assert bad == []
+    assert {(i["style"], i["angle"], i["aa"]) for i in items} == {("classic", 0, False)}

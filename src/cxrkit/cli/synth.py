@@ -13,9 +13,12 @@ from cxrkit.cli.progress import progress_bar
 from cxrkit.pipeline.build import build
 from cxrkit.release.verify import verify
 from cxrkit.sources.synth import SynthSummary, synthesize
+from cxrkit.sources.synth.dicomfiles import DIFFICULTIES
 
 DEMO_PATIENTS = 20
 DEMO_SEED = 1
+#: ``cxrkit synth --difficulty`` when not given (``mixed`` once the scrub handles hard text).
+DEFAULT_DIFFICULTY = "classic"
 
 
 def _print_summary(summary: SynthSummary, as_json: bool) -> None:
@@ -58,6 +61,14 @@ def _print_summary(summary: SynthSummary, as_json: bool) -> None:
     default=None,
     help="Processes rendering images [default: number of CPUs].",
 )
+@click.option(
+    "--difficulty",
+    type=click.Choice(DIFFICULTIES),
+    default=DEFAULT_DIFFICULTY,
+    show_default=True,
+    help="How burned-in text is drawn: classic (upright corner text), hard (rotated, "
+    "anti-aliased, many fonts, sizes and date formats) or mixed (a third of images hard).",
+)
 @click.option("--overwrite", is_flag=True, help="Replace dicom/, reports/ and truth/ in SRC.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -66,6 +77,7 @@ def synth(
     patients: int,
     seed: int,
     workers: int | None,
+    difficulty: str,
     overwrite: bool,
     as_json: bool,
     quiet: bool,
@@ -80,10 +92,17 @@ def synth(
     \b
     Example:
       cxrkit synth ./export --patients 50 --seed 1
+      cxrkit synth ./hard --patients 20 --seed 101 --difficulty hard
     """
     with progress_bar("rendering images", enabled=not quiet) as update:
         summary = synthesize(
-            src, patients=patients, seed=seed, workers=workers, overwrite=overwrite, progress=update
+            src,
+            patients=patients,
+            seed=seed,
+            workers=workers,
+            overwrite=overwrite,
+            progress=update,
+            difficulty=difficulty,
         )
     _print_summary(summary, as_json)
 

@@ -1,10 +1,18 @@
 """Measuring a pixel scrub against the truth of a synthetic export (S5, issue figures).
 
 A synthetic export's ``truth/phi.jsonl`` (``where == "pixels"``) and ``truth/markers.jsonl``
-give the tight box and text of every burned-in line. A planted PHI *token* counts as removed
-when the part of its line's box that the token spans (its share of the characters) is at
-least 99 % covered by black boxes; a kept marker counts as kept when no black box touches
-its box.
+give the tight box, the glyph boxes and the text of every burned-in line. Two measures:
+
+- per token (:func:`measure`): a planted PHI *token* counts as removed when the part of its
+  line's box that the token spans (its share of the characters) is at least 99 % covered by
+  black boxes;
+- per line (:func:`measure_lines`): a planted PHI *line* counts as removed only when *every*
+  one of its glyph boxes is at least 99 % covered (a line without glyph boxes: its box), by
+  kind (name, id, date, datetime, institution) and by slice (rotated, small, aa, long, the
+  hard and classic styles, Hershey and TrueType faces); a black box that touches no planted
+  line is a false box.
+
+A kept marker counts as kept when no black box touches its box.
 """
 
 from __future__ import annotations
@@ -12,7 +20,8 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +138,149 @@ def measure(truth: dict[str, list[dict[str, Any]]], boxes: dict[str, tuple[Box, 
             tokens[item["category"]][0] += sum(hits)
             tokens[item["category"]][1] += len(hits)
     return Recall({k: (v[0], v[1]) for k, v in tokens.items()}, (kept[0], kept[1]))
+
+
+#: The kind of a line from its category, for truth written before lines had a kind.
+KIND_OF_CATEGORY = {
+    "name": "name",
+    "mrn": "id",
+    "id": "id",
+    "accession": "id",
+    "date": "date",
+    "datetime": "datetime",
+    "hospital": "institution",
+    "keep": "marker",
+}
+#: Line kinds reported, in order.
+KINDS = ("name", "id", "date", "datetime", "institution")
+#: Extra slices reported, in order.
+SLICES = ("rotated", "small", "aa", "long", "hard", "classic", "hershey", "truetype")
+SMALL_HEIGHT = 13
+LONG_TEXT = 24
+
+
+def kind_of(item: dict[str, Any]) -> str:
+    """The kind of a planted line: its ``kind``, else one derived from its category."""
+    return str(item.get("kind") or KIND_OF_CATEGORY.get(item["category"], item["category"]))
+
+
+def slices_of(item: dict[str, Any]) -> list[str]:
+    """The extra slices a planted line belongs to.
+
+    Examples
+    --------
+    >>> slices_of({"text": "R", "angle": 90, "height": 11, "aa": True, "style": "hard",
+    ...            "font": "DejaVuSans"})
+    ['rotated', 'small', 'aa', 'hard', 'truetype']
+    """
+    out = []
+    if item.get("angle", 0) != 0:
+        out.append("rotated")
+    if 0 < int(item.get("height", 0)) <= SMALL_HEIGHT:
+        out.append("small")
+    if item.get("aa"):
+        out.append("aa")
+    if len(item["text"]) >= LONG_TEXT:
+        out.append("long")
+    out.append(str(item.get("style", "classic")))
+    font = str(item.get("font", ""))
+    if font:
+        out.append("hershey" if font.startswith("HERSHEY") else "truetype")
+    return out
+
+
+def box_covered(box: list[int] | tuple[int, ...], boxes: tuple[Box, ...]) -> bool:
+    """Whether black boxes cover at least 99 % of ``box``."""
+    if box[2] <= box[0] or box[3] <= box[1]:
+        return True
+    return bool(_coverage(list(box), boxes).mean() >= 0.99)
+
+
+def line_removed(item: dict[str, Any], boxes: tuple[Box, ...]) -> bool:
+    """Whether every glyph box of a planted line (else its box) is at least 99 % covered.
+
+    Examples
+    --------
+    >>> item = {"box": [0, 0, 30, 10], "glyphs": [[0, 0, 10, 10], [20, 0, 30, 10]]}
+    >>> line_removed(item, ((0, 0, 12, 10), (19, 0, 31, 11))), line_removed(item, ((0, 0, 25, 10),))
+    (True, False)
+    """
+    glyphs = item.get("glyphs") or [item["box"]]
+    return all(box_covered(g, boxes) for g in glyphs)
+
+
+def _touches(box: Box, item: dict[str, Any]) -> bool:
+    x0, y0, x1, y1 = (int(v) for v in item["box"])
+    return box[0] < x1 and x0 < box[2] and box[1] < y1 and y0 < box[3]
+
+
+@dataclass
+class LineRecall:
+    """Per-line recall of planted PHI, kept markers, false boxes and where misses went.
+
+    ``kinds`` and ``slices`` map a name to ``(removed, planted)`` lines; ``missed_released``
+    counts missed lines on images the scrub verified (leaks), ``missed_quarantined`` those on
+    images it did not verify; ``missed_partly`` those of which some glyphs were covered (a
+    line boxed in part); ``missed`` lists each missed line as ``{file, line, kind}``.
+    """
+
+    kinds: dict[str, tuple[int, int]] = field(default_factory=dict)
+    slices: dict[str, tuple[int, int]] = field(default_factory=dict)
+    markers: tuple[int, int] = (0, 0)
+    boxes: int = 0
+    false_boxes: int = 0
+    missed_released: int = 0
+    missed_quarantined: int = 0
+    missed_partly: int = 0
+    missed: list[dict[str, str]] = field(default_factory=list)
+
+    def overall(self) -> tuple[int, int]:
+        """Lines removed and planted over every kind."""
+        return (sum(h for h, _ in self.kinds.values()), sum(n for _, n in self.kinds.values()))
+
+
+def _count(table: dict[str, tuple[int, int]], key: str, hit: bool) -> None:
+    h, n = table.get(key, (0, 0))
+    table[key] = (h + hit, n + 1)
+
+
+def _measure_file(
+    out: LineRecall, file: str, items: list[dict[str, Any]], found: tuple[Box, ...], released: bool
+) -> None:
+    for item in items:
+        if item["category"] == "keep":
+            kept, planted = out.markers
+            out.markers = (kept + marker_kept(item, found), planted + 1)
+            continue
+        covered = [box_covered(g, found) for g in item.get("glyphs") or [item["box"]]]
+        hit = all(covered)
+        _count(out.kinds, kind_of(item), hit)
+        for name in slices_of(item):
+            _count(out.slices, name, hit)
+        if not hit:
+            out.missed.append(
+                {"file": file, "line": str(item.get("line", "")), "kind": kind_of(item)}
+            )
+            out.missed_partly += any(covered)
+            if released:
+                out.missed_released += 1
+            else:
+                out.missed_quarantined += 1
+    out.boxes += len(found)
+    out.false_boxes += sum(not any(_touches(b, i) for i in items) for b in found)
+
+
+def measure_lines(
+    truth: dict[str, list[dict[str, Any]]],
+    boxes: dict[str, tuple[Box, ...]],
+    released: Mapping[str, bool] | None = None,
+) -> LineRecall:
+    """Per-line recall over the files in ``boxes``; ``released[file]`` is the scrub's proof.
+
+    A file missing from ``released`` counts as released (its misses are leaks).
+    """
+    out = LineRecall()
+    for file, found in boxes.items():
+        ok = True if released is None else released.get(file, True)
+        _measure_file(out, file, truth.get(file, []), found, ok)
+    return out

@@ -23,7 +23,7 @@ from pydicom.pixels.utils import pack_bits
 from pydicom.sequence import Sequence
 from pydicom.uid import JPEG2000Lossless, JPEGLosslessSV1, RLELossless
 
-from cxrkit.sources.synth import pixels
+from cxrkit.sources.synth import hardlines, hardtext, pixels
 from cxrkit.sources.synth.headers import build_header, person_text
 from cxrkit.sources.synth.model import Image, Study
 
@@ -102,12 +102,38 @@ def _blocks(
     return blocks
 
 
-def make_pixels(study: Study, image: Image, rng: np.random.Generator) -> pixels.Pixels:
+#: Export difficulties: how the burned-in text of the images is drawn.
+DIFFICULTIES = ("classic", "mixed", "hard")
+#: The share of images drawn the hard way in a ``mixed`` export.
+MIXED_HARD_SHARE = 1 / 3
+
+
+def is_hard(difficulty: str, seed: int, study: Study, image: Image) -> bool:
+    """Whether ``image`` gets hard text: always, never, or (mixed) a seeded third of images."""
+    if difficulty == "mixed":
+        own = np.random.default_rng([seed, study.patient.index, study.index, image.index, 13])
+        return bool(own.random() < MIXED_HARD_SHARE)
+    return difficulty == "hard"
+
+
+def _hard_lines(study: Study, image: Image, rng: np.random.Generator) -> list[hardlines.HardLine]:
+    lines = hardlines.keep_lines(image, rng)
+    if image.burn_phi:
+        lines += hardlines.phi_lines(study, rng)
+    return [lines[int(k)] for k in rng.permutation(len(lines))]
+
+
+def make_pixels(
+    study: Study, image: Image, rng: np.random.Generator, *, hard: bool = False
+) -> pixels.Pixels:
     """The stored pixel array of ``image`` with text burned in, and the text's boxes."""
     base = pixels.load_base(image.base)
     display = pixels.vary(base, image.view, study.exam.body_part, rng)
     a = pixels.quantise(display, image.bits_stored)
-    burned = pixels.burn_lines(a, _blocks(study, image, rng), image.bits_stored, rng)
+    if hard:
+        burned = hardtext.burn_hard(a, _hard_lines(study, image, rng), image.bits_stored, rng)
+    else:
+        burned = pixels.burn_lines(a, _blocks(study, image, rng), image.bits_stored, rng)
     a, burned = pixels.invert_for(image.photometric, a, image.bits_stored, burned)
     array = a.astype(np.uint8) if image.bits_stored == 8 else a
     return pixels.Pixels(array, tuple(burned))
@@ -269,15 +295,39 @@ def _image_row(study: Study, image: Image, rel: str, burned: bool) -> dict[str, 
     }
 
 
+def _burned_item(rel: str, line_id: str, b: pixels.BurnedText) -> dict[str, Any]:
+    """One ``"pixels"`` truth entry (see :mod:`cxrkit.sources.synth.truth`)."""
+    item: dict[str, Any] = {
+        "where": "pixels",
+        "file": rel,
+        "line": line_id,
+        "box": list(b.box),
+        "glyphs": [list(g) for g in b.glyphs],
+        "text": b.text,
+        "category": b.category,
+        "kind": b.kind,
+        "grey": b.grey,
+        "stored_value": b.stored_value,
+        "angle": b.angle,
+        "font": b.font,
+        "height": b.height,
+        "aa": b.aa,
+        "style": b.style,
+    }
+    if b.fmt:
+        item["format"] = b.fmt
+    return item
+
+
 def render_image(
-    study: Study, image: Image, rng: np.random.Generator
+    study: Study, image: Image, rng: np.random.Generator, *, hard: bool = False
 ) -> tuple[bytes, WrittenImage]:
     """Render one image to file bytes and its truth records (without writing anything)."""
     rel, path_phi = image_path(study, image)
     if image.broken == "not-dicom":
         data = json.dumps({"exporter": "SynthPACS", "job": image.series_number}).encode()
         return data, WrittenImage(rel, _image_row(study, image, rel, False), tuple(path_phi), ())
-    px = make_pixels(study, image, rng)
+    px = make_pixels(study, image, rng, hard=hard)
     phi_burned = [b for b in px.burned if b.category != "keep"]
     ds, planted = build_header(study, image, burned=bool(px.burned))
     _pixel_module(ds, image, px.array)
@@ -294,16 +344,7 @@ def render_image(
         {"where": "dicom", "file": rel, **item} for item in planted.items + graphic_items
     ]
     burned_items = [
-        {
-            "where": "pixels",
-            "file": rel,
-            "box": list(b.box),
-            "text": b.text,
-            "category": b.category,
-            "grey": b.grey,
-            "stored_value": b.stored_value,
-        }
-        for b in px.burned
+        _burned_item(rel, f"{image.sop_instance_uid}/{k}", b) for k, b in enumerate(px.burned)
     ]
     if image.broken == "no-pixels":
         burned_items = []
@@ -312,12 +353,15 @@ def render_image(
     return data, WrittenImage(rel, row, phi, markers)
 
 
-def write_study(root: Path, study: Study, seed: int) -> list[WrittenImage]:
+def write_study(
+    root: Path, study: Study, seed: int, difficulty: str = "classic"
+) -> list[WrittenImage]:
     """Write every image file of ``study`` under ``root``; return their truth records."""
     out = []
     for image in study.images:
         rng = np.random.default_rng([seed, study.patient.index, study.index, image.index])
-        data, written = render_image(study, image, rng)
+        hard = is_hard(difficulty, seed, study, image)
+        data, written = render_image(study, image, rng, hard=hard)
         path = root / written.file
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)

@@ -25,7 +25,7 @@ from cxrkit.errors import ConfigError, OutputError
 from cxrkit.labels.schema import LABELS
 from cxrkit.sources.synth import ris
 from cxrkit.sources.synth.cohort import Cohort, build_cohort
-from cxrkit.sources.synth.dicomfiles import WrittenImage, write_study
+from cxrkit.sources.synth.dicomfiles import DIFFICULTIES, WrittenImage, write_study
 from cxrkit.sources.synth.model import Study
 from cxrkit.sources.synth.reports import write_report
 from cxrkit.sources.synth.truth import SynthReport
@@ -71,17 +71,19 @@ def _prepare(root: Path, overwrite: bool) -> None:
 
 
 def _render_images(
-    root: Path, cohort: Cohort, workers: int, advance: Callable[[int], None]
+    root: Path, cohort: Cohort, workers: int, advance: Callable[[int], None], difficulty: str
 ) -> list[WrittenImage]:
     studies = [s for s in cohort.studies if s.images]
     results: dict[tuple[int, int], list[WrittenImage]] = {}
     if workers <= 1:
         for s in studies:
-            results[(s.patient.index, s.index)] = write_study(root, s, cohort.seed)
+            results[(s.patient.index, s.index)] = write_study(root, s, cohort.seed, difficulty)
             advance(len(s.images))
     else:
         with cf.ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(write_study, root, s, cohort.seed): s for s in studies}
+            futures = {
+                pool.submit(write_study, root, s, cohort.seed, difficulty): s for s in studies
+            }
             for fut in cf.as_completed(futures):
                 s = futures[fut]
                 results[(s.patient.index, s.index)] = fut.result()
@@ -248,6 +250,7 @@ def synthesize(
     workers: int | None = None,
     overwrite: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    difficulty: str = "classic",
 ) -> SynthSummary:
     """Write a synthetic hospital export under ``root``: ``dicom/``, ``reports/``, ``truth/``.
 
@@ -265,6 +268,12 @@ def synthesize(
         Replace the ``dicom/``, ``reports/`` and ``truth/`` folders of a non-empty ``root``.
     progress
         Called as ``progress(done, total)`` in images as they are written.
+    difficulty
+        How burned-in text is drawn: ``"classic"`` (upright 8-connected Hershey text in the
+        corners; the bytes of earlier versions), ``"hard"`` (every image drawn the hard way:
+        rotated, anti-aliased, many fonts and sizes, label boxes and gradients, many date
+        formats, PHI no header carries; :mod:`cxrkit.sources.synth.hardtext`) or
+        ``"mixed"`` (a seeded third of the images hard, the rest classic).
 
     Examples
     --------
@@ -275,6 +284,10 @@ def synthesize(
     """
     if patients < 1:
         raise ConfigError(f"--patients must be at least 1, got {patients}")
+    if difficulty not in DIFFICULTIES:
+        raise ConfigError(
+            f"--difficulty must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}"
+        )
     path = Path(root)
     _prepare(path, overwrite)
     cohort = build_cohort(patients, seed)
@@ -287,7 +300,7 @@ def synthesize(
         if progress is not None:
             progress(done, total)
 
-    images = _render_images(path, cohort, workers or os.cpu_count() or 1, advance)
+    images = _render_images(path, cohort, workers or os.cpu_count() or 1, advance, difficulty)
     reports = _reports(cohort)
     files = _ris_files(reports)
     for f in files:
@@ -297,7 +310,13 @@ def synthesize(
     summary = _summary(path, cohort, images, files, n_phi)
     (path / "truth" / "manifest.json").write_text(
         json.dumps(
-            {"seed": seed, "generator": "cxrkit synth", **summary.as_dict(), "root": "."},
+            {
+                "seed": seed,
+                "generator": "cxrkit synth",
+                **summary.as_dict(),
+                "root": ".",
+                **({"difficulty": difficulty} if difficulty != "classic" else {}),
+            },
             indent=2,
             sort_keys=True,
         )

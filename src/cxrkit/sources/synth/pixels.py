@@ -13,6 +13,7 @@ stored value of a glyph is ``max`` for one photometric and ``min`` for the other
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from importlib.resources import files
@@ -22,8 +23,22 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cxrkit.errors import DataFileError
+from cxrkit.sources.synth import glyphs
 
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX)
+FONT_NAMES = {
+    cv2.FONT_HERSHEY_SIMPLEX: "HERSHEY_SIMPLEX",
+    cv2.FONT_HERSHEY_DUPLEX: "HERSHEY_DUPLEX",
+}
+#: The kind of line each classic category is.
+CLASSIC_KINDS = {
+    "name": "name",
+    "mrn": "id",
+    "accession": "id",
+    "date": "date",
+    "datetime": "datetime",
+    "keep": "marker",
+}
 
 
 @dataclass(frozen=True)
@@ -37,13 +52,27 @@ class TextLine:
 
 @dataclass(frozen=True)
 class BurnedText:
-    """A line of text as burned: tight glyph box ``[x0, y0, x1, y1)`` and stored value."""
+    """A line of text as burned: tight ink box ``[x0, y0, x1, y1)``, stored value, style.
+
+    ``glyphs`` holds the ink box of each visible character in the final image orientation;
+    ``angle`` the counter-clockwise turn of the line (0, 90, 180, 270); ``height`` the
+    capital height in pixels; ``style`` ``"classic"`` or ``"hard"``; ``fmt`` the date format
+    of a date or date-time line.
+    """
 
     text: str
     category: str
     grey: str  # in stored values: "max", "min" or "mid"
     stored_value: int
     box: tuple[int, int, int, int]
+    kind: str = ""
+    glyphs: tuple[tuple[int, int, int, int], ...] = ()
+    angle: int = 0
+    font: str = ""
+    height: int = 0
+    aa: bool = False
+    style: str = "classic"
+    fmt: str = ""
 
 
 @dataclass(frozen=True)
@@ -208,8 +237,34 @@ def burn_lines(
             value = grey_value(line.grey, bits)
             box = _burn(a, mask, xy, value, bits=bits, box_pad=pad)
             if box is not None:
-                out.append(BurnedText(line.text, line.category, line.grey, value, box))
+                size = (height * (3 if big else 1), thickness * (2 if big else 1))
+                out.append(_classic_truth(line, value, box, mask, font=font, size=size))
     return out
+
+
+def _classic_truth(
+    line: TextLine,
+    value: int,
+    box: tuple[int, int, int, int],
+    mask: NDArray[np.uint8],
+    *,
+    font: int,
+    size: tuple[int, int],
+) -> BurnedText:
+    """The truth of a classic line: its glyph boxes found again from its mask."""
+    found = glyphs.classic_glyphs(mask, line.text, font, size[0], size[1])
+    x, y = box[0], box[1]
+    return BurnedText(
+        line.text,
+        line.category,
+        line.grey,
+        value,
+        box,
+        kind=CLASSIC_KINDS.get(line.category, line.category),
+        glyphs=tuple((x0 + x, y0 + y, x1 + x, y1 + y) for x0, y0, x1, y1 in found),
+        font=FONT_NAMES[font],
+        height=glyphs.cap_height(line.text, found),
+    )
 
 
 def _free_spot(
@@ -244,5 +299,6 @@ def invert_for(
     flipped = {"max": "min", "min": "max", "mid": "mid"}
     inv = (top - a.astype(np.int32)).astype(np.uint16)
     return inv, [
-        BurnedText(b.text, b.category, flipped[b.grey], top - b.stored_value, b.box) for b in burned
+        dataclasses.replace(b, grey=flipped[b.grey], stored_value=top - b.stored_value)
+        for b in burned
     ]

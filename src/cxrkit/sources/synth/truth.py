@@ -8,9 +8,25 @@ A synthetic export's ``truth/`` folder holds:
     - ``"dicom"``: ``file`` (relative to the export root), ``tag_path`` (e.g.
       ``"(0040,0275)[0].(0032,1060)"``), ``value`` (the element's value, or a substring of
       it for free text that carries PHI inside), ``match`` (``"equal"`` or ``"contains"``);
-    - ``"pixels"``: ``file``, ``box`` ``[x0, y0, x1, y1]`` (pixel columns/rows, end
-      exclusive), ``text`` (what was drawn), ``grey`` (``"max"``, ``"min"`` or ``"mid"``),
-      ``stored_value`` (the stored pixel value the glyphs were drawn with);
+    - ``"pixels"``: one burned-in line: ``file``, ``line`` (a stable id,
+      ``SOPInstanceUID/k``), ``box`` ``[x0, y0, x1, y1]`` (the ink box of the whole line:
+      pixel columns/rows, end exclusive), ``glyphs`` (one such ink box per visible character,
+      in reading order, in the final image orientation; together they hold all the line's
+      ink), ``text`` (what was drawn), ``kind`` (``name``, ``id``, ``date``, ``datetime``,
+      ``institution`` or ``marker``), ``grey`` (``"max"``, ``"min"`` or ``"mid"``),
+      ``stored_value`` (the stored pixel value the glyphs were drawn with; every glyph box
+      holds at least one pixel of exactly that value, anti-aliased edges lie between it and
+      the background), ``angle`` (0, 90, 180 or 270: the counter-clockwise turn of the line;
+      90 reads bottom to top), ``font`` (``HERSHEY_SIMPLEX``, ``HERSHEY_COMPLEX+ITALIC``, …,
+      ``DejaVuSans``, ``DejaVuSansMono``, ``DejaVuSerif``, ``PillowDefault``), ``height``
+      (capital letter or digit height in pixels), ``aa`` (anti-aliased), ``style``
+      (``"classic"`` or ``"hard"``, see ``synthesize(difficulty=...)``) and, for date and
+      date-time lines, ``format`` (e.g. ``"*dd.mm.yyyy"``, ``"dd-MON-yyyy"``; see
+      :data:`cxrkit.sources.synth.hardlines.DATE_FORMATS`). A long line that holds a name and
+      a birth date (``FAMILY GIVEN  DOB mm/dd/yyyy``) is of kind ``name`` with the date's
+      ``format``. Hard images also carry PHI that no header holds: an id after ``ID:``
+      (category ``id``), an institution abbreviation with a department (``hospital``) and a
+      person's name, with diacritics as written or folded to ASCII (``name``);
     - ``"report"``: ``file``, ``accession``, ``start``/``end`` (character offsets into the
       report text: the CSV ``report_text`` cell, or the HL7 OBX-5 lines joined with
       ``"\\n"``), ``value``;
