@@ -115,11 +115,7 @@ def header_census(root: Path, rels: Iterable[str]) -> list[list[object]]:
         found = [*header_values(ds.file_meta), *header_values(ds)]
         occurrences.update(found)
         images.update(set(found))
-    return [
-        ["header", attribute, vr, value, images[key], occurrences[key], ""]
-        for key in sorted(images)
-        for attribute, vr, value in [key]
-    ]
+    return [["header", *key, images[key], occurrences[key], ""] for key in sorted(images)]
 
 
 def _base(word: str) -> str:
