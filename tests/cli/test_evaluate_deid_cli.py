@@ -71,7 +71,7 @@ def test_show_text_prints_each_missed_token() -> None:
     code, out, _ = _run(str(DATA / "brat" / "note2.ann"), "--show-text")
     assert code == 0
     assert out.splitlines()[-1] == "  contact     note2.txt  141-145  '4417'"
-    assert out.startswith("1 documents (brat), 31 tokens, 14 PHI tokens\n")
+    assert out.startswith("1 document (brat), 31 tokens, 14 PHI tokens\n")
     assert "  name        note2.txt  32-41  'Delacroix'" in out.splitlines()
 
 

@@ -46,7 +46,8 @@ def format_score(score: DeidScore, fmt: str, show_text: bool) -> str:
     """The plain-text report: a table per category, then every miss by place."""
     phi = sum(score.gold.values())
     lines = [
-        f"{score.documents} documents ({fmt}), {score.tokens} tokens, {phi} PHI tokens",
+        f"{score.documents} document{'' if score.documents == 1 else 's'} ({fmt}), "
+        f"{score.tokens} tokens, {phi} PHI tokens",
         f"{'category':<12}"
         + "".join(_cell(c, w + 1) for c, w in zip(_COLUMNS, _WIDTHS, strict=True)),
     ]
