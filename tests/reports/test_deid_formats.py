@@ -76,3 +76,11 @@ def test_a_folder_of_plain_text_is_refused(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("x", encoding="utf-8")
     with pytest.raises(SourceError, match="holds no annotated reports"):
         read_annotated(tmp_path)
+
+
+def test_brat_offsets_count_crlf_line_ends_as_written(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes(b"FINDINGS:\r\nSeen by Dr. Bell.\r\n")
+    (tmp_path / "a.ann").write_text("T1\tDOCTOR 23 27\tBell\n", encoding="utf-8")
+    doc = read_annotated(tmp_path)[0]
+    assert doc.text[23:27] == "Bell"
+    assert evaluate_deid([doc]).recall("name") == 1.0

@@ -39,6 +39,7 @@ from pydicom.multival import MultiValue
 from cxrkit.errors import ConfigError
 from cxrkit.release.layout import write_atomic
 from cxrkit.release.tables import release_files
+from cxrkit.release.verify import IMAGE_PATH, REPORT_PATH
 from cxrkit.reports.lexicon import read_lines
 from cxrkit.sources.discover import read_dataset
 
@@ -48,8 +49,6 @@ TEXT_VRS = frozenset(
     | {"UR", "UT"}
 )
 MASK = "[?]"
-_IMAGE = re.compile(r"files/p\d\d/p\d+/s\d+/[0-9a-f-]+\.dcm(?:\.gz)?")
-_REPORT = re.compile(r"files/p\d\d/p\d+/s\d+\.txt")
 _WORD = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z]*(?:['’-][A-Za-z]+)*(?![A-Za-z0-9])")
 _LOWER = re.compile(r"(?<![A-Za-z])[a-z]+(?![A-Za-z])")
 _KEYED_UID = re.compile(r"2\.25\.\d+")
@@ -175,9 +174,9 @@ def census_rows(root: Path) -> tuple[list[list[object]], list[list[object]]]:
     """The header and report rows of the census of the release in ``root``."""
     by_kind: dict[str, list[str]] = defaultdict(list)
     for rel in release_files(root):
-        if _IMAGE.fullmatch(rel):
+        if IMAGE_PATH.fullmatch(rel):
             by_kind["image"].append(rel)
-        elif _REPORT.fullmatch(rel):
+        elif REPORT_PATH.fullmatch(rel):
             by_kind["report"].append(rel)
     return header_census(root, by_kind["image"]), report_census(root, by_kind["report"])
 

@@ -116,7 +116,8 @@ def read_brat(path: Path) -> list[AnnotatedDoc]:
         ann = txt.with_suffix(".ann")
         if not ann.is_file():
             continue
-        text = txt.read_text(encoding="utf-8")
+        with txt.open(encoding="utf-8", newline="") as handle:  # offsets count "\r\n" as 2
+            text = handle.read()
         found = [_brat_line(line, ann.name, n) for n, line in enumerate(_lines(ann), start=1)]
         annotations = tuple(a for a in found if a is not None)
         docs.append(AnnotatedDoc(_name(txt, path), text, annotations))
