@@ -6,7 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from cxrkit.reports import process_report, read_reports, report_path, write_report
+from cxrkit.release.layout import report_path, write_report
+from cxrkit.reports import process_report, read_reports
 from cxrkit.sources.synth import SynthSummary
 
 
@@ -46,7 +47,7 @@ def test_process_keeps_times_and_finds_sections() -> None:
 
 def test_write_report_uses_the_release_layout(tmp_path: Path) -> None:
     path = write_report(tmp_path, 10000032, 50414267, " FINDINGS: Clear.")
-    assert path == report_path(tmp_path, 10000032, 50414267)
+    assert path == tmp_path / report_path(10000032, 50414267)
     assert path.relative_to(tmp_path).as_posix() == "files/p10/p10000032/s50414267.txt"
     assert path.read_text(encoding="utf-8") == " FINDINGS: Clear.\n"
-    assert not list(path.parent.glob("*.tmp"))
+    assert sorted(p.name for p in path.parent.iterdir()) == ["s50414267.txt"]

@@ -15,6 +15,7 @@ import click
 from cxrkit import __version__
 from cxrkit.cli.build import build_command, verify_command
 from cxrkit.cli.deid import deid_dicom_command
+from cxrkit.cli.evaluate_deid import evaluate_deid_command
 from cxrkit.cli.jpg import jpg
 from cxrkit.cli.labels import evaluate_labels, label
 from cxrkit.cli.loaders import evaluate_model
@@ -60,6 +61,7 @@ main.add_command(evaluate_labels)
 main.add_command(evaluate_model)
 main.add_command(deid_text)
 main.add_command(sections)
+main.add_command(evaluate_deid_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

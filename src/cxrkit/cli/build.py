@@ -10,6 +10,7 @@ import click
 
 from cxrkit.cli.progress import progress_bar
 from cxrkit.pipeline.build import BuildOptions, BuildSummary, build
+from cxrkit.release.census import CensusSummary, write_census
 from cxrkit.release.verify import VerifyReport, verify
 
 
@@ -33,21 +34,23 @@ def print_build(summary: BuildSummary, as_json: bool) -> None:
     click.echo(f"  time by stage (image stages summed over workers): {stages}")
 
 
-def print_verify(report: VerifyReport, as_json: bool) -> None:
+def print_verify(report: VerifyReport, as_json: bool, census: CensusSummary | None = None) -> None:
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "files": report.files,
-                    "ok": report.ok,
-                    "leaks": report.leaks,
-                    "problems": report.problems,
-                },
-                indent=2,
-                sort_keys=True,
-            )
-        )
+        data: dict[str, object] = {
+            "files": report.files,
+            "ok": report.ok,
+            "leaks": report.leaks,
+            "problems": report.problems,
+        }
+        if census is not None:
+            data["census"] = census.__dict__
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
         return
+    if census is not None:
+        click.echo(
+            f"census: {census.header_values} header values, "
+            f"{census.report_words} unknown report words"
+        )
     click.echo(f"{report.files} files checked")
     for check, where in sorted(report.problems.items()):
         if where:
@@ -174,6 +177,14 @@ def build_command(
     default=None,
     help="Processes for the OCR audit [default: number of CPUs].",
 )
+@click.option(
+    "--census",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="CSV",
+    help="Also write every distinct header value and unknown capitalised report word, with "
+    "counts, to CSV (outside the release) for a reviewer to read before publishing.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def verify_command(
     out: Path,
@@ -181,6 +192,7 @@ def verify_command(
     keystore: str | None,
     no_ocr: bool,
     workers: int | None,
+    census: Path | None,
     as_json: bool,
 ) -> None:
     """Check a release: checksums, layout, tables; with --private, audit it for leaks.
@@ -190,8 +202,10 @@ def verify_command(
     \b
     Example:
       cxrkit verify ./release --private ./private
+      cxrkit verify ./release --census review/census.csv
     """
+    summary = write_census(out, census) if census is not None else None
     report = verify(out, private, ocr=not no_ocr, workers=workers, keystore_url=keystore)
-    print_verify(report, as_json)
+    print_verify(report, as_json, summary)
     if not report.ok:
         sys.exit(1)

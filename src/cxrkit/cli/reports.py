@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import click
 
 from cxrkit.cli.progress import progress_bar
 from cxrkit.errors import OutputError, SourceError
+from cxrkit.release.layout import write_atomic
 from cxrkit.reports.deid import deidentify_text
 from cxrkit.reports.intake import read_text_tree
 from cxrkit.reports.sections import parse_sections, section_counts, write_sectioned
@@ -47,18 +49,14 @@ def deid_text(in_csv: Path, out_csv: Path, quiet: bool) -> None:
         raise SourceError(f"{in_csv} does not exist; give a headerless one-column CSV")
     with in_csv.open(encoding="utf-8-sig", newline="") as handle:
         rows = [row[0] if row else "" for row in csv.reader(handle)]
-    out_csv.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_csv.with_name(out_csv.name + ".tmp")
-    with (
-        progress_bar("De-identifying", enabled=not quiet) as update,
-        tmp.open("w", encoding="utf-8", newline="") as handle,
-    ):
-        writer = csv.writer(handle, lineterminator="\n")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    with progress_bar("De-identifying", enabled=not quiet) as update:
         for done, text in enumerate(rows, start=1):
             writer.writerow([deidentify_text(text)])
             if done % 500 == 0 or done == len(rows):
                 update(done, len(rows))
-    tmp.replace(out_csv)
+    write_atomic(out_csv, buffer.getvalue().encode("utf-8"))
     click.echo(f"{len(rows)} texts de-identified to {out_csv}")
 
 
@@ -136,9 +134,8 @@ def sections(src: Path, out_dir: Path, as_json: bool, quiet: bool) -> None:
 
 def _write_diagnostics(rows: list[dict[str, str]], path: Path) -> None:
     columns = ("study", "sections", "label_section", "segments_dropped", "flags")
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(sorted(rows, key=lambda r: r["study"]))
-    tmp.replace(path)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(sorted(rows, key=lambda r: r["study"]))
+    write_atomic(path, buffer.getvalue().encode("utf-8"))

@@ -22,6 +22,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from cxrkit.release.layout import write_atomic
+
 JPEG_QUALITY = 95
 MAX_TABLE = 1 << 20  # integer ranges up to this size use a table; wider ones the plain form
 
@@ -84,7 +86,4 @@ def encode_jpg(pixels: NDArray[Any], photometric: str) -> bytes:
 
 def write_jpg(path: Path, pixels: NDArray[Any], photometric: str) -> None:
     """Write the S16 JPG of ``pixels`` to ``path`` (through a temporary name)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{path.name}")
-    tmp.write_bytes(encode_jpg(pixels, photometric))
-    tmp.replace(path)
+    write_atomic(path, encode_jpg(pixels, photometric))

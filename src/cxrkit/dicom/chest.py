@@ -16,11 +16,16 @@ from pydicom.dataset import Dataset
 
 RADIOGRAPH_MODALITIES = frozenset({"CR", "DX", "DR"})
 CHEST_WORDS = re.compile(r"\b(CHEST|THORAX|THORACIC|CXR|LUNGS?|RIBS?|PICC|STERNUM)\b")
-OTHER_WORDS = re.compile(
-    r"\b(ABD(OMEN)?|PELVIS|HIP|KNEE|ANKLE|FOOT|FEET|HAND|WRIST|ELBOW|SHOULDER|HUMERUS|FEMUR|"
-    r"TIB(IA)?|FIB(ULA)?|LEG|ARM|EXTREMITY|SKULL|HEAD|C-?SPINE|L-?SPINE|LUMBAR|CERVICAL|KUB|"
-    r"FINGER|TOE|MANDIBLE|SINUS|FACIAL|BREAST|MAMMO)"
-)
+#: Words that name another body part, matched as whole words only ("HANDHELD" is no hand).
+OTHER_BODY_PARTS = (
+    "ABD", "ABDOMEN", "ABDOMINAL", "PELVIS", "PELVIC", "HIP", "HIPS", "KNEE", "KNEES", "ANKLE",
+    "ANKLES", "FOOT", "FEET", "HAND", "HANDS", "WRIST", "WRISTS", "ELBOW", "ELBOWS", "SHOULDER",
+    "SHOULDERS", "HUMERUS", "FEMUR", "TIB", "TIBIA", "FIB", "FIBULA", "LEG", "LEGS", "ARM",
+    "ARMS", "EXTREMITY", "EXTREMITIES", "SKULL", "HEAD", "CSPINE", "C-SPINE", "LSPINE",
+    "L-SPINE", "LUMBAR", "CERVICAL", "KUB", "FINGER", "FINGERS", "TOE", "TOES", "MANDIBLE",
+    "SINUS", "SINUSES", "FACIAL", "BREAST", "BREASTS", "MAMMO", "MAMMOGRAM", "MAMMOGRAPHY",
+)  # fmt: skip
+OTHER_WORDS = re.compile(r"\b(?:" + "|".join(map(re.escape, OTHER_BODY_PARTS)) + r")\b")
 NAME_KEYWORDS = (
     "StudyDescription",
     "RequestedProcedureDescription",

@@ -3,7 +3,8 @@
 :func:`deidentify_header` changes a dataset in place: every element gets the action of
 :mod:`cxrkit.dicom.profile` (default deny), sequences are walked item by item, UIDs are
 replaced with keyed ``2.25.`` UIDs (the same in every reference), dates move by the patient's
-shift, descriptors survive only through lookup tables, and the patient's name and ID become
+shift, descriptors survive only through lookup tables, code items of local coding schemes are
+pseudonymised (:mod:`cxrkit.dicom.codes`), and the patient's name and ID become
 the ``subject_id``. The de-identification is recorded in the dataset as PS3.15 asks.
 """
 
@@ -20,6 +21,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import UID
 
 from cxrkit import __version__
+from cxrkit.dicom.codes import clean_code_item
 from cxrkit.dicom.profile import METHOD_CODES, Action, Profile, compile_profile, normalise
 from cxrkit.errors import SourceError
 from cxrkit.identity.dates import shift_da, shift_dt
@@ -122,6 +124,10 @@ def _dummy(elem: DataElement, ids: Pseudonyms) -> None:
         elem.value = b""
 
 
+def _is_code(item: Dataset) -> bool:
+    return "CodingSchemeDesignator" in item or "CodeValue" in item
+
+
 def _raw_vr(ds: Dataset, tag: int) -> str | None:
     """The VR of an element as read (before conversion), or from the dictionary."""
     vr = ds.get_item(tag).VR
@@ -148,6 +154,8 @@ class _Walker:
                 continue
             if action is Action.REMOVE or not self.element(ds[tag], action):
                 del ds[tag]
+        if "CodingSchemeDesignator" in ds:  # a code item: local schemes are pseudonymised
+            clean_code_item(ds, self.ids.key)
 
     def element(self, elem: DataElement, action: Action) -> bool:
         """Apply ``action`` to the element; False when the element must be removed."""
@@ -177,6 +185,8 @@ class _Walker:
             elem.value = Sequence([])
         for item in elem.value:
             self.dataset(item)
+        # A code item keeps its meaning or goes (in code sequences also an item without one).
+        elem.value = Sequence([i for i in elem.value if "CodeMeaning" in i or not _is_code(i)])
         if int(elem.tag) in CODE_SEQUENCES:
             elem.value = Sequence([i for i in elem.value if "CodeMeaning" in i])
         return len(elem.value) > 0 or int(elem.tag) in TYPE2_SEQUENCES

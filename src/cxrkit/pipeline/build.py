@@ -27,7 +27,8 @@ from cxrkit.pipeline.link import LinkedStudy, link
 from cxrkit.pipeline.plan import WorkItem, assign, scan
 from cxrkit.pipeline.quarantine import Quarantined, count_reasons, write_quarantine
 from cxrkit.release.assemble import ReleaseContent, StudyReport, assemble
-from cxrkit.reports import process_report, read_reports, write_report
+from cxrkit.release.layout import write_report
+from cxrkit.reports import process_report, read_reports
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from cxrkit.dicom.headers import deidentify_header
 from cxrkit.dicom.scrub import DenyList, encode_pixels, record_scrub, scrub_pixels
 from cxrkit.pipeline.executors import make_executor
 from cxrkit.pipeline.plan import WorkItem
-from cxrkit.release.tables import gzip_bytes, write_atomic_bytes
+from cxrkit.release.layout import write_atomic
+from cxrkit.release.tables import gzip_bytes
 from cxrkit.sources.discover import read_dataset
 
 #: ``progress(stage, done, total)``: the pipeline's progress callback (stage names hold no PHI).
@@ -114,13 +115,9 @@ def _deidentify(
         encode_pixels(ds, result.array, transfer_syntax)
     clock.lap("encode")
     if options.jpg_root:
-        write_atomic_bytes(
-            Path(options.jpg_root) / jpg_rel(item), encode_jpg(result.array, photometric)
-        )
+        write_atomic(Path(options.jpg_root) / jpg_rel(item), encode_jpg(result.array, photometric))
         clock.lap("jpg")
-    write_atomic_bytes(
-        Path(options.out_root) / dicom_rel(item, options), _serialise(ds, options.gzip)
-    )
+    write_atomic(Path(options.out_root) / dicom_rel(item, options), _serialise(ds, options.gzip))
     clock.lap("write")
     return ImageResult(
         item.rel, dicom_rel(item, options), "", len(result.boxes), _row(ds, item), clock.seconds

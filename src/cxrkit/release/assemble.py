@@ -15,9 +15,9 @@ from cxrkit.derive.metadata import METADATA_COLUMNS
 from cxrkit.identity.keystore import Keystore
 from cxrkit.labels import LABELS
 from cxrkit.labels.reports import label_studies
-from cxrkit.release.layout import report_path
+from cxrkit.release.layout import clean_temporaries, report_path, write_atomic
 from cxrkit.release.split import assign_splits
-from cxrkit.release.tables import write_atomic_bytes, write_checksums, write_csv_gz
+from cxrkit.release.tables import write_checksums, write_csv_gz
 from cxrkit.release.text import LICENSE_TEXT, readme_text
 
 RECORD_LIST = "cxr-record-list.csv.gz"
@@ -69,14 +69,9 @@ def _image_rows(content: ReleaseContent) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["subject_id"], r["study_id"], r["dicom_id"]))
 
 
-def _clean_temporaries(root: Path) -> None:
-    for path in root.rglob(".tmp-*"):
-        path.unlink(missing_ok=True)
-
-
 def assemble(out: Path, keystore: Keystore, content: ReleaseContent) -> None:
     """Write every table of the release, then its checksums."""
-    _clean_temporaries(out)
+    clean_temporaries(out)
     rows = _image_rows(content)
     studies = sorted({(r["subject_id"], r["study_id"]) for r in rows})
     splits = _splits(keystore, content, sorted({s for s, _ in studies}))
@@ -102,14 +97,12 @@ def assemble(out: Path, keystore: Keystore, content: ReleaseContent) -> None:
             key=lambda r: (int(str(r["subject_id"])), int(str(r["study_id"]))),
         )
         write_csv_gz(out / name, LABEL_COLUMNS, labeled)
-    write_atomic_bytes(
-        out / "IMAGE_FILENAMES", "".join(r["path"] + "\n" for r in rows).encode("utf-8")
-    )
-    write_atomic_bytes(
+    write_atomic(out / "IMAGE_FILENAMES", "".join(r["path"] + "\n" for r in rows).encode("utf-8"))
+    write_atomic(
         out / "README.md",
         readme_text(len({s for s, _ in studies}), len(studies), len(rows)).encode("utf-8"),
     )
-    write_atomic_bytes(out / "LICENSE", LICENSE_TEXT.encode("utf-8"))
+    write_atomic(out / "LICENSE", LICENSE_TEXT.encode("utf-8"))
     if content.jpg:
         for name in JPG_TABLES:
             shutil.copyfile(out / name, out / "jpg" / name)

@@ -6,10 +6,11 @@ import csv
 import gzip
 import hashlib
 import io
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+from cxrkit.release.layout import is_temporary, write_atomic
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> bytes:
@@ -29,16 +30,8 @@ def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=6, mtime=0)
 
 
-def write_atomic_bytes(path: Path, data: bytes) -> None:
-    """Write through a temporary name in the same folder, then rename into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-
-
 def write_csv_gz(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
-    write_atomic_bytes(path, gzip_bytes(csv_bytes(columns, rows)))
+    write_atomic(path, gzip_bytes(csv_bytes(columns, rows)))
 
 
 def sha256_file(path: Path) -> str:
@@ -53,7 +46,7 @@ def release_files(root: Path) -> list[str]:
     """Every file of a release, relative, sorted; temporary files and checksums excluded."""
     out = []
     for path in root.rglob("*"):
-        if path.is_file() and not path.name.startswith(".tmp-"):
+        if path.is_file() and not is_temporary(path.name):
             rel = path.relative_to(root).as_posix()
             if rel != "SHA256SUMS.txt":
                 out.append(rel)
@@ -64,5 +57,5 @@ def write_checksums(root: Path) -> Path:
     """``SHA256SUMS.txt`` in the ``sha256sum`` format (two spaces, relative path)."""
     lines = [f"{sha256_file(root / rel)}  {rel}\n" for rel in release_files(root)]
     path = root / "SHA256SUMS.txt"
-    write_atomic_bytes(path, "".join(lines).encode("utf-8"))
+    write_atomic(path, "".join(lines).encode("utf-8"))
     return path

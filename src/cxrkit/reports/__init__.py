@@ -23,7 +23,7 @@ from cxrkit.reports.intake import (
     read_text_tree,
 )
 from cxrkit.reports.patterns import Span
-from cxrkit.reports.process import ProcessedReport, process_report, report_path, write_report
+from cxrkit.reports.process import ProcessedReport, process_report
 from cxrkit.reports.sections import Sections, parse_sections, section_counts, write_sectioned
 from cxrkit.reports.segments import Segments, split_segments, strip_signature, wrap_lines
 
@@ -46,11 +46,9 @@ __all__ = [
     "read_ris_csv",
     "read_text_tree",
     "redact",
-    "report_path",
     "section_counts",
     "split_segments",
     "strip_signature",
     "wrap_lines",
-    "write_report",
     "write_sectioned",
 ]

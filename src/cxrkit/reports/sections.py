@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cxrkit.release.layout import write_atomic
 from cxrkit.reports.lexicon import read_lines
 
 __all__ = ["SECTIONED_COLUMNS", "Sections", "parse_sections", "section_counts", "write_sectioned"]
@@ -185,10 +187,9 @@ def section_counts(sections: Iterable[Sections]) -> dict[str, int]:
 def write_sectioned(rows: Iterable[dict[str, str]], path: Path) -> int:
     """Write ``mimic_cxr_sectioned.csv`` rows sorted by study; return how many."""
     ordered = sorted(rows, key=lambda r: r["study"])
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=SECTIONED_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(ordered)
-    tmp.replace(path)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=SECTIONED_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(ordered)
+    write_atomic(path, buffer.getvalue().encode("utf-8"))
     return len(ordered)

@@ -188,7 +188,11 @@ def _image_dates(ds: Dataset, study: Study, image: Image, p: Planted) -> None:
 
 def _procedure(ds: Dataset, study: Study, image: Image, p: Planted) -> None:
     exam = study.exam
-    ds.ProcedureCodeSequence = Sequence([_code_item((exam.code, "SLC", exam.name))])
+    # The RIS's own coding scheme, named after the hospital as local schemes are ("99HMH").
+    local = f"99{study.institution.short_name}"
+    code = _code_item((exam.code, local, exam.name))
+    p.put(code, "CodingSchemeDesignator", local, "hospital", prefix=tag_name(0x00081032) + "[0].")
+    ds.ProcedureCodeSequence = Sequence([code])
     ds.PerformedProcedureStepDescription = exam.name
     ds.RequestedProcedureDescription = exam.name
     p.put(ds, "PerformedProcedureStepID", study.study_id, "id")
@@ -215,6 +219,10 @@ def _procedure(ds: Dataset, study: Study, image: Image, p: Planted) -> None:
         planted=study.referring.family,
     )
     item.RequestedProcedureDescription = exam.name
+    reason = _code_item(("PNA1", local, "pneumonia"))
+    reason_prefix = prefix + tag_name(0x0040100A) + "[0]."
+    p.put(reason, "CodingSchemeDesignator", local, "hospital", prefix=reason_prefix)
+    item.ReasonForRequestedProcedureCodeSequence = Sequence([reason])
     ds.RequestAttributesSequence = Sequence([item])
     if image.view in VIEW_CODES:
         ds.ViewCodeSequence = Sequence([_code_item(VIEW_CODES[image.view])])
