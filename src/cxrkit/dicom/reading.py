@@ -58,6 +58,12 @@ class Region:
     vertical: bool | None
     cand: Candidate | None = None
     score: float = 0.0
+    lone: bool = False
+
+    @property
+    def upright(self) -> bool:
+        """A threshold-finder line along x: tesseract's calibrated path reads it upright."""
+        return self.cand is not None and self.vertical is False
 
     @property
     def source(self) -> str:
@@ -76,10 +82,13 @@ def from_candidate(cand: Candidate) -> Region:
     """The region of a threshold-finder candidate."""
     x0, y0, x1, y1 = cand.box
     w, h = x1 - x0, y1 - y0
+    if cand.glyphs == 1 and h >= 2.5 * w and h >= 24:
+        # one tall component: glyphs of a line along y that touch, not a marker letter
+        return Region(cand.box, max(w, 4), True, cand)
     vertical: bool | None = cand.vertical
     if cand.glyphs == 1 and 0.6 <= w / max(h, 1) <= 1.6:
         vertical = None
-    return Region(cand.box, cand.glyph_height, vertical, cand)
+    return Region(cand.box, cand.glyph_height, vertical, cand, lone=cand.lone_glyph)
 
 
 def from_detection(det: learned.Detection) -> Region:
@@ -180,7 +189,7 @@ class Reader:
     ) -> list[Reading]:
         """tesseract's reading at ``angles``, each at every scale it tries until one is sure."""
         out = []
-        lone = region.cand is not None and region.cand.lone_glyph
+        lone = region.lone
         attempts = len(ocr.GLYPH_ATTEMPTS if lone else ocr.LINE_ATTEMPTS)
         read = ocr.read_glyph if lone else ocr.read_line
         for angle in angles:
@@ -217,7 +226,7 @@ class Reader:
         if not tesseract:
             return rec
         best = max(rec, key=lambda r: r.score)
-        upright = region.cand is not None and not region.cand.vertical
+        upright = region.upright
         angles: tuple[int, ...] = (0,) if upright else region.angles
         if best.score >= LEARNED_SCORE:
             angles = tuple(dict.fromkeys(((0,) if upright else ()) + (best.angle,)))
@@ -243,8 +252,7 @@ class Reader:
         return top + [r for r in readings if r.engine == "tesseract"]
 
     def _one(self, words: tuple[ocr.Word, ...], region: Region) -> Verdict:
-        lone = region.cand is not None and region.cand.lone_glyph
-        if lone and words:
+        if region.lone and words:
             if any(self.keep.keeps(w.text) for w in words if w.confidence >= GLYPH_CONFIDENCE):
                 return Verdict.KEEP
             best = max(w.confidence for w in words)

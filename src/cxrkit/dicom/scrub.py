@@ -50,8 +50,12 @@ __all__ = [
 
 #: Graphic layer that holds the redaction boxes.
 REDACTION_LAYER = "REDACTION"
-#: Margin around a removed line, as a fraction of its glyph height (at least 3 pixels).
+#: Margin around a removed line, as a fraction of its glyph height (at least 3 pixels),
+#: across the line and at its ends.
 MARGIN = 0.45
+END_MARGIN = 1.5
+#: How far past a removed line's ends the learned detector looks again, in glyph heights.
+EXTEND = 12
 #: A learned detection thicker than this fraction of the image's shorter side (and than
 #: 64 pixels) is a structure of the body, not a line of text.
 MAX_LINE_FRACTION = 0.06
@@ -142,28 +146,28 @@ def _lines(regions: list[Region]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _pad(box: Box, glyph_height: int, shape: tuple[int, ...]) -> Box:
-    m = max(3, round(MARGIN * glyph_height))
+def _pad(box: Box, glyph_height: int, vertical: bool | None, shape: tuple[int, ...]) -> Box:
+    """``box`` plus a margin: 0.45 glyph heights across the line (at least 3 pixels) and
+    1.5 along it, where a thin first or last glyph ("I", "1", ":") may have been missed."""
+    across = max(3, round(MARGIN * glyph_height))
+    along = max(across, round(END_MARGIN * glyph_height))
+    mx, my = (across, along) if vertical else (along, across)
+    if vertical is None:
+        mx = my = across
     x0, y0, x1, y1 = box
-    return max(x0 - m, 0), max(y0 - m, 0), min(x1 + m, shape[1]), min(y1 + m, shape[0])
+    return max(x0 - mx, 0), max(y0 - my, 0), min(x1 + mx, shape[1]), min(y1 + my, shape[0])
 
 
 def _merge(boxes: list[Box]) -> tuple[Box, ...]:
-    """Overlapping boxes joined, until none overlap; sorted top to bottom, left to right."""
-    out = list(boxes)
-    changed = True
-    while changed:
-        changed = False
-        for i in range(len(out)):
-            for j in range(i + 1, len(out)):
-                a, b = out[i], out[j]
-                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
-                    out[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-                    del out[j]
-                    changed = True
-                    break
-            if changed:
-                break
+    """Boxes held inside another dropped; sorted top to bottom, left to right.
+
+    Overlapping boxes are not joined into their bounding box: on an image with many lines
+    that would cascade into one box over the anatomy.
+    """
+    out: list[Box] = []
+    for b in sorted(set(boxes), key=lambda b: -(b[2] - b[0]) * (b[3] - b[1])):
+        if not any(o[0] <= b[0] and o[1] <= b[1] and b[2] <= o[2] and b[3] <= o[3] for o in out):
+            out.append(b)
     return tuple(sorted(out, key=lambda b: (b[1], b[0])))
 
 
@@ -283,12 +287,71 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
     return verdicts
 
 
+def _union(members: list[Region]) -> Box:
+    return (
+        min(r.box[0] for r in members),
+        min(r.box[1] for r in members),
+        max(r.box[2] for r in members),
+        max(r.box[3] for r in members),
+    )
+
+
+def _orientation(members: list[Region]) -> bool | None:
+    kinds = {r.vertical for r in members} - {None}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _line_boxes(members: list[Region], shape: tuple[int, ...]) -> list[Box]:
+    """The padded box of a whole line: the union of its members, margins by its glyphs
+    (members running both ways, where lines cross, are padded one by one)."""
+    kinds = {r.vertical for r in members} - {None}
+    if len(kinds) == 2:
+        return [_pad(r.box, r.glyph_height, r.vertical, shape) for r in members]
+    height = max(r.glyph_height for r in members)
+    return [_pad(_union(members), height, _orientation(members), shape)]
+
+
+def _along(members: list[Region], shape: tuple[int, ...]) -> tuple[Box, float] | None:
+    """Where to look again along a line: a strip reaching :data:`EXTEND` glyph heights past
+    its ends, and the scale to read it at (2 for glyphs under 16 pixels)."""
+    vertical = _orientation(members)
+    if vertical is None and len(members) == 1:
+        return None
+    height = max(r.glyph_height for r in members)
+    x0, y0, x1, y1 = _union(members)
+    along, across = EXTEND * height, max(3, height // 2)
+    mx, my = (across, along) if vertical else (along, across)
+    box = (max(x0 - mx, 0), max(y0 - my, 0), min(x1 + mx, shape[1]), min(y1 + my, shape[0]))
+    return box, 2.0 if height < 16 else 1.0
+
+
+def _extend(page: _Page, regions: list[Region], verdicts: list[Verdict]) -> None:
+    """Look again along every removed line with the learned detector (a strip, contrast
+    stretched, small glyphs at twice their size); what it finds on the line joins it.
+
+    Faint parts of a line (a name in a gradient label box beside a darker surname) are
+    found this way; they are removed with the line, so they need no reading.
+    """
+    for line in _lines(regions):
+        if not any(verdicts[i] in (Verdict.PHI, Verdict.TEXT) for i in line):
+            continue
+        members = [regions[i] for i in line]
+        strip = _along(members, page.a.shape)
+        if strip is None:
+            continue
+        for det in learned.detect_in(page.grey, *strip):
+            new = from_detection(det)
+            if _line_like(det, page.a.shape) and any(_same_line(new, m) for m in members):
+                regions.append(new)
+                verdicts.append(Verdict.NOISE)
+
+
 def _removed_boxes(page: _Page, regions: list[Region], verdicts: list[Verdict]) -> list[Box]:
     """Padded boxes of every line that holds removed text (whole lines, fail closed)."""
     out: list[Box] = []
     for line in _lines(regions):
         if any(verdicts[i] in (Verdict.PHI, Verdict.TEXT) for i in line):
-            out += [_pad(regions[i].box, regions[i].glyph_height, page.a.shape) for i in line]
+            out += _line_boxes([regions[i] for i in line], page.a.shape)
     return out
 
 
@@ -328,6 +391,7 @@ def scrub_pixels(
     detections = learned.detect(page.grey)
     regions = _regions(page, detections)
     verdicts = _verdicts(page, regions, reader)
+    _extend(page, regions, verdicts)
     text_found = any(v is not Verdict.NOISE for v in verdicts)
     boxes = _merge(_removed_boxes(page, regions, verdicts))
     out = a.copy()
