@@ -244,20 +244,23 @@ class Reader:
         return False
 
     def _counted(self, readings: list[Reading]) -> list[Reading]:
-        """Readings that count: tesseract's, and PP-OCR's at its best orientation (a line
-        read upside down or sideways is noise, not a second text)."""
+        """Readings that count: PP-OCR's at its best orientation (a line read upside down
+        or sideways is noise, not a second text), and tesseract's — but where PP-OCR is
+        sure of another orientation, not tesseract's upright reading of turned text."""
         rec = [r for r in readings if r.engine == "learned"]
         best = max(rec, key=lambda r: r.score, default=None)
         top = [best] if best is not None and best.score >= LEARNED_SCORE else []
-        return top + [r for r in readings if r.engine == "tesseract"]
+        tess = [r for r in readings if r.engine == "tesseract"]
+        if best is not None and best.score >= SURE_READING and best.angle != 0:
+            tess = [r for r in tess if r.angle == best.angle] or tess
+        return top + tess
 
     def _one(self, words: tuple[ocr.Word, ...], region: Region) -> Verdict:
         if region.lone and words:
             if any(self.keep.keeps(w.text) for w in words if w.confidence >= GLYPH_CONFIDENCE):
                 return Verdict.KEEP
-            best = max(w.confidence for w in words)
-            if phi_kind(words, self.deny, self.keep) is None and best < GLYPH_CONFIDENCE:
-                return Verdict.NOISE
+            if max(w.confidence for w in words) < GLYPH_CONFIDENCE:
+                return Verdict.NOISE  # one glyph read unsurely: no token, let alone PHI
         return classify_line(words, self.deny, self.keep)
 
     def verdict(self, readings: list[Reading], region: Region) -> Verdict:

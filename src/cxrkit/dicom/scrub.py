@@ -25,6 +25,7 @@ de-identified) dataset; :func:`encode_pixels` writes the pixel data back lossles
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +57,7 @@ MARGIN = 0.45
 END_MARGIN = 1.5
 #: How far past a removed line's ends the learned detector looks again, in glyph heights.
 EXTEND = 12
+EXTEND_ROUNDS = 3
 #: A learned detection thicker than this fraction of the image's shorter side (and than
 #: 64 pixels) is a structure of the body, not a line of text.
 MAX_LINE_FRACTION = 0.06
@@ -126,8 +128,24 @@ def _same_line(r: Region, o: Region) -> bool:
     return overlap >= 0.6 * min(h, oh) and min(h, oh) >= 0.5 * max(h, oh) and gap <= 2 * max(h, oh)
 
 
+def _oriented(regions: list[Region]) -> list[Region]:
+    """Square regions (a glyph, "ID:") inside a line that runs one way take its way, so
+    that they do not join it to a line running the other way."""
+    out = []
+    for r in regions:
+        if r.vertical is None:
+            ways = {
+                o.vertical for o in regions if o.vertical is not None and _inside(r.box, o.box, 0.5)
+            }
+            if len(ways) == 1:
+                r = dataclasses.replace(r, vertical=ways.pop())
+        out.append(r)
+    return out
+
+
 def _lines(regions: list[Region]) -> list[list[int]]:
     """Indices of regions joined into lines (:func:`_same_line`, transitively)."""
+    regions = _oriented(regions)
     parent = list(range(len(regions)))
 
     def root(i: int) -> int:
@@ -327,23 +345,33 @@ def _along(members: list[Region], shape: tuple[int, ...]) -> tuple[Box, float] |
 
 def _extend(page: _Page, regions: list[Region], verdicts: list[Verdict]) -> None:
     """Look again along every removed line with the learned detector (a strip, contrast
-    stretched, small glyphs at twice their size); what it finds on the line joins it.
+    stretched, small glyphs at twice their size); what it finds on the line joins it, and
+    the longer line is looked along again (at most :data:`EXTEND_ROUNDS` times).
 
     Faint parts of a line (a name in a gradient label box beside a darker surname) are
     found this way; they are removed with the line, so they need no reading.
     """
-    for line in _lines(regions):
-        if not any(verdicts[i] in (Verdict.PHI, Verdict.TEXT) for i in line):
-            continue
-        members = [regions[i] for i in line]
-        strip = _along(members, page.a.shape)
-        if strip is None:
-            continue
-        for det in learned.detect_in(page.grey, *strip):
-            new = from_detection(det)
-            if _line_like(det, page.a.shape) and any(_same_line(new, m) for m in members):
-                regions.append(new)
-                verdicts.append(Verdict.NOISE)
+    looked: set[Box] = set()
+    for _ in range(EXTEND_ROUNDS):
+        grown = False
+        for line in _lines(regions):
+            if not any(verdicts[i] in (Verdict.PHI, Verdict.TEXT) for i in line):
+                continue
+            members = [regions[i] for i in line]
+            strip = _along(members, page.a.shape)
+            if strip is None or strip[0] in looked:
+                continue
+            looked.add(strip[0])
+            for det in learned.detect_in(page.grey, *strip):
+                new = from_detection(det)
+                held = any(_inside(new.box, m.box, 0.95) for m in members)
+                on_line = any(_same_line(new, m) for m in members)
+                if _line_like(det, page.a.shape) and on_line and not held:
+                    regions.append(new)
+                    verdicts.append(Verdict.NOISE)
+                    grown = True
+        if not grown:
+            return
 
 
 def _removed_boxes(page: _Page, regions: list[Region], verdicts: list[Verdict]) -> list[Box]:
