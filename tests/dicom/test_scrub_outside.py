@@ -14,9 +14,9 @@ from collections.abc import Callable
 import numpy as np
 import pydicom
 import pytest
+from outside import Drawn, covered, draw, radiograph
 
 from cxrkit.dicom.scrub import DenyList, find_phi, scrub_pixels
-from outside import Drawn, covered, draw, radiograph
 
 
 def _header() -> pydicom.Dataset:

@@ -130,7 +130,8 @@ def display(
     hi = int(a.max()) if hi is None else hi
     scale = 255.0 / max(hi - lo, 1)
     out = (a.astype(np.float32) - lo) * scale + 0.5
-    return np.clip(out, 0, 255).astype(np.uint8)
+    grey: NDArray[np.uint8] = np.clip(out, 0, 255).astype(np.uint8)
+    return grey
 
 
 @functools.cache

@@ -133,13 +133,11 @@ def _oriented(regions: list[Region]) -> list[Region]:
     that they do not join it to a line running the other way."""
     out = []
     for r in regions:
-        if r.vertical is None:
-            ways = {
-                o.vertical for o in regions if o.vertical is not None and _inside(r.box, o.box, 0.5)
-            }
-            if len(ways) == 1:
-                r = dataclasses.replace(r, vertical=ways.pop())
-        out.append(r)
+        ways = {
+            o.vertical for o in regions if o.vertical is not None and _inside(r.box, o.box, 0.5)
+        }
+        square = r.vertical is None and len(ways) == 1
+        out.append(dataclasses.replace(r, vertical=ways.pop()) if square else r)
     return out
 
 
