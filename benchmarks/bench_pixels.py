@@ -92,6 +92,128 @@ def real_images() -> list[pydicom.Dataset]:
     return [decoded(PRESIDIO), decoded(Path(str(get_testdata_file("RG1_J2KR.dcm"))))]
 
 
+#: The full-size synthetic radiographs: height, width (a 35 x 43 cm detector at ~0.14 mm).
+FULL_SIZE = (3000, 2500)
+CHEST_BASES = ("nih_00000001_000", "nih_00027426_000", "nih_dx_chest_pa", "rg1_chest_pa")
+
+
+def _full_size_base(name: str) -> Any:
+    """A vendored radiograph scaled to :data:`FULL_SIZE`, 12 bits stored."""
+    from importlib.resources import files
+
+    import cv2
+    import numpy as np
+
+    data = (files("cxrkit.sources.synth") / "_radiographs" / f"{name}.png").read_bytes()
+    grey = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    grey = cv2.resize(grey, FULL_SIZE[::-1], interpolation=cv2.INTER_CUBIC)
+    return (300 + grey.astype(np.float64) / 255.0 * 3300).astype(np.uint16)
+
+
+def _burn(a: Any, text: str, xy: tuple[int, int], size: int, angle: int = 0) -> None:
+    """``text`` in DejaVu Sans (matplotlib's copy), anti-aliased, at the stored maximum."""
+    from pathlib import Path as _Path
+
+    import matplotlib
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(
+        str(_Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"), size
+    )
+    left, top, right, bottom = font.getbbox(text)
+    canvas = Image.new("L", (right - left + 4, bottom - top + 4), 0)
+    ImageDraw.Draw(canvas).text((2 - left, 2 - top), text, fill=255, font=font)
+    ink = np.rot90(np.asarray(canvas), angle // 90).astype(np.float64) / 255.0
+    x, y = xy
+    h, w = ink.shape
+    patch = a[y : y + h, x : x + w].astype(np.float64)
+    a[y : y + h, x : x + w] = np.round(patch * (1 - ink) + 4095 * ink).astype(a.dtype)
+
+
+def full_size_images(text: bool) -> list[tuple[Any, pydicom.Dataset]]:
+    """Four full-size (3000 x 2500) chest radiographs, clean or with burned-in text of
+    several sizes and orientations (name, birth date, ID along the left edge, date-time,
+    institution, and kept markers), each with the header its deny-list is read from."""
+    import pydicom
+
+    out = []
+    for i, name in enumerate(CHEST_BASES):
+        a = _full_size_base(name)
+        ds = pydicom.Dataset()
+        ds.PatientName, ds.PatientID = f"Lindqvist^Maja{i}", f"7730{i}215"
+        ds.PatientBirthDate, ds.StudyDate, ds.StudyTime = "19580412", "20210302", "101544"
+        if text:
+            _burn(a, f"LINDQVIST, MAJA{i}", (40, 30), 44)
+            _burn(a, "*12.04.1958", (40, 90), 30)
+            _burn(a, f"ID: 7730{i}215", (8, 900), 22, angle=90)
+            _burn(a, "2021-03-02 10:15:44", (1900, 20), 26)
+            _burn(a, "NKH RAD", (2320, 2940), 18)
+            _burn(a, "PORTABLE", (2100, 160), 48)
+            _burn(a, "L", (2300, 400), 90)
+        out.append((a, ds))
+    return out
+
+
+def cxrkit_full_size(row: str, items: list[tuple[Any, pydicom.Dataset]]) -> dict[str, Any]:
+    """cxrkit's scrub on full-size radiographs: images per second, the learned detector's
+    share of the time (measured alone on the same images), and how many were proved."""
+    from cxrkit.dicom import learned
+    from cxrkit.dicom.scrub import DenyList, scrub_pixels
+
+    took, detect, verified = 0.0, 0.0, 0
+    for a, ds in items:
+        start = time.perf_counter()
+        r = scrub_pixels(
+            a,
+            photometric=str(ds.get("PhotometricInterpretation", "MONOCHROME2")),
+            bits_stored=int(ds.get("BitsStored", 12)),
+            deny=DenyList.from_dataset(ds),
+        )
+        took += time.perf_counter() - start
+        verified += r.verified
+        start = time.perf_counter()
+        learned.detect(learned.display(a))
+        detect += time.perf_counter() - start
+    n = len(items)
+    return {
+        "tool": "cxrkit",
+        "row": row,
+        "images": n,
+        "images_per_s_core": n / took,
+        "learned_detect_s_per_image": round(detect / n, 3),
+        "learned_share": round(detect / took, 3),
+        "verified": verified,
+    }
+
+
+def as_dicom(a: Any, header: pydicom.Dataset) -> pydicom.Dataset:
+    """A full-size image as an uncompressed 16-bit MONOCHROME2 dataset (for presidio)."""
+    import pydicom
+    from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
+
+    ds = pydicom.Dataset()
+    ds.update(header)
+    ds.file_meta = pydicom.dataset.FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.SOPClassUID, ds.SOPInstanceUID = SecondaryCaptureImageStorage, generate_uid()
+    ds.Modality, ds.Rows, ds.Columns = "CR", a.shape[0], a.shape[1]
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.PixelData = a.astype("<u2").tobytes()
+    return ds
+
+
+def presidio_full_size(
+    engine: Any, row: str, items: list[tuple[Any, pydicom.Dataset]]
+) -> dict[str, Any]:
+    """presidio on the full-size radiographs of a row; images per second."""
+    datasets = [ds if "PixelData" in ds else as_dicom(a, ds) for a, ds in items]
+    took = sum(presidio_redact(engine, ds)[1] for ds in datasets)
+    n = len(datasets)
+    return {"tool": "presidio", "row": row, "images": n, "images_per_s_core": n / took}
+
+
 def recall_fields(recall: Recall) -> dict[str, Any]:
     """The recall figures of a row."""
     return {
@@ -213,12 +335,16 @@ def presidio_synthetic(engine: Any, root: Path, files: list[str]) -> dict[str, A
 
 def print_table(rows: list[dict[str, Any]], skipped: str | None) -> None:
     """The table on stdout: one line per tool and row, then tokens removed by category."""
-    print(f"{'tool':<9} {'row':<15} {'images':>7} {'img/s/core':>11} {'recall':>7} {'kept':>7}")
+    head = f"{'tool':<9} {'row':<16} {'images':>7} {'img/s/core':>11} {'recall':>7} {'kept':>7}"
+    print(head + f" {'learned s/img':>14} {'learned share':>14} {'verified':>9}")
     for row in rows:
         recall, kept = row.get("token_recall", ""), row.get("markers_kept", "")
+        cost = row.get("learned_detect_s_per_image", "")
+        share, verified = row.get("learned_share", ""), row.get("verified", "")
         print(
-            f"{row['tool']:<9} {row['row']:<15} {row['images']:>7} "
+            f"{row['tool']:<9} {row['row']:<16} {row['images']:>7} "
             f"{row['images_per_s_core']:>11.2f} {recall!s:>7} {kept!s:>7}"
+            f" {cost!s:>14} {share!s:>14} {verified!s:>9}"
         )
     if skipped is not None:
         print(f"{'presidio':<9} skipped: {skipped}")
@@ -239,15 +365,27 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp) / "export"
         files = make_export(root, args.patients, args.seed)
         items = real_images()
-        rows = [cxrkit_real(items, args.repeat), cxrkit_synthetic(root, files)]
+        with_text = [(items[0].pixel_array, items[0])] * args.repeat
+        with_text += full_size_images(text=True)
+        clean = [(items[1].pixel_array, items[1])] * args.repeat
+        clean += full_size_images(text=False)
+        rows = [
+            cxrkit_full_size("full-size-text", with_text),
+            cxrkit_full_size("full-size-clean", clean),
+            cxrkit_real(items, args.repeat),
+            cxrkit_synthetic(root, files),
+        ]
         engine = presidio_engine(peers)
         skipped = engine if isinstance(engine, str) else None
         if skipped is not None:
             print(f"presidio-image-redactor: skipped ({skipped})", file=sys.stderr)
         else:
+            rows += [presidio_full_size(engine, "full-size-text", with_text)]
+            rows += [presidio_full_size(engine, "full-size-clean", clean)]
             rows += [presidio_real(engine, items, args.repeat)]
             rows += [presidio_synthetic(engine, root, files)]
-    rows.sort(key=lambda r: (r["row"] != "real-full-size", r["tool"] != "cxrkit"))
+    order = ["full-size-text", "full-size-clean", "real-full-size", "synthetic"]
+    rows.sort(key=lambda r: (order.index(r["row"]), r["tool"] != "cxrkit"))
     print_table(rows, skipped)
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

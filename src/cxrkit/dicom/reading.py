@@ -284,6 +284,21 @@ class Reader:
             return Verdict.KEEP
         return Verdict.TEXT if _text_shaped(region) else Verdict.NOISE
 
+    def kept_text(self, readings: list[Reading], region: Region) -> str:
+        """The compact text of the sure reading that keeps ``region`` ("" if none does)."""
+        sure = [
+            r
+            for r in self._counted(readings)
+            if r.score >= SURE[r.engine] and self._one(r.words, region) is Verdict.KEEP
+        ]
+        best = max(sure, key=lambda r: r.score, default=None)
+        return compact(" ".join(w.text for w in best.words)) if best is not None else ""
+
+    def best_text(self, readings: list[Reading]) -> str:
+        """The compact text of the counted reading with the best score."""
+        best = max(self._counted(readings), key=lambda r: r.score, default=None)
+        return compact(" ".join(w.text for w in best.words)) if best is not None else ""
+
     def phi_kind(self, readings: list[Reading]) -> str | None:
         """The kind of PHI any counted reading shows, or None (names a kind, never text)."""
         for r in self._counted(readings):

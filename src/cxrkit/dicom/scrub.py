@@ -35,7 +35,7 @@ from pydicom.sequence import Sequence
 
 from cxrkit.dicom import learned, ocr
 from cxrkit.dicom.encode import encode_pixels
-from cxrkit.dicom.phitext import DenyList, KeepList, Verdict, phi_kind
+from cxrkit.dicom.phitext import DenyList, KeepList, Verdict, edits_within, phi_kind, within_text
 from cxrkit.dicom.reading import Reader, Region, from_candidate, from_detection
 from cxrkit.dicom.textfind import Box, Level, find_candidates, text_levels, value_range
 from cxrkit.errors import SourceError
@@ -54,7 +54,7 @@ REDACTION_LAYER = "REDACTION"
 #: Margin around a removed line, as a fraction of its glyph height (at least 3 pixels),
 #: across the line and at its ends.
 MARGIN = 0.45
-END_MARGIN = 1.5
+END_MARGIN = 1.0
 #: How far past a removed line's ends the learned detector looks again, in glyph heights.
 EXTEND = 12
 EXTEND_ROUNDS = 3
@@ -164,7 +164,7 @@ def _lines(regions: list[Region]) -> list[list[int]]:
 
 def _pad(box: Box, glyph_height: int, vertical: bool | None, shape: tuple[int, ...]) -> Box:
     """``box`` plus a margin: 0.45 glyph heights across the line (at least 3 pixels) and
-    1.5 along it, where a thin first or last glyph ("I", "1", ":") may have been missed."""
+    1.0 along it, where a thin first or last glyph ("I", "1", ":") may have been missed."""
     across = max(3, round(MARGIN * glyph_height))
     along = max(across, round(END_MARGIN * glyph_height))
     mx, my = (across, along) if vertical else (along, across)
@@ -223,7 +223,7 @@ def _surroundings(
             continue
         image = np.where(ink, 0, 255).astype(np.uint8)
         kind = phi_kind(ocr.read_block(image, max(8, m // 3)), deny, keep)
-        if kind is not None:
+        if kind is not None and kind != "label":  # a caption alone ("ID") is no PHI
             return kind
     return None
 
@@ -288,19 +288,52 @@ def _covered_by_candidates(region: Region, regions: list[Region]) -> bool:
 
 
 def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdict]:
-    """Each region's verdict; a fragment read as other text inside a region whose sure
-    reading keeps it is a piece of that kept text (PHI is never overruled)."""
-    verdicts = []
-    for r in regions:
-        tess = not _covered_by_candidates(r, regions)
-        verdicts.append(reader.verdict(reader.readings(page.a, page.grey, r, tesseract=tess), r))
+    """Each region's verdict, with two agreements between overlapping regions:
+
+    - a fragment inside a region whose sure reading keeps it is a piece of that kept text,
+      when the fragment reads as other text, or as PHI whose best reading lies within the
+      kept text (a technique string split in two, "74 kVp 2.2" + "mAs");
+    - a learned region over threshold candidates that are all kept is kept when its best
+      reading is a misreading of their joined kept text ("120 kyp 3.4 mAs").
+    """
+    readings = [
+        reader.readings(page.a, page.grey, r, tesseract=not _covered_by_candidates(r, regions))
+        for r in regions
+    ]
+    verdicts = [reader.verdict(rd, r) for rd, r in zip(readings, regions, strict=True)]
+    kept = [
+        reader.kept_text(rd, r) if v is Verdict.KEEP else ""
+        for rd, r, v in zip(readings, regions, verdicts, strict=True)
+    ]
+    out = list(verdicts)
     for i, r in enumerate(regions):
-        if verdicts[i] is Verdict.TEXT and any(
-            v is Verdict.KEEP and j != i and _inside(r.box, regions[j].box)
-            for j, v in enumerate(verdicts)
+        if verdicts[i] not in (Verdict.PHI, Verdict.TEXT):
+            continue
+        best = reader.best_text(readings[i])
+        for j, other in enumerate(regions):
+            if j == i or not kept[j] or not _inside(r.box, other.box):
+                continue
+            if verdicts[i] is Verdict.TEXT or within_text(best, kept[j], 1):
+                out[i] = Verdict.KEEP
+        inner = [
+            j
+            for j, o in enumerate(regions)
+            if j != i and o.cand is not None and _inside(o.box, r.box, 0.8)
+        ]
+        if (
+            r.cand is None
+            and inner
+            and all(verdicts[j] in (Verdict.KEEP, Verdict.NOISE) for j in inner)
         ):
-            verdicts[i] = Verdict.KEEP
-    return verdicts
+            inner.sort(
+                key=lambda j: (
+                    (regions[j].box[1], regions[j].box[0]) if r.vertical else regions[j].box
+                )
+            )
+            joined = "".join(kept[j] for j in inner)
+            if joined and best and edits_within(best, joined, max(2, int(0.35 * len(joined)))):
+                out[i] = Verdict.KEEP
+    return out
 
 
 def _union(members: list[Region]) -> Box:
