@@ -19,7 +19,7 @@ from cxrkit.reports._rules import Rule, Text, alternation
 from cxrkit.reports.lexicon import Lexicon, lexicon, read_lines
 from cxrkit.reports.patterns import Span
 
-__all__ = ["find_names"]
+__all__ = ["find_context_names", "find_field_names", "find_names"]
 
 # One word of a name: Title case (Bell, McDonald, O'Neil, Smith-Jones), upper case (BELL), or
 # an initial (J. or J).
@@ -238,6 +238,17 @@ def find_names(text: str | Text) -> Iterator[Span]:
     ['Bell', 'Rose Hill']
     """
     source = text if isinstance(text, Text) else Text(text)
+    yield from find_context_names(source)
+    yield from find_field_names(source)
+
+
+def find_context_names(text: str | Text) -> Iterator[Span]:
+    """Names after or before a name context (title, "d/w", relation, credential).
+
+    These read a name across a line break only in a text whose lines are joined
+    (:func:`cxrkit.reports._flat.flatten`), as :func:`cxrkit.reports.deid.find_phi` does.
+    """
+    source = text if isinstance(text, Text) else Text(text)
     raw = source.text
     lex, ctx = lexicon(), _contexts()
     for match in ctx["title"].finditer(source):
@@ -257,6 +268,12 @@ def find_names(text: str | Text) -> Iterator[Span]:
         run = _before_name(raw, match.start(), lex)
         if run:
             yield Span(*run, "name")
+
+
+def find_field_names(text: str | Text) -> Iterator[Span]:
+    """Line-based names: signature lines and the values of PHI header fields."""
+    source = text if isinstance(text, Text) else Text(text)
+    lex, ctx = lexicon(), _contexts()
     for match in ctx["signature"].finditer(source):
         yield Span(match.start("v"), match.end("v"), "name")
     yield from _label_spans(source, lex, ctx["label"])
