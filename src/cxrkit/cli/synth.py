@@ -59,6 +59,13 @@ def _print_summary(summary: SynthSummary, as_json: bool) -> None:
     help="Processes rendering images [default: number of CPUs].",
 )
 @click.option("--overwrite", is_flag=True, help="Replace dicom/, reports/ and truth/ in SRC.")
+@click.option(
+    "--report-style",
+    type=click.Choice(["classic", "faker", "mixed"]),
+    default="classic",
+    show_default=True,
+    help="Report PHI from the own lists, from Faker (split across lines too), or mixed.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def synth(
@@ -67,6 +74,7 @@ def synth(
     seed: int,
     workers: int | None,
     overwrite: bool,
+    report_style: str,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -83,7 +91,13 @@ def synth(
     """
     with progress_bar("rendering images", enabled=not quiet) as update:
         summary = synthesize(
-            src, patients=patients, seed=seed, workers=workers, overwrite=overwrite, progress=update
+            src,
+            patients=patients,
+            seed=seed,
+            workers=workers,
+            overwrite=overwrite,
+            progress=update,
+            report_style=report_style,
         )
     _print_summary(summary, as_json)
 

@@ -16,6 +16,7 @@ from cxrkit.reports._rules import Text
 from cxrkit.reports.deny import DenyList
 from cxrkit.reports.names import find_context_names, find_field_names
 from cxrkit.reports.patterns import Span, find_patterns
+from cxrkit.reports.places import find_places
 
 __all__ = ["PLACEHOLDER", "deidentify_text", "find_phi", "redact"]
 
@@ -76,7 +77,7 @@ def _multi_line(text: str, deny: DenyList | None) -> list[Span]:
     deny-list), found in the joined text and mapped back to ``text``."""
     flat = flatten(text)
     source = Text(flat.text)
-    found = [*find_patterns(source), *find_context_names(source)]
+    found = [*find_patterns(source), *find_places(source), *find_context_names(source)]
     if deny is not None:
         found.extend(deny.find(flat.text))
     if flat.text is text:

@@ -195,6 +195,19 @@ _STREET = (
     r"Place|Pl|Circle|Parkway|Pkwy|Highway|Hwy|Square|Sq|Row|Trail|Plaza"
 )
 _CAP = r"[A-Z][a-z]+(?:['’][a-z]+)?"
+# Latin letters with their accented forms (Zoë, ÉMILE, Łukasz, Śląskie).
+UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
+LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
+#: A capitalised word of a place or institution name, accented letters and hyphenated parts
+#: included ("Hamel-les-Bains").
+PLACE_WORD = (
+    rf"[{UPPER}][{LOWER}]+(?:['’][{UPPER}]?[{LOWER}]+|-[{UPPER}{LOWER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*"
+)
+#: Lower-case particles inside a place or institution name ("van Nimwegen", "Sul Metauro").
+PARTICLE = (
+    r"(?:van|von|de|der|den|del|della|di|da|du|la|le|les|des|do|dos|das|y|am|im|ob|sur|sul|"
+    r"aan|op|bei|upon)"
+)
 # Words followed by a small number that are not a ward ("Grade 2", "Rib 5").
 _NOT_WARD = (
     r"(?:Day|Days|Grade|Level|Type|Stage|Zone|Rib|Ribs|Image|Images|Series|Figure|Lead|View|"
@@ -219,7 +232,7 @@ _PLACE_RULES = (
     _Spec(r"\b", r"(?:P\.?\s?O\.?[ \t]+Box|Apt\.?|Suite|Unit)[ \t]+#?\d+[A-Z]?\b", "address"),
     _Spec(
         r"\b",
-        rf"(?:(?:St\.?|Saint)[ \t]+)?(?:{_CAP}['’]?s?[ \t]+){{1,4}}"
+        rf"(?:(?:St\.?|Saint)[ \t]+)?(?:(?:{PARTICLE}[ \t]+){{0,2}}{PLACE_WORD}['’]?s?[ \t]+){{1,4}}"
         r"(?:Hospital|Medical Cent(?:er|re)|Health Cent(?:er|re)|Health System|Healthcare|"
         r"Clinic|Infirmary|Nursing Home|"
         r"Rehabilitation Center|Rehab Center|Cancer Center|Medical Group|Health)\b",
@@ -259,7 +272,7 @@ _PLACE_RULES = (
     _Spec(r"\b", r"(?:from|at) (?!OSH\b)(?P<v>[A-Z]{1,4}H|[A-Z]{2,4}MC)\b(?!-)", "hospital"),
     _Spec(
         r"\b",
-        rf"(?:{_MOVED})[ \t]+(?P<v>(?:{_CAP}[ \t]+){{0,2}}{_CAP})\b",
+        rf"(?:{_MOVED})[ \t]+(?P<v>(?:{PLACE_WORD}[ \t]+){{0,2}}{PLACE_WORD})(?![\w-])",
         "city",
     ),
 )
@@ -274,13 +287,13 @@ def _rules() -> tuple[Rule, ...]:
     codes = rf"(?:{codes}|MD(?=\s+\d{{5}}\b)|PA(?=\s+\d{{5}}\b))"
     state_names = alternation(lex.states)
     countries = alternation(lex.countries)
-    city = rf"(?:{_CAP}\s+){{0,2}}{_CAP}"
+    city = rf"(?:{PLACE_WORD}\s+){{0,2}}{PLACE_WORD}"
     places = (
         # City, ST 12345 / City, State
         _Spec("", rf"\b{city}(?=,\s+(?:{codes})\b(?!-))", "city", rf",\s+(?:{codes})\b(?!-)"),
         _Spec(
             "",
-            rf",\s+(?P<v>{codes})\b(?!-)(?=\s+\d{{5}}|\s*[;.)]|\s*$|\s+(?:on|in|at)\b)",
+            rf",\s+(?P<v>{codes})\b(?!-)(?=\s+\d{{5}}|\s*[;.),]|\s*$|\s+(?:on|in|at)\b)",
             "state",
         ),
         _Spec("", rf"\b{city}(?=,\s+(?:{state_names})\b)", "city", rf",\s+(?:{state_names})\b"),

@@ -34,6 +34,9 @@ TIME_CATEGORY = ""
 class Slots:
     """Fill template slots for one study; call as ``slots(name, form)``."""
 
+    #: Multi-word values may be split across lines (the ``faker`` style, outside headers).
+    split_lines = False
+
     def __init__(self, study: Study, rng: random.Random, words: dict[str, tuple[str, ...]]) -> None:
         self.study, self.rng, self.words = study, rng, words
         self.people = people()

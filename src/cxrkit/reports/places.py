@@ -1,0 +1,157 @@
+"""Towns, institutions and street addresses in their contexts, with a gazetteer (S10).
+
+A town name is PHI, but most town names are also something else ("Mobile", "Normal",
+"Bath", "Colon"), and "in the left lung" or "at the base" must stay. So a place is found
+only in a context that says a place comes:
+
+- **strong** contexts take any capitalised run: after an institution and a comma, "in",
+  "at" or "(" ("St. Mary Hospital, Dover"), after "transferred from", "outside films
+  from" (``_data/place_contexts.txt``), unless the run starts with a department word
+  ("Hospital, Radiology");
+- **weak** contexts ("from", "in", "at", "of", "near", "to") take a run of one to three
+  capitalised words only if it is in the gazetteer (``_data/places.txt``: GeoNames cities
+  of 15,000 people or more, U.S. states and counties) and not an ordinary word
+  (``_data/place_words.txt``);
+- **address** contexts ("lives at", "home address") take the rest of the sentence.
+
+Hospital acronyms before a department word ("MGH radiology", "LGH RAD") are institutions.
+These rules run on a report whose paragraph lines are joined (see
+:func:`cxrkit.reports.deid.find_phi`), so a line break never splits a name from its context.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from cxrkit.reports._rules import Rule, Text, alternation
+from cxrkit.reports.lexicon import read_lines
+from cxrkit.reports.patterns import LOWER, PARTICLE, PLACE_WORD, UPPER, Span
+
+__all__ = ["INSTITUTION", "Gazetteer", "find_places", "gazetteer"]
+
+WORD = PLACE_WORD
+_UP, _LOW = UPPER, LOWER
+#: What ends an institution name.
+INSTITUTION = (
+    r"(?:Hospital|Medical Cent(?:er|re)|Health Cent(?:er|re)|Health System|Healthcare|"
+    r"Clinic|Infirmary|Nursing Home|Rehabilitation Center|Rehab Center|Cancer Center|"
+    r"Medical Group)"
+)
+_RUN = rf"(?:{PARTICLE}[ \t])?{WORD}(?:[ \t](?:{PARTICLE}[ \t]){{0,2}}{WORD}){{0,3}}"
+_UPPER_RUN = rf"[{_UP}]{{4,}}(?:[ \t][{_UP}]{{3,}}){{0,2}}"
+# Hospital initials before a department word; never an imaging or ward abbreviation.
+_NOT_ACRONYM = (
+    "CT MR MRI US IR NM PET XR CXR DX CR ED ER ICU CCU OR PA AP KUB CTA MRA ABD IV GI GU "
+    "ENT OB GYN PICC NG OG ET SVC IVC AM PM RAD"
+).split()
+_DEPARTMENTS = r"(?:RAD|Rad|Radiology|radiology|RADIOLOGY|Imaging|imaging|IMAGING)"
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Place names as written, the ordinary words among them, and the context phrases."""
+
+    places: frozenset[str]
+    ordinary: frozenset[str]
+    contexts: dict[str, tuple[str, ...]]
+
+    def town(self, run: str) -> int:
+        """Length of the longest leading 1–3 words of ``run`` that are a town name; 0 if none.
+
+        Upper-case words count in Title case. An ordinary word ("Mobile") is no town here.
+
+        Examples
+        --------
+        >>> g = gazetteer()
+        >>> g.town("Dover on"), g.town("Normal"), g.town("SAN DIEGO"), g.town("Lungs")
+        (5, 0, 9, 0)
+        """
+        words = run.split()
+        for n in range(min(3, len(words)), 0, -1):
+            name = " ".join(words[:n])
+            key = name.title() if name.isupper() else name
+            if key in self.places and key not in self.ordinary:
+                return len(name) + run.index(words[0])
+        return 0
+
+
+@functools.cache
+def gazetteer() -> Gazetteer:
+    """``_data/places.txt``, ``place_words.txt`` and ``place_contexts.txt``, read once."""
+    contexts: dict[str, list[str]] = {}
+    for line in read_lines("place_contexts.txt"):
+        kind, _, phrase = line.partition(":")
+        contexts.setdefault(kind.strip(), []).append(phrase.strip())
+    return Gazetteer(
+        places=frozenset(read_lines("places.txt")),
+        ordinary=frozenset(read_lines("place_words.txt")),
+        contexts={k: tuple(v) for k, v in contexts.items()},
+    )
+
+
+def _cased(phrases: tuple[str, ...]) -> str:
+    forms = {f for p in phrases for f in (p, p[0].upper() + p[1:], p.upper())}
+    return alternation(forms)
+
+
+@functools.cache
+def _rules() -> dict[str, Rule]:
+    g = gazetteer()
+    return {
+        "after_institution": Rule(
+            rf"{INSTITUTION}(?:,[ \t]+|[ \t]+(?:in|at|of)[ \t]+|[ \t]*\([ \t]*)(?P<v>{_RUN})",
+            r"(?<![\w-])",
+            gate=INSTITUTION,
+        ),
+        "strong": Rule(
+            rf"(?:{_cased(g.contexts['strong'])})[ \t]+(?P<v>{_RUN}|{_UPPER_RUN})",
+            r"\b",
+        ),
+        "weak": Rule(
+            rf"(?:{_cased(g.contexts['weak'])})[ \t]+(?P<v>{_RUN}|{_UPPER_RUN})",
+            r"(?<![\w/-])",
+        ),
+        "address": Rule(
+            rf"(?:{_cased(g.contexts['address'])})(?::|[ \t]*-)?[ \t]+"
+            rf"(?P<v>(?:{_cased(g.contexts['street'])}\.?[ \t]|[\d{_UP}])(?:[^.;()\n]|\.(?=[ \t]*\d|[ \t][{_LOW}])){{1,80}}?)"
+            r"(?=[ \t]*(?:\.(?![ \t]*\d)(?:\s|$)|[;()\n]|$))",
+            r"\b",
+        ),
+        "acronym": Rule(
+            rf"(?P<v>[A-Z]{{2,5}})[ \t]+{_DEPARTMENTS}\b",
+            r"(?<![\w./-])",
+            gate=_DEPARTMENTS,
+            start="line",
+        ),
+    }
+
+
+def find_places(text: str | Text) -> Iterator[Span]:
+    """Towns, street addresses and hospital acronyms of ``text`` in their contexts.
+
+    Examples
+    --------
+    >>> text = "Outside films from St. Mary Hospital, Dover, and from Boston; in the base."
+    >>> [text[s.start : s.end] for s in find_places(text)]
+    ['Dover', 'Boston']
+    """
+    source = text if isinstance(text, Text) else Text(text)
+    g, rules = gazetteer(), _rules()
+    departments = frozenset(g.contexts["department"])
+    for kind in ("after_institution", "strong"):
+        for match in rules[kind].finditer(source):
+            first = match.group("v").split()[0]
+            if first.title() not in departments:
+                yield Span(*match.span("v"), "city")
+    for match in rules["weak"].finditer(source):
+        length = g.town(match.group("v"))
+        if length:
+            yield Span(match.start("v"), match.start("v") + length, "city")
+    for match in rules["address"].finditer(source):
+        yield Span(*match.span("v"), "address")
+    for match in rules["acronym"].finditer(source):
+        if match.group("v") not in _NOT_ACRONYM:
+            yield Span(*match.span("v"), "hospital")
