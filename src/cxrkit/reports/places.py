@@ -47,6 +47,8 @@ _NOT_ACRONYM = (
     "CT MR MRI US IR NM PET XR CXR DX CR ED ER ICU CCU OR PA AP KUB CTA MRA ABD IV GI GU "
     "ENT OB GYN PICC NG OG ET SVC IVC AM PM RAD"
 ).split()
+# The dot of an abbreviated street word inside an address ("Hauptstr. 5", "Apt. 35").
+_ABBREVIATION = rf"(?<=[{_LOW}])\.(?=[ \t]?\d|[ \t][{_LOW}])"
 _DEPARTMENTS = r"(?:RAD|Rad|Radiology|radiology|RADIOLOGY|Imaging|imaging|IMAGING)"
 
 
@@ -116,8 +118,9 @@ def _rules() -> dict[str, Rule]:
         ),
         "address": Rule(
             rf"(?:{_cased(g.contexts['address'])})(?::|[ \t]*-)?[ \t]+"
-            rf"(?P<v>(?:{_cased(g.contexts['street'])}\.?[ \t]|[\d{_UP}])(?:[^.;()\n]|\.(?=[ \t]*\d|[ \t][{_LOW}])){{1,80}}?)"
-            r"(?=[ \t]*(?:\.(?![ \t]*\d)(?:\s|$)|[;()\n]|$))",
+            rf"(?P<v>(?:{_cased(g.contexts['street'])}\.?[ \t]|[\d{_UP}])"
+            rf"(?:[^.;()\n]|{_ABBREVIATION}){{1,80}}?)"
+            rf"(?=[ \t]*(?:(?!{_ABBREVIATION})\.(?:\s|$)|[;()\n]|$))",
             r"\b",
         ),
         "acronym": Rule(
