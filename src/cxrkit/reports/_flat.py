@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 __all__ = ["Flat", "flatten"]
 
-# A line break inside a paragraph: after a non-blank character, before one.
-_BREAK = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?=\S)")
+# A line break and the blanks after it, before a non-blank character (the blanks before it
+# and the non-blank character before those are checked by hand: a pattern that starts with
+# a literal is searched fast).
+_BREAK = re.compile(r"\n[ \t]*(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,17 @@ def flatten(text: str) -> Flat:
     flat, orig = [0], [0]
     pos = size = 0
     for match in _BREAK.finditer(text):
-        parts.append(text[pos : match.start()])
-        size += match.start() - pos
+        start = match.start()
+        while start > pos and text[start - 1] in " \t":
+            start -= 1
+        if start == pos or text[start - 1] == "\n":
+            continue  # after a blank line (or a break already joined): a paragraph starts
+        parts.append(text[pos:start])
+        size += start - pos
         # the joining space maps to the start of the blanks
         parts.append(" ")
         flat.append(size)
-        orig.append(match.start())
+        orig.append(start)
         size += 1
         pos = match.end()
         flat.append(size)

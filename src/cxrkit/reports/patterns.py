@@ -232,7 +232,10 @@ _PLACE_RULES = (
     _Spec(r"\b", r"(?:P\.?\s?O\.?[ \t]+Box|Apt\.?|Suite|Unit)[ \t]+#?\d+[A-Z]?\b", "address"),
     _Spec(
         r"\b",
-        rf"(?:(?:St\.?|Saint)[ \t]+)?(?:(?:{PARTICLE}[ \t]+){{0,2}}{PLACE_WORD}['’]?s?[ \t]+){{1,4}}"
+        # a leading particle ("van Nimwegen Clinic") is added by find_patterns: a pattern
+        # that starts with a capital letter is searched faster
+        rf"(?:(?:St\.?|Saint)[ \t]+)?{PLACE_WORD}['’]?s?[ \t]+"
+        rf"(?:(?:{PARTICLE}[ \t]+){{0,2}}{PLACE_WORD}['’]?s?[ \t]+){{0,3}}"
         r"(?:Hospital|Medical Cent(?:er|re)|Health Cent(?:er|re)|Health System|Healthcare|"
         r"Clinic|Infirmary|Nursing Home|"
         r"Rehabilitation Center|Rehab Center|Cancer Center|Medical Group|Health)\b",
@@ -324,10 +327,13 @@ def find_patterns(text: str | Text) -> Iterator[Span]:
             start, end = match.span("v") if "v" in match.re.groupindex else match.span()
             if category in ("hospital", "unit"):
                 start = _trim_lead(raw, start, end)
+                if category == "hospital" and (lead := _PARTICLE_BEFORE.search(raw, max(0, start - 24), start)):
+                    start = lead.start()
             if end > start:
                 yield Span(start, end, category)
 
 
+_PARTICLE_BEFORE = re.compile(rf"(?<![\w-])(?:{PARTICLE}[ \t]+){{1,2}}\Z")
 _LEAD = re.compile(
     r"(?:The|A|An|At|From|In|To|On|Of|Per|Via|See|Seen|Prior|Outside|Call|Contact|Please|"
     r"[A-Z][a-z]+(?:ed|ing|ly))[ \t]+"
