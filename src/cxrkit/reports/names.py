@@ -34,7 +34,8 @@ _INITIAL = r"[A-Z]\.(?!\w)|(?!I\b)[A-Z](?![\w.'’-])"
 _TOKEN = re.compile(rf"(?:{_WORD}|{_INITIAL})")
 # Lower-case particles inside a name, before a capitalised word: "Dr. van der Berg".
 _PARTICLE = re.compile(
-    rf"(?:van|von|de|der|den|del|della|di|da|du|la|le|ten|ter|bin|al|el)(?= (?:[a-z]+ )?[{_UP}])"
+    r"(?:van|von|de|der|den|del|della|di|da|das|do|dos|du|la|le|les|ten|ter|bin|al|el)"
+    rf"(?= (?:[a-z]+ )?[{_UP}])"
 )
 # A lower-case word, for names written in lower case after a title: "d/w dr. smith".
 _LOWER_WORD = re.compile(r"[a-z][a-z'’-]*[a-z]")

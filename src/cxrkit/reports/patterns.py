@@ -201,12 +201,15 @@ LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 #: A capitalised word of a place or institution name, accented letters and hyphenated parts
 #: included ("Hamel-les-Bains").
 PLACE_WORD = (
-    rf"[{UPPER}][{LOWER}]+(?:['’][{UPPER}]?[{LOWER}]+|-[{UPPER}{LOWER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*"
+    rf"(?:[DdLl]['’])?[{UPPER}][{LOWER}]+"
+    rf"(?:['’][{UPPER}]?[{LOWER}]+|-[{UPPER}{LOWER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*['’]?"
 )
+#: A word inside a place or institution name after its first: also initials ("Bavel AC").
+INNER_WORD = rf"(?:{PLACE_WORD}|[{UPPER}]{{1,3}}(?![\w'’.-]))"
 #: Lower-case particles inside a place or institution name ("van Nimwegen", "Sul Metauro").
 PARTICLE = (
     r"(?:van|von|de|der|den|del|della|di|da|du|la|le|les|des|do|dos|das|y|am|im|ob|sur|sul|"
-    r"aan|op|bei|upon)"
+    r"aan|op|bei|upon|['’]t)"
 )
 # Words followed by a small number that are not a ward ("Grade 2", "Rib 5").
 _NOT_WARD = (
@@ -235,7 +238,7 @@ _PLACE_RULES = (
         # a leading particle ("van Nimwegen Clinic") is added by find_patterns: a pattern
         # that starts with a capital letter is searched faster
         rf"(?:(?:St\.?|Saint)[ \t]+)?{PLACE_WORD}['’]?s?[ \t]+"
-        rf"(?:(?:{PARTICLE}[ \t]+){{0,2}}{PLACE_WORD}['’]?s?[ \t]+){{0,3}}"
+        rf"(?:(?:{PARTICLE}[ \t]+){{0,2}}{INNER_WORD}['’]?s?[ \t]+){{0,3}}"
         r"(?:Hospital|Medical Cent(?:er|re)|Health Cent(?:er|re)|Health System|Healthcare|"
         r"Clinic|Infirmary|Nursing Home|"
         r"Rehabilitation Center|Rehab Center|Cancer Center|Medical Group|Health)\b",

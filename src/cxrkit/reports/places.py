@@ -27,8 +27,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cxrkit.reports._rules import Rule, Text, alternation
-from cxrkit.reports.lexicon import read_lines
-from cxrkit.reports.patterns import LOWER, PARTICLE, PLACE_WORD, UPPER, Span
+from cxrkit.reports.lexicon import lexicon, read_lines
+from cxrkit.reports.patterns import INNER_WORD, LOWER, PARTICLE, PLACE_WORD, UPPER, Span
 
 __all__ = ["INSTITUTION", "Gazetteer", "find_places", "gazetteer"]
 
@@ -40,7 +40,7 @@ INSTITUTION = (
     r"Clinic|Infirmary|Nursing Home|Rehabilitation Center|Rehab Center|Cancer Center|"
     r"Medical Group)"
 )
-_RUN = rf"(?:{PARTICLE}[ \t])?{WORD}(?:[ \t](?:{PARTICLE}[ \t]){{0,2}}{WORD}){{0,3}}"
+_RUN = rf"(?:{PARTICLE}[ \t])?{WORD}(?:[ \t](?:{PARTICLE}[ \t]){{0,2}}{INNER_WORD}){{0,3}}"
 _UPPER_RUN = rf"[{_UP}]{{4,}}(?:[ \t][{_UP}]{{3,}}){{0,2}}"
 # Hospital initials before a department word; never an imaging or ward abbreviation.
 _NOT_ACRONYM = (
@@ -124,12 +124,25 @@ def _rules() -> dict[str, Rule]:
             r"\b",
         ),
         "acronym": Rule(
-            rf"(?P<v>[A-Z]{{2,5}})[ \t]+{_DEPARTMENTS}\b",
+            rf"(?P<v>[{_UP}]{{2,5}})[ \t]+{_DEPARTMENTS}\b",
             r"(?<![\w./-])",
             gate=_DEPARTMENTS,
             start="line",
         ),
     }
+
+
+# A state code after a town found in its context: "Lives in Dover, MD;" (MD and PA are
+# credentials elsewhere).
+_STATE_AFTER = re.compile(r",[ \t]*(?P<v>[A-Z]{2})(?![\w-])")
+
+
+def _states_after(text: str, towns: list[Span]) -> Iterator[Span]:
+    codes = frozenset(lexicon().states.values())
+    for town in towns:
+        match = _STATE_AFTER.match(text, town.end)
+        if match is not None and match.group("v") in codes:
+            yield Span(*match.span("v"), "state")
 
 
 def find_places(text: str | Text) -> Iterator[Span]:
@@ -144,15 +157,18 @@ def find_places(text: str | Text) -> Iterator[Span]:
     source = text if isinstance(text, Text) else Text(text)
     g, rules = gazetteer(), _rules()
     departments = frozenset(g.contexts["department"])
+    towns: list[Span] = []
     for kind in ("after_institution", "strong"):
         for match in rules[kind].finditer(source):
             first = match.group("v").split()[0]
             if first.title() not in departments:
-                yield Span(*match.span("v"), "city")
+                towns.append(Span(*match.span("v"), "city"))
     for match in rules["weak"].finditer(source):
         length = g.town(match.group("v"))
         if length:
-            yield Span(match.start("v"), match.start("v") + length, "city")
+            towns.append(Span(match.start("v"), match.start("v") + length, "city"))
+    yield from towns
+    yield from _states_after(source.text, towns)
     for match in rules["address"].finditer(source):
         yield Span(*match.span("v"), "address")
     for match in rules["acronym"].finditer(source):

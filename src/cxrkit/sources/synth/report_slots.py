@@ -270,7 +270,7 @@ class Slots:
     def _email(self) -> str:
         d = self._doctor
         domain = f"{self.study.institution.short_name}health.org"
-        return f"{d.given[0]}{d.family}@{domain}".lower()
+        return f"{d.given[0]}{d.family}@{domain}".lower().replace(" ", "")
 
     def _url(self) -> str:
         short = self.study.institution.short_name.lower()
