@@ -41,7 +41,7 @@ INSTITUTION = (
     r"Medical Group)"
 )
 _RUN = rf"(?:{PARTICLE}[ \t])?{WORD}(?:[ \t](?:{PARTICLE}[ \t]){{0,2}}{INNER_WORD}){{0,3}}"
-_UPPER_RUN = rf"[{_UP}]{{4,}}(?:[ \t][{_UP}]{{3,}}){{0,2}}"
+_UPPER_RUN = rf"[{_UP}]{{3,}}(?:[ \t][{_UP}]{{3,}}){{0,2}}"
 # Hospital initials before a department word; never an imaging or ward abbreviation.
 _NOT_ACRONYM = (
     "CT MR MRI US IR NM PET XR CXR DX CR ED ER ICU CCU OR PA AP KUB CTA MRA ABD IV GI GU "
@@ -160,9 +160,12 @@ def find_places(text: str | Text) -> Iterator[Span]:
     towns: list[Span] = []
     for kind in ("after_institution", "strong"):
         for match in rules[kind].finditer(source):
-            first = match.group("v").split()[0]
-            if first.title() not in departments:
-                towns.append(Span(*match.span("v"), "city"))
+            run, start = match.group("v"), match.start("v")
+            if run.isupper():  # upper-case text: only a gazetteer town ("FROM SAN DIEGO TODAY")
+                if length := g.town(run):
+                    towns.append(Span(start, start + length, "city"))
+            elif run.split()[0].title() not in departments:
+                towns.append(Span(start, match.end("v"), "city"))
     for match in rules["weak"].finditer(source):
         length = g.town(match.group("v"))
         if length:
