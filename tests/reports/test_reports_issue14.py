@@ -17,10 +17,19 @@ PHRASES = [
     ("Findings d/w Frank Hope by telephone.", "Frank Hope"),
     ("Results called to Hope Bell, MD at 9:00.", "Hope Bell"),
     ("His wife, Rose Hill, was present.", "Rose Hill"),
-    ("Transferred from Lakeshore General Hospital, Dover, for care.", "Lakeshore General Hospital Dover"),
+    (
+        "Transferred from Lakeshore General Hospital, Dover, for care.",
+        "Lakeshore General Hospital Dover",
+    ),
     ("(outside films from St. Brendan Hospital, Marlow)", "St Brendan Hospital Marlow"),
-    ("Seen at Mercy Valley Medical Center in Cedar Falls on 3/4/2015.", "Mercy Valley Medical Center Cedar Falls 3 4 2015"),
-    ("Patient lives at 12 Harbor Street, Cedar Falls, IA 50613.", "12 Harbor Street Cedar Falls IA 50613"),
+    (
+        "Seen at Mercy Valley Medical Center in Cedar Falls on 3/4/2015.",
+        "Mercy Valley Medical Center Cedar Falls 3 4 2015",
+    ),
+    (
+        "Patient lives at 12 Harbor Street, Cedar Falls, IA 50613.",
+        "12 Harbor Street Cedar Falls IA 50613",
+    ),
     ("Patient lives in Cedar Falls with family.", "Cedar Falls"),
     ("Recently moved here from New Bedford, MA last year.", "New Bedford MA"),
     ("Outside films from van Nimwegen Clinic (Rolland) reviewed.", "van Nimwegen Clinic Rolland"),
@@ -65,14 +74,20 @@ def test_phi_on_one_line_is_removed(text: str, phi: str) -> None:
     [
         # header fields and signature lines stay line-based
         (" PATIENT: HOPE, WILL E\n MRN: 00381763", " PATIENT: ___\n MRN: ___"),
-        (" Findings as above.\n WILL GRANT  03/04/2015 10:22", " Findings as above.\n ___  ___ 10:22"),
+        (
+            " Findings as above.\n WILL GRANT  03/04/2015 10:22",
+            " Findings as above.\n ___  ___ 10:22",
+        ),
         # a name read across a line break ends before the next line's footer word
         (
             " ATTENDING: Dr. Knight\n Finalized on 2/3/2015 10:22",
             " ATTENDING: Dr. ___\n Finalized on ___ 10:22",
         ),
         # paragraphs stay apart: a blank line is never joined
-        (" Dr. Bell\n \n Hospital course unremarkable.", " Dr. ___\n \n Hospital course unremarkable."),
+        (
+            " Dr. Bell\n \n Hospital course unremarkable.",
+            " Dr. ___\n \n Hospital course unremarkable.",
+        ),
     ],
 )
 def test_line_based_rules(text: str, expected: str) -> None:
@@ -83,31 +98,73 @@ def test_line_based_rules(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('Transferred from Piekary Śląskie Infirmary in North Richard, MO on 7/12.', 'Transferred from ___ in ___, ___ on ___.'),
-        ('Outside films from Hamel-les-Bains Infirmary were reviewed.', 'Outside films from ___ were reviewed.'),
-        ('Outside films from van Nimwegen Clinic (Rolland) were reviewed.', 'Outside films from ___ (___) were reviewed.'),
-        ("Prior study performed at Sant'Ermete Regional Medical Center, Pezzolo, on 3/4.", 'Prior study performed at ___, ___, on ___.'),
-        ('Patient lives at Via Orazio, 12 Piano 9, Guadalajara.', 'Patient lives at ___.'),
-        ('Home address: Tschentscherallee 6, Felina.', 'Home address: ___.'),
-        ('Patient lives at ul. Mieszka I 67, Geithain.', 'Patient lives at ___.'),
-        ('Films obtained at HI RAD were compared.', 'Films obtained at ___ RAD were compared.'),
-        ('Films obtained at ŁGH RAD were compared.', 'Films obtained at ___ RAD were compared.'),
-        ('Seen at Lakeshore General Hospital, Reneebury, NE, in 2008.', 'Seen at ___, ___, ___, in ___.'),
-        ('Lives in Romeroport, PA; PCP Dr. Pleban.', 'Lives in ___, ___; PCP Dr. ___.'),
-        ('Lives in da Paz with family.', 'Lives in ___ with family.'),
-        ('Lives in Osterode am Harz with family.', 'Lives in ___ with family.'),
-        ('(outside films from Cindyhaven General Hospital, da Rosa dos Dourados)', '(outside films from ___, ___)'),
-        ('(outside films from Maciejko Memorial Hospital, PeltierBourg)', '(outside films from ___, ___)'),
-        ('Prior outside imaging at Rothenburg ob der Tauber Infirmary on 3/4.', 'Prior outside imaging at ___ on ___.'),
-        ('COMMUNICATION:  d/w Dr. das Neves at 12:32.', 'COMMUNICATION:  d/w Dr. ___ at 12:32.'),
-        ("Transferred from Richard Hospital, Montechiaro D'Acqui, on 7/29.", 'Transferred from ___, ___, on ___.'),
-        ('Patient was transferred from Bavel AC University Hospital at Angera this morning.', 'Patient was transferred from ___ at ___ this morning.'),
-        ("Patient was transferred from Kowalski Regional Medical Center at 't Waar this morning.", 'Patient was transferred from ___ at ___ this morning.'),
-        ('Transferred from Pesce Regional Medical Center, San Sossio Di Serino, on 11/29.', 'Transferred from ___, ___, on ___.'),
-        ('Patient was transferred from Cityhaven Community Hospital at Vargas this morning.', 'Patient was transferred from ___ at ___ this morning.'),
-        ('Transferred from St. Massimiliano Hospital, Rushmouth, for further management.', 'Transferred from ___, ___, for further management.'),
-        ('Patient resides at Fazenda Gael da Cunha, 146 in Rehau.', 'Patient resides at ___.'),
-        ('Seen at Eastgate Medical Center, Nelsonberg, PA, in 2003.', 'Seen at ___, ___, in ___.'),
+        (
+            "Transferred from Piekary Śląskie Infirmary in North Richard, MO on 7/12.",
+            "Transferred from ___ in ___, ___ on ___.",
+        ),
+        (
+            "Outside films from Hamel-les-Bains Infirmary were reviewed.",
+            "Outside films from ___ were reviewed.",
+        ),
+        (
+            "Outside films from van Nimwegen Clinic (Rolland) were reviewed.",
+            "Outside films from ___ (___) were reviewed.",
+        ),
+        (
+            "Prior study performed at Sant'Ermete Regional Medical Center, Pezzolo, on 3/4.",
+            "Prior study performed at ___, ___, on ___.",
+        ),
+        ("Patient lives at Via Orazio, 12 Piano 9, Guadalajara.", "Patient lives at ___."),
+        ("Home address: Tschentscherallee 6, Felina.", "Home address: ___."),
+        ("Patient lives at ul. Mieszka I 67, Geithain.", "Patient lives at ___."),
+        ("Films obtained at HI RAD were compared.", "Films obtained at ___ RAD were compared."),
+        ("Films obtained at ŁGH RAD were compared.", "Films obtained at ___ RAD were compared."),
+        (
+            "Seen at Lakeshore General Hospital, Reneebury, NE, in 2008.",
+            "Seen at ___, ___, ___, in ___.",
+        ),
+        ("Lives in Romeroport, PA; PCP Dr. Pleban.", "Lives in ___, ___; PCP Dr. ___."),
+        ("Lives in da Paz with family.", "Lives in ___ with family."),
+        ("Lives in Osterode am Harz with family.", "Lives in ___ with family."),
+        (
+            "(outside films from Cindyhaven General Hospital, da Rosa dos Dourados)",
+            "(outside films from ___, ___)",
+        ),
+        (
+            "(outside films from Maciejko Memorial Hospital, PeltierBourg)",
+            "(outside films from ___, ___)",
+        ),
+        (
+            "Prior outside imaging at Rothenburg ob der Tauber Infirmary on 3/4.",
+            "Prior outside imaging at ___ on ___.",
+        ),
+        ("COMMUNICATION:  d/w Dr. das Neves at 12:32.", "COMMUNICATION:  d/w Dr. ___ at 12:32."),
+        (
+            "Transferred from Richard Hospital, Montechiaro D'Acqui, on 7/29.",
+            "Transferred from ___, ___, on ___.",
+        ),
+        (
+            "Patient was transferred from Bavel AC University Hospital at Angera this morning.",
+            "Patient was transferred from ___ at ___ this morning.",
+        ),
+        (
+            "Transferred from Kowalski Regional Medical Center at 't Waar this morning.",
+            "Transferred from ___ at ___ this morning.",
+        ),
+        (
+            "Transferred from Pesce Regional Medical Center, San Sossio Di Serino, on 11/29.",
+            "Transferred from ___, ___, on ___.",
+        ),
+        (
+            "Patient was transferred from Cityhaven Community Hospital at Vargas this morning.",
+            "Patient was transferred from ___ at ___ this morning.",
+        ),
+        (
+            "Transferred from St. Massimiliano Hospital, Rushmouth, for further management.",
+            "Transferred from ___, ___, for further management.",
+        ),
+        ("Patient resides at Fazenda Gael da Cunha, 146 in Rehau.", "Patient resides at ___."),
+        ("Seen at Eastgate Medical Center, Nelsonberg, PA, in 2003.", "Seen at ___, ___, in ___."),
     ],
 )
 def test_outside_surface_forms(text: str, expected: str) -> None:

@@ -330,7 +330,9 @@ def find_patterns(text: str | Text) -> Iterator[Span]:
             start, end = match.span("v") if "v" in match.re.groupindex else match.span()
             if category in ("hospital", "unit"):
                 start = _trim_lead(raw, start, end)
-                if category == "hospital" and (lead := _PARTICLE_BEFORE.search(raw, max(0, start - 24), start)):
+                if category == "hospital" and (
+                    lead := _PARTICLE_BEFORE.search(raw, max(0, start - 24), start)
+                ):
                     start = lead.start()
             if end > start:
                 yield Span(start, end, category)

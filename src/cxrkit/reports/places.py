@@ -42,11 +42,6 @@ INSTITUTION = (
 )
 _RUN = rf"(?:{PARTICLE}[ \t])?{WORD}(?:[ \t](?:{PARTICLE}[ \t]){{0,2}}{INNER_WORD}){{0,3}}"
 _UPPER_RUN = rf"[{_UP}]{{3,}}(?:[ \t][{_UP}]{{3,}}){{0,2}}"
-# Hospital initials before a department word; never an imaging or ward abbreviation.
-_NOT_ACRONYM = (
-    "CT MR MRI US IR NM PET XR CXR DX CR ED ER ICU CCU OR PA AP KUB CTA MRA ABD IV GI GU "
-    "ENT OB GYN PICC NG OG ET SVC IVC AM PM RAD"
-).split()
 # The dot of an abbreviated street word inside an address ("Hauptstr. 5", "Apt. 35").
 _ABBREVIATION = rf"(?<=[{_LOW}])\.(?=[ \t]?\d|[ \t][{_LOW}])"
 _DEPARTMENTS = r"(?:RAD|Rad|Radiology|radiology|RADIOLOGY|Imaging|imaging|IMAGING)"
@@ -174,6 +169,7 @@ def find_places(text: str | Text) -> Iterator[Span]:
     yield from _states_after(source.text, towns)
     for match in rules["address"].finditer(source):
         yield Span(*match.span("v"), "address")
+    not_acronym = frozenset(g.contexts["not_acronym"])
     for match in rules["acronym"].finditer(source):
-        if match.group("v") not in _NOT_ACRONYM:
+        if match.group("v") not in not_acronym:
             yield Span(*match.span("v"), "hospital")

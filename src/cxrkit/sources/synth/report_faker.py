@@ -23,7 +23,7 @@ from faker import Faker
 
 from cxrkit.sources.synth.model import PersonName, Study
 from cxrkit.sources.synth.report_phi import choose_filled, person_pieces
-from cxrkit.sources.synth.report_slots import Slots, SlotFn
+from cxrkit.sources.synth.report_slots import SlotFn, Slots
 from cxrkit.sources.synth.report_text import BREAK, Piece, TextWriter, phi, plain
 
 __all__ = ["LOCALES", "REPORT_STYLES", "FakerSlots", "FakerValues", "spread", "write_outside"]
@@ -89,9 +89,7 @@ class FakerValues:
         """An institution name in one of the usual forms."""
         fake = self._fake()
         kind = self.rng.choice(_KINDS)
-        return kind.format(
-            town=fake.city(), family=fake.last_name(), given=fake.first_name_male()
-        )
+        return kind.format(town=fake.city(), family=fake.last_name(), given=fake.first_name_male())
 
 
 def spread(pieces: list[Piece], rng: random.Random) -> list[Piece]:
