@@ -201,7 +201,7 @@ LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 #: A capitalised word of a place or institution name, accented letters and hyphenated parts
 #: included ("Hamel-les-Bains").
 PLACE_WORD = (
-    rf"(?:[DdLl]['’])?[{UPPER}][{LOWER}]+"
+    rf"(?:[DL]['’])?[{UPPER}][{LOWER}]+"
     rf"(?:['’][{UPPER}]?[{LOWER}]+|-[{UPPER}{LOWER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*['’]?"
 )
 #: A word inside a place or institution name after its first: also initials ("Bavel AC").
