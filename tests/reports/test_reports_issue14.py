@@ -165,6 +165,19 @@ def test_line_based_rules(text: str, expected: str) -> None:
         ),
         ("Patient resides at Fazenda Gael da Cunha, 146 in Rehau.", "Patient resides at ___."),
         ("Seen at Eastgate Medical Center, Nelsonberg, PA, in 2003.", "Seen at ___, ___, in ___."),
+        # found on the seed-901-903 exports (after the held-out figures were taken)
+        ("Films obtained at SMDBRMC RAD on 3/4.", "Films obtained at ___ RAD on ___."),
+        ("Imaging at Berkel en Rodenrijs General Hospital on 3/4.", "Imaging at ___ on ___."),
+        ("Home address: C. María Del Carmen Linares 397,\n Nowa\n Sól.", "Home address: ___."),
+        ("Seen at St. Nikolaus i. Eggen University Hospital today.", "Seen at ___ today."),
+        ("lobectomy at Joly Memorial Hospital in 1988.", "lobectomy at ___ in ___."),
+        ("Seen by Dr. É.\n Millet in clinic.", "Seen by Dr. ___ in clinic."),
+        (
+            "Seen by Dr. Bastiaan\n Henric van den Nuwenhuse in clinic.",
+            "Seen by Dr. ___ in clinic.",
+        ),
+        ("Recently moved here from Neunburg vorm Wald.", "Recently moved here from ___."),
+        ("Surgery at Monticchio Di Massa Lubrense Community Hospital.", "Surgery at ___."),
     ],
 )
 def test_outside_surface_forms(text: str, expected: str) -> None:

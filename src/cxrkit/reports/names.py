@@ -30,7 +30,7 @@ _WORD = (
     rf"(?:Mc|Mac|O['’]|D['’])?[{_UP}][{_LOW}]+(?:['’-][{_UP}]?[{_LOW}]+)?"
     rf"|[{_UP}]{{2,}}(?:['’-][{_UP}]+)?"
 )
-_INITIAL = r"[A-Z]\.(?!\w)|(?!I\b)[A-Z](?![\w.'’-])"
+_INITIAL = rf"[{_UP}]\.(?!\w)|(?!I\b)[{_UP}](?![\w.'’-])"
 _TOKEN = re.compile(rf"(?:{_WORD}|{_INITIAL})")
 # Lower-case particles inside a name, before a capitalised word: "Dr. van der Berg".
 _PARTICLE = re.compile(
@@ -78,8 +78,7 @@ def _name_run(
     while words < 4:
         particle = _PARTICLE.match(text, i, limit)
         if particle is not None and (words > 0 or not strict):
-            i = particle.end() + 1
-            words += 1
+            i = particle.end() + 1  # a particle does not count as one of the four words
             continue
         match = _TOKEN.match(text, i, limit)
         if match is None:

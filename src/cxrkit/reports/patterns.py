@@ -209,7 +209,7 @@ INNER_WORD = rf"(?:{PLACE_WORD}|[{UPPER}]{{1,3}}(?![\w'’.-]))"
 #: Lower-case particles inside a place or institution name ("van Nimwegen", "Sul Metauro").
 PARTICLE = (
     r"(?:van|von|de|der|den|del|della|di|da|du|la|le|les|des|do|dos|das|y|am|im|ob|sur|sul|"
-    r"aan|op|bei|upon|['’]t)"
+    r"aan|op|bei|upon|en|vorm|vor|auf|an|i\.|['’]t)"
 )
 # Words followed by a small number that are not a ward ("Grade 2", "Rib 5").
 _NOT_WARD = (
@@ -238,7 +238,7 @@ _PLACE_RULES = (
         # a leading particle ("van Nimwegen Clinic") is added by find_patterns: a pattern
         # that starts with a capital letter is searched faster
         rf"(?:(?:St\.?|Saint)[ \t]+)?{PLACE_WORD}['’]?s?[ \t]+"
-        rf"(?:(?:{PARTICLE}[ \t]+){{0,2}}{INNER_WORD}['’]?s?[ \t]+){{0,3}}"
+        rf"(?:(?:{PARTICLE}[ \t]+){{0,2}}{INNER_WORD}['’]?s?[ \t]+){{0,4}}"
         r"(?:Hospital|Medical Cent(?:er|re)|Health Cent(?:er|re)|Health System|Healthcare|"
         r"Clinic|Infirmary|Nursing Home|"
         r"Rehabilitation Center|Rehab Center|Cancer Center|Medical Group|Health)\b",
@@ -341,7 +341,7 @@ def find_patterns(text: str | Text) -> Iterator[Span]:
 _PARTICLE_BEFORE = re.compile(rf"(?<![\w-])(?:{PARTICLE}[ \t]+){{1,2}}\Z")
 _LEAD = re.compile(
     r"(?:The|A|An|At|From|In|To|On|Of|Per|Via|See|Seen|Prior|Outside|Call|Contact|Please|"
-    r"[A-Z][a-z]+(?:ed|ing|ly))[ \t]+"
+    r"[A-Z][a-z]+(?:ed|ing)|[A-Z][a-z]{3,}ly)[ \t]+"
 )
 
 

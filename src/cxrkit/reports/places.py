@@ -43,7 +43,8 @@ INSTITUTION = (
 _RUN = rf"(?:{PARTICLE}[ \t])?{WORD}(?:[ \t](?:{PARTICLE}[ \t]){{0,2}}{INNER_WORD}){{0,3}}"
 _UPPER_RUN = rf"[{_UP}]{{3,}}(?:[ \t][{_UP}]{{3,}}){{0,2}}"
 # The dot of an abbreviated street word inside an address ("Hauptstr. 5", "Apt. 35").
-_ABBREVIATION = rf"(?<=[{_LOW}])\.(?=[ \t]?\d|[ \t][{_LOW}])"
+# or of an initial ("C. Mayor 5").
+_ABBREVIATION = rf"(?<=[{_LOW}])\.(?=[ \t]?\d|[ \t][{_LOW}])|(?<=(?<!\w)[{_UP}])\.(?=[ \t])"
 _DEPARTMENTS = r"(?:RAD|Rad|Radiology|radiology|RADIOLOGY|Imaging|imaging|IMAGING)"
 
 
@@ -119,7 +120,7 @@ def _rules() -> dict[str, Rule]:
             r"\b",
         ),
         "acronym": Rule(
-            rf"(?P<v>[{_UP}]{{2,5}})[ \t]+{_DEPARTMENTS}\b",
+            rf"(?P<v>[{_UP}]{{2,7}})[ \t]+{_DEPARTMENTS}\b",
             r"(?<![\w./-])",
             gate=_DEPARTMENTS,
             start="line",
