@@ -55,6 +55,10 @@ class Gazetteer:
     places: frozenset[str]
     ordinary: frozenset[str]
     contexts: dict[str, tuple[str, ...]]
+    strong: frozenset[str]
+    departments: frozenset[str]
+    not_acronym: frozenset[str]
+    codes: frozenset[str]
 
     def town(self, run: str) -> int:
         """Length of the longest leading 1–3 words of ``run`` that are a town name; 0 if none.
@@ -87,6 +91,10 @@ def gazetteer() -> Gazetteer:
         places=frozenset(read_lines("places.txt")),
         ordinary=frozenset(read_lines("place_words.txt")),
         contexts={k: tuple(v) for k, v in contexts.items()},
+        strong=frozenset(p.lower() for p in contexts["strong"]),
+        departments=frozenset(contexts["department"]),
+        not_acronym=frozenset(contexts["not_acronym"]),
+        codes=frozenset(lexicon().states.values()),
     )
 
 
@@ -104,12 +112,10 @@ def _rules() -> dict[str, Rule]:
             r"(?<![\w-])",
             gate=INSTITUTION,
         ),
-        "strong": Rule(
-            rf"(?:{_cased(g.contexts['strong'])})[ \t]+(?P<v>{_RUN}|{_UPPER_RUN})",
-            r"\b",
-        ),
-        "weak": Rule(
-            rf"(?:{_cased(g.contexts['weak'])})[ \t]+(?P<v>{_RUN}|{_UPPER_RUN})",
+        # strong and weak contexts in one scan (the phrase tells which)
+        "context": Rule(
+            rf"(?P<c>{_cased(g.contexts['strong'] + g.contexts['weak'])})"
+            rf"[ \t]+(?P<v>{_RUN}|{_UPPER_RUN})",
             r"(?<![\w/-])",
         ),
         "address": Rule(
@@ -133,12 +139,28 @@ def _rules() -> dict[str, Rule]:
 _STATE_AFTER = re.compile(r",[ \t]*(?P<v>[A-Z]{2})(?![\w-])")
 
 
-def _states_after(text: str, towns: list[Span]) -> Iterator[Span]:
-    codes = frozenset(lexicon().states.values())
+def _states_after(text: str, towns: list[Span], codes: frozenset[str]) -> Iterator[Span]:
     for town in towns:
         match = _STATE_AFTER.match(text, town.end)
         if match is not None and match.group("v") in codes:
             yield Span(*match.span("v"), "state")
+
+
+def _towns(source: Text, g: Gazetteer, rules: dict[str, Rule]) -> list[Span]:
+    """Towns after an institution and in strong or weak contexts."""
+    towns: list[Span] = []
+    for match in rules["after_institution"].finditer(source):
+        if match.group("v").split()[0].title() not in g.departments:
+            towns.append(Span(*match.span("v"), "city"))
+    for match in rules["context"].finditer(source):
+        run, start = match.group("v"), match.start("v")
+        if match.group("c").lower() not in g.strong or run.isupper():
+            # weak context, or upper-case text: only a gazetteer town ("IN SAN DIEGO TODAY")
+            if length := g.town(run):
+                towns.append(Span(start, start + length, "city"))
+        elif run.split()[0].title() not in g.departments:
+            towns.append(Span(start, match.end("v"), "city"))
+    return towns
 
 
 def find_places(text: str | Text) -> Iterator[Span]:
@@ -152,25 +174,11 @@ def find_places(text: str | Text) -> Iterator[Span]:
     """
     source = text if isinstance(text, Text) else Text(text)
     g, rules = gazetteer(), _rules()
-    departments = frozenset(g.contexts["department"])
-    towns: list[Span] = []
-    for kind in ("after_institution", "strong"):
-        for match in rules[kind].finditer(source):
-            run, start = match.group("v"), match.start("v")
-            if run.isupper():  # upper-case text: only a gazetteer town ("FROM SAN DIEGO TODAY")
-                if length := g.town(run):
-                    towns.append(Span(start, start + length, "city"))
-            elif run.split()[0].title() not in departments:
-                towns.append(Span(start, match.end("v"), "city"))
-    for match in rules["weak"].finditer(source):
-        length = g.town(match.group("v"))
-        if length:
-            towns.append(Span(match.start("v"), match.start("v") + length, "city"))
+    towns = _towns(source, g, rules)
     yield from towns
-    yield from _states_after(source.text, towns)
+    yield from _states_after(source.text, towns, g.codes)
     for match in rules["address"].finditer(source):
         yield Span(*match.span("v"), "address")
-    not_acronym = frozenset(g.contexts["not_acronym"])
     for match in rules["acronym"].finditer(source):
-        if match.group("v") not in not_acronym:
+        if match.group("v") not in g.not_acronym:
             yield Span(*match.span("v"), "hospital")
