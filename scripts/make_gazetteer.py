@@ -51,6 +51,8 @@ def places() -> set[str]:
     people = tomllib.loads((SYNTH / "people.toml").read_text("utf-8"))
     names |= {str(city) for city, _ in people["cities"]}
     names |= {_ascii(n) for n in names}
+    for long, short in (("Saint ", "St. "), ("Sainte ", "Ste. "), ("Mount ", "Mt. ")):
+        names |= {short + n[len(long) :] for n in names if n.startswith(long)}
     # a name must start with a capital letter and hold no digits
     return {n for n in names if n[:1].isupper() and not re.search(r"\d", n) and len(n) > 2}
 

@@ -40,7 +40,7 @@ INSTITUTION = (
     r"Clinic|Infirmary|Nursing Home|Rehabilitation Center|Rehab Center|Cancer Center|"
     r"Medical Group)"
 )
-_RUN = rf"(?:{PARTICLE}[ \t])?{WORD}(?:[ \t](?:{PARTICLE}[ \t]){{0,2}}{INNER_WORD}){{0,3}}"
+_RUN = rf"(?:(?:St|Ste|Mt)\.[ \t]|{PARTICLE}[ \t])?{WORD}(?:[ \t](?:{PARTICLE}[ \t]){{0,2}}{INNER_WORD}){{0,3}}"
 _UPPER_RUN = rf"[{_UP}]{{3,}}(?:[ \t][{_UP}]{{3,}}){{0,2}}"
 # The dot of an abbreviated street word inside an address ("Hauptstr. 5", "Apt. 35").
 # or of an initial ("C. Mayor 5").
@@ -168,9 +168,9 @@ def find_places(text: str | Text) -> Iterator[Span]:
 
     Examples
     --------
-    >>> text = "Outside films from St. Mary Hospital, Dover, and from Boston; in the base."
+    >>> text = "Seen at Mercy Hospital, Dover, and in St. Paul; in the base."
     >>> [text[s.start : s.end] for s in find_places(text)]
-    ['Dover', 'Boston']
+    ['Dover', 'St. Paul']
     """
     source = text if isinstance(text, Text) else Text(text)
     g, rules = gazetteer(), _rules()
