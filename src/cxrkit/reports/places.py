@@ -40,7 +40,11 @@ INSTITUTION = (
     r"Clinic|Infirmary|Nursing Home|Rehabilitation Center|Rehab Center|Cancer Center|"
     r"Medical Group)"
 )
-_RUN = rf"(?:(?:St|Ste|Mt)\.[ \t]|{PARTICLE}[ \t])?{WORD}(?:[ \t](?:{PARTICLE}[ \t]){{0,2}}{INNER_WORD}){{0,3}}"
+# A town of up to four words: "St. Paul", "da Paz", "Osterode am Harz", "Hengelo AC".
+_RUN = (
+    rf"(?:(?:St|Ste|Mt)\.[ \t]|{PARTICLE}[ \t])?{WORD}"
+    rf"(?:[ \t](?:{PARTICLE}[ \t]){{0,2}}{INNER_WORD}){{0,3}}"
+)
 _UPPER_RUN = rf"[{_UP}]{{3,}}(?:[ \t][{_UP}]{{3,}}){{0,2}}"
 # The dot of an abbreviated street word inside an address ("Hauptstr. 5", "Apt. 35").
 # or of an initial ("C. Mayor 5").
