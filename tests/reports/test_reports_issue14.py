@@ -177,6 +177,7 @@ def test_line_based_rules(text: str, expected: str) -> None:
             "Seen by Dr. ___ in clinic.",
         ),
         ("Recently moved here from Neunburg vorm Wald.", "Recently moved here from ___."),
+        ("d/w Dr. A. Nichols of Zorgvlied Regional\n Medical Center.", "d/w Dr. ___ of ___."),
         ("Surgery at Monticchio Di Massa Lubrense Community Hospital.", "Surgery at ___."),
     ],
 )

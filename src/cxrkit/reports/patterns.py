@@ -341,14 +341,25 @@ def find_patterns(text: str | Text) -> Iterator[Span]:
 _PARTICLE_BEFORE = re.compile(rf"(?<![\w-])(?:{PARTICLE}[ \t]+){{1,2}}\Z")
 _LEAD = re.compile(
     r"(?:The|A|An|At|From|In|To|On|Of|Per|Via|See|Seen|Prior|Outside|Call|Contact|Please|"
-    r"[A-Z][a-z]+(?:ed|ing)|[A-Z][a-z]{3,}ly)[ \t]+"
+    r"(?P<verb>[A-Z][a-z]+(?:ed|ing)|[A-Z][a-z]{3,}ly))[ \t]+"
 )
+
+
+def _lead(text: str, start: int, end: int) -> re.Match[str] | None:
+    """A leading word that is no part of a place name; a verb-like one ("Noted") only where
+    a sentence starts (after "of", "Zorgvlied" is a town)."""
+    match = _LEAD.match(text, start, end)
+    if match is not None and match.group("verb"):
+        before = text[:start].rstrip(" \t")
+        if before and before[-1] not in ".:;!?\n":
+            return None
+    return match
 
 
 def _trim_lead(text: str, start: int, end: int) -> int:
     """``start`` moved past leading words that are not part of a place name ("Noted …")."""
-    while (match := _LEAD.match(text, start, end)) and " " in text[match.end() : end].strip():
+    while (match := _lead(text, start, end)) and " " in text[match.end() : end].strip():
         start = match.end()
-    if (match := _LEAD.match(text, start, end)) and " " not in text[match.end() : end].strip():
+    if (match := _lead(text, start, end)) and " " not in text[match.end() : end].strip():
         return end  # only the keyword would remain ("Outside Hospital"): not a name
     return start
