@@ -201,7 +201,7 @@ LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 #: A capitalised word of a place or institution name, accented letters and hyphenated parts
 #: included ("Hamel-les-Bains").
 PLACE_WORD = (
-    rf"(?:[DL]['’])?[{UPPER}][{LOWER}]+"
+    rf"[{UPPER}](?:(?<=[DL])['’][{UPPER}])?[{LOWER}]+"
     rf"(?:['’][{UPPER}]?[{LOWER}]+|-[{UPPER}{LOWER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*['’]?"
 )
 #: A word inside a place or institution name after its first: also initials ("Bavel AC").
@@ -296,13 +296,13 @@ def _rules() -> tuple[Rule, ...]:
     city = rf"(?:{PLACE_WORD}\s+){{0,2}}{PLACE_WORD}"
     places = (
         # City, ST 12345 / City, State
-        _Spec("", rf"\b{city}(?=,\s+(?:{codes})\b(?!-))", "city", rf",\s+(?:{codes})\b(?!-)"),
+        _Spec(r"\b", rf"{city}(?=,\s+(?:{codes})\b(?!-))", "city", rf",\s+(?:{codes})\b(?!-)"),
         _Spec(
             "",
             rf",\s+(?P<v>{codes})\b(?!-)(?=\s+\d{{5}}|\s*[;.),]|\s*$|\s+(?:on|in|at)\b)",
             "state",
         ),
-        _Spec("", rf"\b{city}(?=,\s+(?:{state_names})\b)", "city", rf",\s+(?:{state_names})\b"),
+        _Spec(r"\b", rf"{city}(?=,\s+(?:{state_names})\b)", "city", rf",\s+(?:{state_names})\b"),
         _Spec(r"\b(?=[A-Z])", rf"(?:{state_names})\b", "state"),
         _Spec(r"\b(?=[A-Z])", rf"(?:{countries})\b", "country"),
         _Spec(r"(?<=\bfrom )", rf"(?:{codes})\b(?=\s+(?:in|on)\b)", "state", "from ", "line"),
