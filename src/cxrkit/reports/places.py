@@ -49,7 +49,11 @@ _UPPER_RUN = rf"[{_UP}]{{3,}}(?:[ \t][{_UP}]{{3,}}){{0,2}}"
 # The dot of an abbreviated street word inside an address ("Hauptstr. 5", "Apt. 35").
 # or of an initial ("C. Mayor 5").
 _ABBREVIATION = rf"(?<=[{_LOW}])\.(?=[ \t]?\d|[ \t][{_LOW}])|(?<=(?<!\w)[{_UP}])\.(?=[ \t])"
-_DEPARTMENTS = r"(?:RAD|Rad|Radiology|radiology|RADIOLOGY|Imaging|imaging|IMAGING)"
+# A department word, and hospital initials right before it (found backwards from the word).
+_DEPARTMENT = re.compile(
+    r"[ \t](?:RAD|Rad|Radiology|radiology|RADIOLOGY|Imaging|imaging|IMAGING)\b"
+)
+_INITIALS = re.compile(rf"(?<![\w./-])[{_UP}]{{2,7}}[ \t]*\Z")
 
 
 @dataclass(frozen=True)
@@ -129,12 +133,6 @@ def _rules() -> dict[str, Rule]:
             rf"(?=[ \t]*(?:(?!{_ABBREVIATION})\.(?:\s|$)|[;()\n]|$))",
             r"\b",
         ),
-        "acronym": Rule(
-            rf"(?P<v>[{_UP}]{{2,7}})[ \t]+{_DEPARTMENTS}\b",
-            r"(?<![\w./-])",
-            gate=_DEPARTMENTS,
-            start="line",
-        ),
     }
 
 
@@ -183,6 +181,15 @@ def find_places(text: str | Text) -> Iterator[Span]:
     yield from _states_after(source.text, towns, g.codes)
     for match in rules["address"].finditer(source):
         yield Span(*match.span("v"), "address")
-    for match in rules["acronym"].finditer(source):
-        if match.group("v") not in g.not_acronym:
-            yield Span(*match.span("v"), "hospital")
+    yield from _initials(source.text, g.not_acronym)
+
+
+def _initials(text: str, not_acronym: frozenset[str]) -> Iterator[Span]:
+    """Hospital initials before a department word ("MGH radiology", "LGH RAD")."""
+    for word in _DEPARTMENT.finditer(text):
+        end = word.start()
+        match = _INITIALS.search(text, max(0, end - 12), end)
+        if match is not None:
+            value = match.group().rstrip(" \t")
+            if value not in not_acronym:
+                yield Span(match.start(), match.start() + len(value), "hospital")
