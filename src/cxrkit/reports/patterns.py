@@ -217,19 +217,6 @@ _NOT_WARD = (
     r"Views|Week|Weeks|Month|Months|Year|Years|Number|No|Size|Segment|Segments|Class|Phase|"
     r"Step|Part|Page|Line|Lines|Tube|Port|Vertebra|Vertebrae|Round|Score|Version|Group)"
 )
-# Phrases after which a place is named: "lives in", "travelled to", "moved here from" …
-_MOVED = alternation(
-    f"{first}{rest} {link}"
-    for words, link in (
-        ("lives resides living residing born raised", "in"),
-        ("travel traveled travelled trip moved relocated", "to"),
-        ("moved relocated visiting immigrated", "from"),
-        ("moved", "here from"),
-    )
-    for word in words.split()
-    for first, rest in ((word[0], word[1:]), (word[0].upper(), word[1:]))
-)
-
 _PLACE_RULES = (
     _Spec(r"\b", rf"\d{{1,6}}[ \t]+(?:{_CAP}[ \t]+){{1,3}}(?:{_STREET})\b\.?", "address"),
     _Spec(r"\b", r"(?:P\.?\s?O\.?[ \t]+Box|Apt\.?|Suite|Unit)[ \t]+#?\d+[A-Z]?\b", "address"),
@@ -276,11 +263,6 @@ _PLACE_RULES = (
         "unit",
     ),
     _Spec(r"\b", r"(?:from|at) (?!OSH\b)(?P<v>[A-Z]{1,4}H|[A-Z]{2,4}MC)\b(?!-)", "hospital"),
-    _Spec(
-        r"\b",
-        rf"(?:{_MOVED})[ \t]+(?P<v>(?:{PLACE_WORD}[ \t]+){{0,2}}{PLACE_WORD})(?![\w-])",
-        "city",
-    ),
 )
 
 
