@@ -8,7 +8,7 @@ only in a context that says a place comes:
   "at" or "(" ("St. Mary Hospital, Dover"), after "transferred from", "outside films
   from" (``_data/place_contexts.txt``), unless the run starts with a department word
   ("Hospital, Radiology");
-- **weak** contexts ("from", "in", "at", "of", "near", "to") take a run of one to three
+- **weak** contexts ("from", "in", "at", "of", "near") take a run of one to three
   capitalised words only if it is in the gazetteer (``_data/places.txt``: GeoNames cities
   of 15,000 people or more, U.S. states and counties) and not an ordinary word
   (``_data/place_words.txt``);
