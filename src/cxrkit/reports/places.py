@@ -106,6 +106,21 @@ def gazetteer() -> Gazetteer:
     )
 
 
+def _lower(phrases: tuple[str, ...]) -> str:
+    return alternation({p.lower() for p in phrases})
+
+
+@functools.cache
+def _values() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """What follows a place context (a town) and an address context (the address)."""
+    street = _cased(gazetteer().contexts["street"])
+    address = re.compile(
+        rf"(?:{street}\.?[ \t]|[\d{_UP}])(?:[^.;()\n]|{_ABBREVIATION}){{1,80}}?"
+        rf"(?=[ \t]*(?:(?!{_ABBREVIATION})\.(?:\s|$)|[;()\n]|$))"
+    )
+    return re.compile(rf"{_RUN}|{_UPPER_RUN}"), address
+
+
 def _cased(phrases: tuple[str, ...]) -> str:
     forms = {f for p in phrases for f in (p, p[0].upper() + p[1:], p.upper())}
     return alternation(forms)
@@ -120,18 +135,15 @@ def _rules() -> dict[str, Rule]:
             r"(?<![\w-])",
             gate=INSTITUTION,
         ),
-        # strong and weak contexts in one scan (the phrase tells which)
+        # strong and weak contexts in one scan (the phrase tells which); the phrases are
+        # searched in the lower-cased text, the place after them in the text itself
         "context": Rule(
-            rf"(?P<c>{_cased(g.contexts['strong'] + g.contexts['weak'])})"
-            rf"[ \t]+(?P<v>{_RUN}|{_UPPER_RUN})",
+            rf"(?:{_lower(g.contexts['strong'] + g.contexts['weak'])})[ \t]+",
             r"(?<![\w/-])",
+            lower=True,
         ),
         "address": Rule(
-            rf"(?:{_cased(g.contexts['address'])})(?::|[ \t]*-)?[ \t]+"
-            rf"(?P<v>(?:{_cased(g.contexts['street'])}\.?[ \t]|[\d{_UP}])"
-            rf"(?:[^.;()\n]|{_ABBREVIATION}){{1,80}}?)"
-            rf"(?=[ \t]*(?:(?!{_ABBREVIATION})\.(?:\s|$)|[;()\n]|$))",
-            r"\b",
+            rf"(?:{_lower(g.contexts['address'])})(?::|[ \t]*-)?[ \t]+", r"\b", lower=True
         ),
     }
 
@@ -154,14 +166,20 @@ def _towns(source: Text, g: Gazetteer, rules: dict[str, Rule]) -> list[Span]:
     for match in rules["after_institution"].finditer(source):
         if match.group("v").split()[0].title() not in g.departments:
             towns.append(Span(*match.span("v"), "city"))
+    raw, value = source.text, _values()[0]
     for match in rules["context"].finditer(source):
-        run, start = match.group("v"), match.start("v")
-        if match.group("c").lower() not in g.strong or run.isupper():
+        town = value.match(raw, match.end())
+        if town is None:
+            continue
+        run, start = town.group(), town.start()
+        if " ".join(raw[match.start() : match.end()].lower().split()) not in g.strong or (
+            run.isupper()
+        ):
             # weak context, or upper-case text: only a gazetteer town ("IN SAN DIEGO TODAY")
             if length := g.town(run):
                 towns.append(Span(start, start + length, "city"))
         elif run.split()[0].title() not in g.departments:
-            towns.append(Span(start, match.end("v"), "city"))
+            towns.append(Span(start, town.end(), "city"))
     return towns
 
 
@@ -179,8 +197,10 @@ def find_places(text: str | Text) -> Iterator[Span]:
     towns = _towns(source, g, rules)
     yield from towns
     yield from _states_after(source.text, towns, g.codes)
+    address = _values()[1]
     for match in rules["address"].finditer(source):
-        yield Span(*match.span("v"), "address")
+        if (found := address.match(source.text, match.end())) is not None:
+            yield Span(*found.span(), "address")
     yield from _initials(source.text, g.not_acronym)
 
 
