@@ -9,7 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from cxrkit.cli import main
 from cxrkit.errors import ConfigError
 from cxrkit.reports.evaluate import recall_on_export
 from cxrkit.sources.synth import synthesize
@@ -73,3 +75,19 @@ def test_recall_on_a_faker_export(tmp_path: Path) -> None:
     for deny in (True, False):
         result = recall_on_export(tmp_path, use_ris=deny, use_dicom=deny)
         assert result.recall == 1.0, result.missed[:5]
+
+
+def test_cli_report_style(tmp_path: Path) -> None:
+    """``--report-style classic`` is the default, byte for byte; ``faker`` changes reports."""
+    texts = {}
+    for name, extra in (
+        ("default", []),
+        ("classic", ["--report-style", "classic"]),
+        ("faker", ["--report-style", "faker"]),
+    ):
+        out = tmp_path / name
+        args = ["synth", str(out), "--patients", "2", "--seed", "5", "--workers", "1", "-q"]
+        result = CliRunner().invoke(main, args + extra)
+        assert result.exit_code == 0, result.output
+        texts[name] = (out / "truth" / "phi.jsonl").read_bytes()
+    assert texts["default"] == texts["classic"] != texts["faker"]

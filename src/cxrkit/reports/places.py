@@ -32,7 +32,7 @@ from cxrkit.reports.patterns import INNER_WORD, LOWER, PARTICLE, PLACE_WORD, UPP
 
 __all__ = ["INSTITUTION", "Gazetteer", "find_places", "gazetteer"]
 
-WORD = PLACE_WORD
+WORD = PLACE_WORD  # a capitalised word of a place name
 _UP, _LOW = UPPER, LOWER
 #: What ends an institution name.
 INSTITUTION = (
@@ -58,7 +58,24 @@ _INITIALS = re.compile(rf"(?<![\w./-])[{_UP}]{{2,7}}[ \t]*\Z")
 
 @dataclass(frozen=True)
 class Gazetteer:
-    """Place names as written, the ordinary words among them, and the context phrases."""
+    """Place names as written, the ordinary words among them, and the context phrases.
+
+    Attributes
+    ----------
+    places
+        Gazetteer entries as written (``_data/places.txt``).
+    ordinary
+        The entries that are ordinary words (``_data/place_words.txt``).
+    contexts
+        Phrases and words of ``_data/place_contexts.txt`` by kind (``weak``, ``strong``,
+        ``address``, ``street``, ``department``, ``not_acronym``).
+    strong
+        The strong context phrases, lower case.
+    departments, not_acronym
+        Words that are no town after an institution; abbreviations that are no hospital.
+    codes
+        U.S. state codes.
+    """
 
     places: frozenset[str]
     ordinary: frozenset[str]
