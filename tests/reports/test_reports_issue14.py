@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from cxrkit.reports import deidentify_text
+from cxrkit.reports import DenyList, deidentify_text
 from cxrkit.reports._flat import flatten
 from cxrkit.reports.places import gazetteer
 
@@ -222,6 +222,13 @@ def test_gazetteer_guards_ordinary_words() -> None:
     assert {"Mobile", "Boston", "San Diego", "Kraków", "Krakow"} <= g.places
     assert g.town("Mobile") == 0
     assert g.town("Boston Harbor") == len("Boston")
+
+
+def test_town_after_a_deny_listed_institution() -> None:
+    """The institution goes by the deny-list (no "Hospital" in the text); its town goes too."""
+    deny = DenyList(places=("Harborview Memorial",))
+    text = "Seen at Harborview\n Memorial, Reneebury. Harborview Memorial, Radiology called."
+    assert deidentify_text(text, deny) == "Seen at ___, ___. ___, Radiology called."
 
 
 def test_flatten_maps_every_offset_back() -> None:

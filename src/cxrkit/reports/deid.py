@@ -16,7 +16,7 @@ from cxrkit.reports._rules import Text
 from cxrkit.reports.deny import DenyList
 from cxrkit.reports.names import find_context_names, find_field_names
 from cxrkit.reports.patterns import Span, find_patterns
-from cxrkit.reports.places import find_places
+from cxrkit.reports.places import find_places, towns_after
 
 __all__ = ["PLACEHOLDER", "deidentify_text", "find_phi", "redact"]
 
@@ -79,7 +79,10 @@ def _multi_line(text: str, deny: DenyList | None) -> list[Span]:
     source = Text(flat.text)
     found = [*find_patterns(source), *find_places(source), *find_context_names(source)]
     if deny is not None:
-        found.extend(deny.find(flat.text))
+        known = list(deny.find(flat.text))
+        found.extend(known)
+        ends = (s.end for s in known if s.category == "place")
+        found.extend(towns_after(flat.text, ends))
     if flat.text is text:
         return found
     return [Span(*flat.span(s.start, s.end), s.category) for s in found]

@@ -30,7 +30,7 @@ from cxrkit.reports._rules import Rule, Text, alternation
 from cxrkit.reports.lexicon import lexicon, read_lines
 from cxrkit.reports.patterns import INNER_WORD, LOWER, PARTICLE, PLACE_WORD, UPPER, Span
 
-__all__ = ["INSTITUTION", "Gazetteer", "find_places", "gazetteer"]
+__all__ = ["INSTITUTION", "Gazetteer", "find_places", "gazetteer", "towns_after"]
 
 WORD = PLACE_WORD  # a capitalised word of a place name
 _UP, _LOW = UPPER, LOWER
@@ -219,6 +219,27 @@ def find_places(text: str | Text) -> Iterator[Span]:
         if (found := address.match(source.text, match.end())) is not None:
             yield Span(*found.span(), "address")
     yield from _initials(source.text, g.not_acronym)
+
+
+# A town after a known institution whose keyword may be missing ("at ___, Dover").
+_AFTER_PLACE = re.compile(rf"(?:,[ \t]+|[ \t]+(?:in|at)[ \t]+|[ \t]*\([ \t]*)({_RUN})")
+
+
+def towns_after(text: str, ends: Iterator[int]) -> Iterator[Span]:
+    """Towns right after the ``ends`` of known institution or place values (a deny-list's):
+    "at Harborview Memorial, Dover" → "Dover", unless a department word follows.
+
+    Examples
+    --------
+    >>> text = "Seen at Harborview Memorial, Dover. At Harborview Memorial, Radiology."
+    >>> [text[s.start : s.end] for s in towns_after(text, iter([27, 58]))]
+    ['Dover']
+    """
+    departments = gazetteer().departments
+    for end in ends:
+        match = _AFTER_PLACE.match(text, end)
+        if match is not None and match.group(1).split()[0].title() not in departments:
+            yield Span(*match.span(1), "city")
 
 
 def _initials(text: str, not_acronym: frozenset[str]) -> Iterator[Span]:
