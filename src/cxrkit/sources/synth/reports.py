@@ -78,7 +78,7 @@ def _faker_slots(study: Study, rng: random.Random) -> Slots:
     return FakerSlots(study, rng, sentence_bank().words())
 
 
-def write_outside(w: TextWriter, slots: Slots, rng: random.Random) -> None:
+def _write_outside(w: TextWriter, slots: Slots, rng: random.Random) -> None:
     """The outside-institution sentences of the ``faker`` style."""
     from cxrkit.sources.synth.report_faker import write_outside as write  # noqa: PLC0415
 
@@ -136,7 +136,7 @@ def write_report(study: Study, rng: random.Random, style: str = "classic") -> Sy
     slots.split_lines = split
     _clinical(w, slots, bank, rng)
     if style != "classic":
-        write_outside(w, slots, rng)
+        _write_outside(w, slots, rng)
     w.separator()
     body_start = w.pos
     content = write_body(w, slots, bank, rng, study)
