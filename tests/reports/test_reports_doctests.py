@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "",
+    "._flat",
     "._scan",
     ".deid",
     ".deny",
@@ -18,6 +19,7 @@ MODULES = [
     ".lexicon",
     ".names",
     ".patterns",
+    ".places",
     ".process",
     ".sections",
     ".segments",

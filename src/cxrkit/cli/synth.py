@@ -70,6 +70,13 @@ def _print_summary(summary: SynthSummary, as_json: bool) -> None:
     "anti-aliased, many fonts, sizes and date formats) or mixed (a third of images hard).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace dicom/, reports/ and truth/ in SRC.")
+@click.option(
+    "--report-style",
+    type=click.Choice(["classic", "faker", "mixed"]),
+    default="classic",
+    show_default=True,
+    help="Report PHI from the own lists, from Faker (split across lines too), or mixed.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def synth(
@@ -79,6 +86,7 @@ def synth(
     workers: int | None,
     difficulty: str,
     overwrite: bool,
+    report_style: str,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -103,6 +111,7 @@ def synth(
             overwrite=overwrite,
             progress=update,
             difficulty=difficulty,
+            report_style=report_style,
         )
     _print_summary(summary, as_json)
 

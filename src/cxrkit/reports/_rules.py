@@ -104,9 +104,9 @@ class Rule:
             return
         pos = 0
         while pos <= len(s):
-            # the earliest a match can start, given the next gate match
-            from_ = s.rfind("\n", 0, pos) + 1 if self.start == "line" else pos
-            hit = gate.search(s, from_)
+            # the next match holds a gate match at or after ``pos`` (a long line is not
+            # searched again from its start for every match)
+            hit = gate.search(s, pos)
             if hit is None:
                 return
             start = hit.start()

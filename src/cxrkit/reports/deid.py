@@ -11,9 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from cxrkit.reports._flat import flatten
+from cxrkit.reports._rules import Text
 from cxrkit.reports.deny import DenyList
-from cxrkit.reports.names import find_names
+from cxrkit.reports.names import find_context_names, find_field_names
 from cxrkit.reports.patterns import Span, find_patterns
+from cxrkit.reports.places import find_places, towns_after
 
 __all__ = ["PLACEHOLDER", "deidentify_text", "find_phi", "redact"]
 
@@ -57,9 +60,8 @@ def find_phi(text: str, deny: DenyList | None = None) -> list[Span]:
     >>> [text[s.start : s.end] for s in find_phi(text)]
     ['Hope', '3/4/2015']
     """
-    spans = [*find_patterns(text), *find_names(text)]
-    if deny is not None:
-        spans.extend(deny.find(text))
+    spans = _multi_line(text, deny)
+    spans.extend(find_field_names(text))
     kept = []
     for span in spans:
         end = span.end
@@ -68,6 +70,22 @@ def find_phi(text: str, deny: DenyList | None = None) -> list[Span]:
         if end > span.start and not _TIME.match(text[span.start : end]):
             kept.append(Span(span.start, end, span.category))
     return merge_spans(kept)
+
+
+def _multi_line(text: str, deny: DenyList | None) -> list[Span]:
+    """Spans of the rules that read a paragraph's lines as one (patterns, name contexts,
+    deny-list), found in the joined text and mapped back to ``text``."""
+    flat = flatten(text)
+    source = Text(flat.text)
+    found = [*find_patterns(source), *find_places(source), *find_context_names(source)]
+    if deny is not None:
+        known = list(deny.find(flat.text))
+        found.extend(known)
+        ends = (s.end for s in known if s.category == "place")
+        found.extend(towns_after(flat.text, ends))
+    if flat.text is text:
+        return found
+    return [Span(*flat.span(s.start, s.end), s.category) for s in found]
 
 
 def redact(text: str, spans: Iterable[Span]) -> str:

@@ -19,7 +19,7 @@ from cxrkit.reports._rules import Rule, Text, alternation
 from cxrkit.reports.lexicon import Lexicon, lexicon, read_lines
 from cxrkit.reports.patterns import Span
 
-__all__ = ["find_names"]
+__all__ = ["find_context_names", "find_field_names", "find_names"]
 
 # One word of a name: Title case (Bell, McDonald, O'Neil, Smith-Jones), upper case (BELL), or
 # an initial (J. or J).
@@ -30,11 +30,12 @@ _WORD = (
     rf"(?:Mc|Mac|O['’]|D['’])?[{_UP}][{_LOW}]+(?:['’-][{_UP}]?[{_LOW}]+)?"
     rf"|[{_UP}]{{2,}}(?:['’-][{_UP}]+)?"
 )
-_INITIAL = r"[A-Z]\.(?!\w)|(?!I\b)[A-Z](?![\w.'’-])"
+_INITIAL = rf"[{_UP}]\.(?!\w)|(?!I\b)[{_UP}](?![\w.'’-])"
 _TOKEN = re.compile(rf"(?:{_WORD}|{_INITIAL})")
 # Lower-case particles inside a name, before a capitalised word: "Dr. van der Berg".
 _PARTICLE = re.compile(
-    rf"(?:van|von|de|der|den|del|della|di|da|du|la|le|ten|ter|bin|al|el)(?= (?:[a-z]+ )?[{_UP}])"
+    r"(?:van|von|de|der|den|del|della|di|da|das|do|dos|du|la|le|les|ten|ter|bin|al|el)"
+    rf"(?= (?:[a-z]+ )?[{_UP}])"
 )
 # A lower-case word, for names written in lower case after a title: "d/w dr. smith".
 _LOWER_WORD = re.compile(r"[a-z][a-z'’-]*[a-z]")
@@ -77,8 +78,7 @@ def _name_run(
     while words < 4:
         particle = _PARTICLE.match(text, i, limit)
         if particle is not None and (words > 0 or not strict):
-            i = particle.end() + 1
-            words += 1
+            i = particle.end() + 1  # a particle does not count as one of the four words
             continue
         match = _TOKEN.match(text, i, limit)
         if match is None:
@@ -238,6 +238,17 @@ def find_names(text: str | Text) -> Iterator[Span]:
     ['Bell', 'Rose Hill']
     """
     source = text if isinstance(text, Text) else Text(text)
+    yield from find_context_names(source)
+    yield from find_field_names(source)
+
+
+def find_context_names(text: str | Text) -> Iterator[Span]:
+    """Names after or before a name context (title, "d/w", relation, credential).
+
+    These read a name across a line break only in a text whose lines are joined
+    (:func:`cxrkit.reports._flat.flatten`), as :func:`cxrkit.reports.deid.find_phi` does.
+    """
+    source = text if isinstance(text, Text) else Text(text)
     raw = source.text
     lex, ctx = lexicon(), _contexts()
     for match in ctx["title"].finditer(source):
@@ -257,6 +268,12 @@ def find_names(text: str | Text) -> Iterator[Span]:
         run = _before_name(raw, match.start(), lex)
         if run:
             yield Span(*run, "name")
+
+
+def find_field_names(text: str | Text) -> Iterator[Span]:
+    """Line-based names: signature lines and the values of PHI header fields."""
+    source = text if isinstance(text, Text) else Text(text)
+    lex, ctx = lexicon(), _contexts()
     for match in ctx["signature"].finditer(source):
         yield Span(match.start("v"), match.end("v"), "name")
     yield from _label_spans(source, lex, ctx["label"])

@@ -195,31 +195,37 @@ _STREET = (
     r"Place|Pl|Circle|Parkway|Pkwy|Highway|Hwy|Square|Sq|Row|Trail|Plaza"
 )
 _CAP = r"[A-Z][a-z]+(?:['’][a-z]+)?"
+# Latin letters with their accented forms (Zoë, ÉMILE, Łukasz, Śląskie).
+UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
+LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
+#: A capitalised word of a place or institution name, accented letters and hyphenated parts
+#: included ("Hamel-les-Bains").
+PLACE_WORD = (
+    rf"[{UPPER}](?:(?<=[DL])['’][{UPPER}])?[{LOWER}]+"
+    rf"(?:['’][{UPPER}]?[{LOWER}]+|-[{UPPER}{LOWER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*['’]?"
+)
+#: A word inside a place or institution name after its first: also initials ("Bavel AC").
+INNER_WORD = rf"(?:{PLACE_WORD}|[{UPPER}]{{1,3}}(?![\w'’.-]))"
+#: Lower-case particles inside a place or institution name ("van Nimwegen", "Sul Metauro").
+PARTICLE = (
+    r"(?:van|von|de|der|den|del|della|di|da|du|la|le|les|des|do|dos|das|y|am|im|ob|sur|sul|"
+    r"aan|op|bei|upon|en|vorm|vor|auf|an|i\.|['’]t)"
+)
 # Words followed by a small number that are not a ward ("Grade 2", "Rib 5").
 _NOT_WARD = (
     r"(?:Day|Days|Grade|Level|Type|Stage|Zone|Rib|Ribs|Image|Images|Series|Figure|Lead|View|"
     r"Views|Week|Weeks|Month|Months|Year|Years|Number|No|Size|Segment|Segments|Class|Phase|"
     r"Step|Part|Page|Line|Lines|Tube|Port|Vertebra|Vertebrae|Round|Score|Version|Group)"
 )
-# Phrases after which a place is named: "lives in", "travelled to", "moved here from" …
-_MOVED = alternation(
-    f"{first}{rest} {link}"
-    for words, link in (
-        ("lives resides living residing born raised", "in"),
-        ("travel traveled travelled trip moved relocated", "to"),
-        ("moved relocated visiting immigrated", "from"),
-        ("moved", "here from"),
-    )
-    for word in words.split()
-    for first, rest in ((word[0], word[1:]), (word[0].upper(), word[1:]))
-)
-
 _PLACE_RULES = (
     _Spec(r"\b", rf"\d{{1,6}}[ \t]+(?:{_CAP}[ \t]+){{1,3}}(?:{_STREET})\b\.?", "address"),
     _Spec(r"\b", r"(?:P\.?\s?O\.?[ \t]+Box|Apt\.?|Suite|Unit)[ \t]+#?\d+[A-Z]?\b", "address"),
     _Spec(
         r"\b",
-        rf"(?:(?:St\.?|Saint)[ \t]+)?(?:{_CAP}['’]?s?[ \t]+){{1,4}}"
+        # a leading particle ("van Nimwegen Clinic") is added by find_patterns: a pattern
+        # that starts with a capital letter is searched faster
+        rf"(?:(?:St\.?|Saint)[ \t]+)?{PLACE_WORD}['’]?s?[ \t]+"
+        rf"(?:(?:{PARTICLE}[ \t]+){{0,2}}{INNER_WORD}['’]?s?[ \t]+){{0,4}}"
         r"(?:Hospital|Medical Cent(?:er|re)|Health Cent(?:er|re)|Health System|Healthcare|"
         r"Clinic|Infirmary|Nursing Home|"
         r"Rehabilitation Center|Rehab Center|Cancer Center|Medical Group|Health)\b",
@@ -257,11 +263,6 @@ _PLACE_RULES = (
         "unit",
     ),
     _Spec(r"\b", r"(?:from|at) (?!OSH\b)(?P<v>[A-Z]{1,4}H|[A-Z]{2,4}MC)\b(?!-)", "hospital"),
-    _Spec(
-        r"\b",
-        rf"(?:{_MOVED})[ \t]+(?P<v>(?:{_CAP}[ \t]+){{0,2}}{_CAP})\b",
-        "city",
-    ),
 )
 
 
@@ -274,16 +275,16 @@ def _rules() -> tuple[Rule, ...]:
     codes = rf"(?:{codes}|MD(?=\s+\d{{5}}\b)|PA(?=\s+\d{{5}}\b))"
     state_names = alternation(lex.states)
     countries = alternation(lex.countries)
-    city = rf"(?:{_CAP}\s+){{0,2}}{_CAP}"
+    city = rf"(?:{PLACE_WORD}\s+){{0,2}}{PLACE_WORD}"
     places = (
         # City, ST 12345 / City, State
-        _Spec("", rf"\b{city}(?=,\s+(?:{codes})\b(?!-))", "city", rf",\s+(?:{codes})\b(?!-)"),
+        _Spec(r"\b", rf"{city}(?=,\s+(?:{codes})\b(?!-))", "city", rf",\s+(?:{codes})\b(?!-)"),
         _Spec(
             "",
-            rf",\s+(?P<v>{codes})\b(?!-)(?=\s+\d{{5}}|\s*[;.)]|\s*$|\s+(?:on|in|at)\b)",
+            rf",\s+(?P<v>{codes})\b(?!-)(?=\s+\d{{5}}|\s*[;.),]|\s*$|\s+(?:on|in|at)\b)",
             "state",
         ),
-        _Spec("", rf"\b{city}(?=,\s+(?:{state_names})\b)", "city", rf",\s+(?:{state_names})\b"),
+        _Spec(r"\b", rf"{city}(?=,\s+(?:{state_names})\b)", "city", rf",\s+(?:{state_names})\b"),
         _Spec(r"\b(?=[A-Z])", rf"(?:{state_names})\b", "state"),
         _Spec(r"\b(?=[A-Z])", rf"(?:{countries})\b", "country"),
         _Spec(r"(?<=\bfrom )", rf"(?:{codes})\b(?=\s+(?:in|on)\b)", "state", "from ", "line"),
@@ -311,20 +312,36 @@ def find_patterns(text: str | Text) -> Iterator[Span]:
             start, end = match.span("v") if "v" in match.re.groupindex else match.span()
             if category in ("hospital", "unit"):
                 start = _trim_lead(raw, start, end)
+                if category == "hospital" and (
+                    lead := _PARTICLE_BEFORE.search(raw, max(0, start - 24), start)
+                ):
+                    start = lead.start()
             if end > start:
                 yield Span(start, end, category)
 
 
+_PARTICLE_BEFORE = re.compile(rf"(?<![\w-])(?:{PARTICLE}[ \t]+){{1,2}}\Z")
 _LEAD = re.compile(
     r"(?:The|A|An|At|From|In|To|On|Of|Per|Via|See|Seen|Prior|Outside|Call|Contact|Please|"
-    r"[A-Z][a-z]+(?:ed|ing|ly))[ \t]+"
+    r"(?P<verb>[A-Z][a-z]+(?:ed|ing)|[A-Z][a-z]{3,}ly))[ \t]+"
 )
+
+
+def _lead(text: str, start: int, end: int) -> re.Match[str] | None:
+    """A leading word that is no part of a place name; a verb-like one ("Noted") only where
+    a sentence starts (after "of", "Zorgvlied" is a town)."""
+    match = _LEAD.match(text, start, end)
+    if match is not None and match.group("verb"):
+        before = text[:start].rstrip(" \t")
+        if before and before[-1] not in ".:;!?\n":
+            return None
+    return match
 
 
 def _trim_lead(text: str, start: int, end: int) -> int:
     """``start`` moved past leading words that are not part of a place name ("Noted …")."""
-    while (match := _LEAD.match(text, start, end)) and " " in text[match.end() : end].strip():
+    while (match := _lead(text, start, end)) and " " in text[match.end() : end].strip():
         start = match.end()
-    if (match := _LEAD.match(text, start, end)) and " " not in text[match.end() : end].strip():
+    if (match := _lead(text, start, end)) and " " not in text[match.end() : end].strip():
         return end  # only the keyword would remain ("Outside Hospital"): not a name
     return start

@@ -91,12 +91,21 @@ def _render_images(
     return [w for key in sorted(results) for w in results[key]]
 
 
-def _reports(cohort: Cohort) -> list[tuple[Study, SynthReport]]:
+def _style(style: str, seed: int, study: Study) -> str:
+    """The report style of ``study``: ``mixed`` draws classic or faker per study."""
+    if style != "mixed":
+        return style
+    draw = random.Random(f"cxrkit-report-style-{seed}-{study.patient.index}-{study.index}")
+    return "faker" if draw.random() < 0.5 else "classic"
+
+
+def _reports(cohort: Cohort, style: str = "classic") -> list[tuple[Study, SynthReport]]:
     out = []
     for study in cohort.studies:
         if study.has_report:
             rng = random.Random(f"cxrkit-report-{cohort.seed}-{study.patient.index}-{study.index}")
-            out.append((study, write_report(study, rng)))
+            report = write_report(study, rng, _style(style, cohort.seed, study))
+            out.append((study, report))
     return out
 
 
@@ -251,6 +260,7 @@ def synthesize(
     overwrite: bool = False,
     progress: Callable[[int, int], None] | None = None,
     difficulty: str = "classic",
+    report_style: str = "classic",
 ) -> SynthSummary:
     """Write a synthetic hospital export under ``root``: ``dicom/``, ``reports/``, ``truth/``.
 
@@ -274,6 +284,9 @@ def synthesize(
         rotated, anti-aliased, many fonts and sizes, label boxes and gradients, many date
         formats, PHI no header carries; :mod:`cxrkit.sources.synth.hardtext`) or
         ``"mixed"`` (a seeded third of the images hard, the rest classic).
+    report_style
+        ``"classic"`` (default), ``"faker"`` (outside names, towns, streets and
+        institutions from Faker, PHI split across lines) or ``"mixed"`` (either, per study).
 
     Examples
     --------
@@ -288,6 +301,8 @@ def synthesize(
         raise ConfigError(
             f"--difficulty must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}"
         )
+    if report_style not in ("classic", "faker", "mixed"):
+        raise ConfigError(f"--report-style must be classic, faker or mixed, not {report_style!r}")
     path = Path(root)
     _prepare(path, overwrite)
     cohort = build_cohort(patients, seed)
@@ -301,7 +316,7 @@ def synthesize(
             progress(done, total)
 
     images = _render_images(path, cohort, workers or os.cpu_count() or 1, advance, difficulty)
-    reports = _reports(cohort)
+    reports = _reports(cohort, report_style)
     files = _ris_files(reports)
     for f in files:
         (path / f.file).parent.mkdir(parents=True, exist_ok=True)
@@ -316,6 +331,7 @@ def synthesize(
                 **summary.as_dict(),
                 "root": ".",
                 **({"difficulty": difficulty} if difficulty != "classic" else {}),
+                **({"report_style": report_style} if report_style != "classic" else {}),
             },
             indent=2,
             sort_keys=True,

@@ -34,6 +34,9 @@ TIME_CATEGORY = ""
 class Slots:
     """Fill template slots for one study; call as ``slots(name, form)``."""
 
+    #: Multi-word values may be split across lines (the ``faker`` style, outside headers).
+    split_lines = False
+
     def __init__(self, study: Study, rng: random.Random, words: dict[str, tuple[str, ...]]) -> None:
         self.study, self.rng, self.words = study, rng, words
         self.people = people()
@@ -267,7 +270,7 @@ class Slots:
     def _email(self) -> str:
         d = self._doctor
         domain = f"{self.study.institution.short_name}health.org"
-        return f"{d.given[0]}{d.family}@{domain}".lower()
+        return f"{d.given[0]}{d.family}@{domain}".lower().replace(" ", "")
 
     def _url(self) -> str:
         short = self.study.institution.short_name.lower()

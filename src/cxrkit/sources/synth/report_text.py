@@ -47,6 +47,10 @@ def close_mark(section: str) -> Piece:
     return ("", f"@close:{section}")
 
 
+#: A zero-width piece that ends the line where it stands (a PHI value split on purpose).
+BREAK: Piece = ("", "@break")
+
+
 @dataclass
 class _Atom:
     """An unbreakable run of pieces and the number of spaces before it."""
@@ -54,6 +58,7 @@ class _Atom:
     lead: int
     pieces: list[Piece] = field(default_factory=list)
     width: int = 0
+    newline: bool = False
 
     def add(self, text: str, kind: str) -> None:
         self.pieces.append((text, kind))
@@ -64,6 +69,12 @@ def _atoms(pieces: list[Piece]) -> list[_Atom]:
     atoms: list[_Atom] = []
     current = _Atom(0)
     for text, kind in pieces:
+        if kind == BREAK[1]:
+            if current.pieces:
+                atoms.append(current)
+            atoms.append(_Atom(0, newline=True))
+            current = _Atom(0)
+            continue
         if kind:
             current.add(text, kind)
             continue
@@ -97,12 +108,18 @@ def wrap(pieces: list[Piece], width: int = WIDTH) -> list[list[Piece]]:
         total + len(INDENT) <= width
         and pieces
         and not (pieces[0][0].startswith(" ") or pieces[-1][0].endswith(" "))
+        and BREAK not in pieces
     ):
         return [[plain(INDENT), *pieces]]  # fits as it is
     lines: list[list[Piece]] = []
     line: list[Piece] = []
     used = 0
     for atom in _atoms(pieces):
+        if atom.newline:
+            if line:
+                lines.append(line)
+            line, used = [], 0
+            continue
         if line and used + atom.lead + atom.width <= width:
             line.append(plain(" " * atom.lead))
             used += atom.lead

@@ -72,7 +72,20 @@ def _signature(w: TextWriter, slots: Slots, bank: Bank, rng: random.Random) -> N
         w.para(choose_filled((line,), slots, rng))
 
 
-def write_report(study: Study, rng: random.Random) -> SynthReport:
+def _faker_slots(study: Study, rng: random.Random) -> Slots:
+    from cxrkit.sources.synth.report_faker import FakerSlots  # noqa: PLC0415 - Faker is slow to import
+
+    return FakerSlots(study, rng, sentence_bank().words())
+
+
+def _write_outside(w: TextWriter, slots: Slots, rng: random.Random) -> None:
+    """The outside-institution sentences of the ``faker`` style."""
+    from cxrkit.sources.synth.report_faker import write_outside as write  # noqa: PLC0415
+
+    write(w, slots, rng)
+
+
+def write_report(study: Study, rng: random.Random, style: str = "classic") -> SynthReport:
     """Write the raw RIS report of ``study``, full of fake PHI, and its truth.
 
     Parameters
@@ -84,6 +97,11 @@ def write_report(study: Study, rng: random.Random) -> SynthReport:
     rng
         The only source of randomness. The same study and an ``rng`` in the same state give
         an identical report.
+    style
+        ``"classic"`` (the project's own name and place lists) or ``"faker"`` (outside
+        values from Faker, multi-word PHI written word by word and sometimes broken across
+        a line, and sentences about outside institutions; see
+        :mod:`~cxrkit.sources.synth.report_faker`).
 
     Returns
     -------
@@ -107,18 +125,23 @@ def write_report(study: Study, rng: random.Random) -> SynthReport:
     True
     """
     bank = sentence_bank()
-    slots = Slots(study, rng, bank.words())
+    slots = Slots(study, rng, bank.words()) if style == "classic" else _faker_slots(study, rng)
     w = TextWriter()
+    split, slots.split_lines = slots.split_lines, False  # header fields, signatures: never
     if rng.random() < ADDENDUM_RATE:
         _addendum(w, slots, bank, rng)
         w.separator()
     _header(w, slots, bank, rng)
     w.separator()
+    slots.split_lines = split
     _clinical(w, slots, bank, rng)
+    if style != "classic":
+        _write_outside(w, slots, rng)
     w.separator()
     body_start = w.pos
     content = write_body(w, slots, bank, rng, study)
     body_end = w.pos
+    slots.split_lines = False
     _signature(w, slots, bank, rng)
     text = w.text()
     sections = {key: text[a:b].strip() for key, (a, b) in w.sections.items()}
