@@ -17,8 +17,9 @@ from cxrkit.sources.synth.dicomfiles import DIFFICULTIES
 
 DEMO_PATIENTS = 20
 DEMO_SEED = 1
-#: ``cxrkit synth --difficulty`` when not given (``mixed`` once the scrub handles hard text).
-DEFAULT_DIFFICULTY = "classic"
+#: ``cxrkit synth --difficulty`` (and ``cxrkit demo``) when not given: a third of the images
+#: carry text drawn the hard way (the library's ``synthesize`` keeps ``classic``).
+DEFAULT_DIFFICULTY = "mixed"
 
 
 def _print_summary(summary: SynthSummary, as_json: bool) -> None:
@@ -141,7 +142,12 @@ def demo(folder: Path, patients: int, quiet: bool) -> None:
     """
     with progress_bar("rendering images", enabled=not quiet) as update:
         summary = synthesize(
-            folder / "export", patients=patients, seed=DEMO_SEED, overwrite=True, progress=update
+            folder / "export",
+            patients=patients,
+            seed=DEMO_SEED,
+            overwrite=True,
+            progress=update,
+            difficulty=DEFAULT_DIFFICULTY,
         )
     _print_summary(summary, as_json=False)
     with progress_bar("building", enabled=not quiet) as update:
