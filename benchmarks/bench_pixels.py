@@ -9,8 +9,15 @@ Each row is run by cxrkit's scrub and then, in the same process on the same imag
 presidio-image-redactor's ``DicomImageRedactorEngine`` (``redact_and_return_bbox`` with
 ``use_metadata=True``, its other settings at their defaults):
 
-- ``real-full-size``: the presidio CR (1760 × 2140, burned-in PHI) and the NEMA RG1 CR
-  (1955 × 1841, clean), ``--repeat`` times each;
+- ``full-size-text``: the presidio CR (1760 × 2140, burned-in PHI) ``--repeat`` times and four
+  3000 × 2500 chest radiographs (vendored ones scaled up) with text burned in by Pillow's
+  TrueType rasteriser — a name, a ``*dd.mm.yyyy`` birth date, an ``ID:`` line turned along
+  the left edge, an ISO date-time, an institution abbreviation and kept markers; cxrkit's
+  row also gives the learned detector's time per image (measured alone on the same images)
+  and its share of the scrub's time, and how many images the scrub proved;
+- ``full-size-clean``: the NEMA RG1 CR (1955 × 1841) ``--repeat`` times and the same four
+  3000 × 2500 radiographs without text;
+- ``real-full-size``: the two real CRs, ``--repeat`` times each (the row of earlier runs);
 - ``synthetic``: every readable image of a synthetic export (``cxrkit synth``), with per-token
   recall of planted PHI and the share of kept markers against ``truth/``
   (:mod:`cxrkit.dicom.redaction_eval`; presidio's boxes are the rectangles it returns that are
@@ -18,8 +25,9 @@ presidio-image-redactor's ``DicomImageRedactorEngine`` (``redact_and_return_bbox
 
 Both tools are timed from decoded pixels to redacted pixels: presidio is given the dataset
 decompressed, so it neither decodes nor re-encodes. Both OCR on one thread
-(``OMP_THREAD_LIMIT=1`` for presidio's ``tesseract`` program). Goal (issue 5): >= 4
-images/s/core and >= 5x presidio's speed at equal or better recall.
+(``OMP_THREAD_LIMIT=1`` for presidio's ``tesseract`` program; onnxruntime one intra-op thread
+for cxrkit's learned detector). Goals (issue 13): on full-size radiographs, one core, >= 1
+image/s with text and >= 3 images/s without.
 
 presidio is not a cxrkit dependency. It runs OFFLINE and WITHOUT its NER model: its spaCy NLP
 engine is given a blank English pipeline (``spacy.blank("en")`` saved to a temporary folder and

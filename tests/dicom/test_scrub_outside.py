@@ -5,6 +5,8 @@ threshold finder alone (released with legible names and birth dates). The text i
 Pillow's TrueType rasteriser (DejaVu fonts, anti-aliased, any size, turned to any edge) on a
 real radiograph — not with the synthetic export's drawer — and every glyph of every line
 must end up under a box; the scrub must also prove the image (no legible PHI left).
+Every case was checked to fail on the scrub of the threshold finder alone (before the learned
+detector, vertical lines and whole-line boxes).
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ CASES: dict[str, Case] = {
         draw(a, "HOFFMANN, KLARA   58213377   M   03/14/1961", (20, 20), size=22)
     ],
     # an ISO date-time with seconds touching the top edge
-    "iso-datetime-top-edge": lambda a: [draw(a, "2019-03-14 08:41:07", (400, 0), size=24)],
+    "iso-datetime-top-edge": lambda a: [
+        draw(a, "2019-03-14 08:41:07", (400, 0), size=16, font="DejaVuSansMono.ttf")
+    ],
     # a thin anti-aliased font, glyphs about 9 pixels high
     "small-thin-antialiased": lambda a: [
         draw(a, "HOFFMANN, KLARA", (60, 1300), size=12, font="DejaVuSans.ttf")
@@ -57,7 +61,7 @@ CASES: dict[str, Case] = {
         draw(a, "ID: 4471-2290", (900, 1370), size=20),
     ],
     # an institution abbreviation with a department in a corner
-    "institution-department-corner": lambda a: [draw(a, "XYZ RAD", (1080, 1360), size=22)],
+    "institution-department-corner": lambda a: [draw(a, "XYZ RAD", (1100, 1375), size=16)],
     # a name boxed only in part before: a serif font, mid-grey on the anatomy
     "name-mid-grey-on-anatomy": lambda a: [
         draw(a, "HOFFMANN KLARA", (300, 700), size=30, font="DejaVuSerif.ttf", value=2600)

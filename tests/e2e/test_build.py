@@ -250,6 +250,45 @@ def test_the_leak_audit_finds_planted_leaks(
     assert report_.leaks is not None and report_.leaks >= 3
 
 
+def test_the_audit_reads_a_name_turned_along_the_edge(
+    release50: tuple[BuildSummary, Path, Path], tmp_path: Path
+) -> None:
+    """A name and birth date printed along the left edge (turned 90°, anti-aliased), as CR
+    readers print them, in a released image: the audit reads every orientation itself."""
+    import cv2
+    import numpy as np
+    import pydicom
+
+    from cxrkit.identity.keystore import Keystore
+
+    _, out, private = release50
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    image = sorted((copy / "files").rglob("*.dcm"))[1]
+    subject = int(image.relative_to(copy).parts[2][1:])
+    known = Keystore.open(private).known_phi()
+    names = [v for s, k, v in known if s == subject and k == "name" and "^" in v]
+    family, given = names[0].split("^")[:2]
+    ds = pydicom.dcmread(image)
+    pixels = ds.pixel_array.copy()
+    line = np.zeros((40, 560), np.uint8)
+    text = f"{family.upper()} {given.upper()}"
+    cv2.putText(line, text, (4, 30), cv2.FONT_HERSHEY_DUPLEX, 0.9, 255, 2, cv2.LINE_AA)
+    ink = np.rot90(line)  # reads bottom to top
+    h, w = ink.shape
+    top = (1 << int(ds.BitsStored)) - 1
+    value = 0 if ds.PhotometricInterpretation == "MONOCHROME1" else top
+    region = pixels[40 : 40 + h, 4 : 4 + w].astype(np.float64)
+    cover = ink.astype(np.float64) / 255.0
+    pixels[40 : 40 + h, 4 : 4 + w] = np.round(region * (1 - cover) + value * cover)
+    ds.PixelData = pixels.tobytes()
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian
+    ds.save_as(image, enforce_file_format=True)
+    report_ = verify(copy, private, workers=1)
+    places = {key.split(" in ")[-1] for key in report_.problems if key.startswith("leak")}
+    assert "pixels" in places
+
+
 def test_stats_reproduce_the_summary_tables(
     release50: tuple[BuildSummary, Path, Path], tmp_path: Path
 ) -> None:
