@@ -12,11 +12,11 @@ input*. :func:`detect` therefore runs
 - an overview pass of the whole image, its local contrast equalised (CLAHE, so that text on
   bright or dark anatomy stands out as it does to the eye), scaled so that its longer side
   is at most :data:`OVERVIEW_SIDE` (for a 2,000-pixel radiograph: glyphs from about 16
-  pixels up), and,
-  when the image is larger than that,
-- full-resolution tiles (:data:`TILE` pixels) wherever the image holds sharp, strong edges
-  (:func:`busy_tiles`): text of any size down to :data:`MIN_GLYPH` pixels is made of them,
-  while the smooth body of a radiograph is not.
+  pixels up), and
+- tiles (:data:`TILE` pixels, contrast stretched) wherever the image holds sharp, strong
+  edges (:func:`busy_tiles`): text of any size down to :data:`MIN_GLYPH` pixels is made of
+  them, while the smooth body of a radiograph is not. They are read at full resolution, or
+  at twice it when the overview already was (small images, glyphs of 8–12 pixels).
 
 Every box is axis-aligned in the image's own pixels; :func:`recognize` reads crops, and the
 caller turns them to every orientation it wants read.
@@ -199,10 +199,15 @@ def detect(grey: NDArray[np.uint8]) -> list[Detection]:
     scale = min(1.0, OVERVIEW_SIDE / max(h, w))
     # local contrast: text on bright or dark anatomy stands out as it does to the eye
     found = _detect_at(_clahe().apply(grey), scale, (0, 0))
-    if scale < 1.0:
-        for x0, y0, x1, y1 in busy_tiles(grey):
-            found += _detect_at(grey[y0:y1, x0:x1], 1.0, (x0, y0))
+    for tile in busy_tiles(grey):
+        found += detect_in(grey, tile, _tile_scale(scale))
     return _distinct(found)
+
+
+def _tile_scale(overview: float) -> float:
+    """Busy tiles are read at full resolution; when the overview already was, at twice it
+    (glyphs of 8–12 pixels, found at full resolution only in part or not at all)."""
+    return 2.0 if overview >= 1.0 else 1.0
 
 
 def detect_near(grey: NDArray[np.uint8], boxes: list[Box]) -> list[Detection]:
@@ -212,11 +217,12 @@ def detect_near(grey: NDArray[np.uint8], boxes: list[Box]) -> list[Detection]:
     at full resolution.
     """
     h, w = grey.shape
+    scale = _tile_scale(min(1.0, OVERVIEW_SIDE / max(h, w)))
     found: list[Detection] = []
     for x0, y0, x1, y1 in boxes:
         m = max(64, 2 * min(y1 - y0, x1 - x0))
-        wx0, wy0, wx1, wy1 = max(x0 - m, 0), max(y0 - m, 0), min(x1 + m, w), min(y1 + m, h)
-        found += _detect_at(grey[wy0:wy1, wx0:wx1], 1.0, (wx0, wy0))
+        window = (max(x0 - m, 0), max(y0 - m, 0), min(x1 + m, w), min(y1 + m, h))
+        found += detect_in(grey, window, scale)
     return _distinct(found)
 
 
