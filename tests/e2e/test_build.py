@@ -42,6 +42,25 @@ def release50(
     return summary, base / "out", base / "private"
 
 
+@pytest.fixture(scope="session")
+def release12(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[SynthSummary, BuildSummary, Path, Path]:
+    """A 12-patient export and its release, for the tests of how builds run (resume after a
+    kill, incremental, Dask): small, since every image is scrubbed by two OCR engines."""
+    from cxrkit.sources.synth import synthesize
+
+    base = tmp_path_factory.mktemp("release12")
+    export = synthesize(base / "export", patients=12, seed=1, workers=2)
+    test_csv = base / "test_patients.csv"
+    with (export.root / "truth" / "studies.csv").open(encoding="utf-8") as fh:
+        mrns = sorted({r["mrn"] for r in csv.DictReader(fh)})
+    test_csv.write_text("patient_id\n" + "\n".join(mrns[:2]) + "\n", encoding="utf-8")
+    options = BuildOptions(workers=2, test_patients=test_csv, validate_patients=2)
+    summary = build(export.root, base / "out", base / "private", options=options)
+    return export, summary, base / "out", base / "private"
+
+
 def test_the_build_makes_a_release(release50: tuple[BuildSummary, Path, Path]) -> None:
     summary, out, _ = release50
     assert summary.images >= 180
@@ -124,22 +143,21 @@ def _run_build(src: Path, out: Path, private: Path) -> subprocess.Popen[bytes]:
 
 
 def test_a_killed_build_resumes_to_the_same_release(
-    release50: tuple[BuildSummary, Path, Path],
-    export50: SynthSummary,
+    release12: tuple[SynthSummary, BuildSummary, Path, Path],
     tmp_path: Path,
 ) -> None:
-    _, out, private = release50
+    export, _, out, private = release12
     again_private = tmp_path / "private"
     shutil.copytree(private, again_private)  # the same key and identifiers
     again = tmp_path / "out"
-    proc = _run_build(export50.root, again, again_private)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(again.rglob("*.dcm"))) < 40:
+    proc = _run_build(export.root, again, again_private)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list(again.rglob("*.dcm"))) < 12:
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (again / "SHA256SUMS.txt").exists(), "killed before the end"
-    assert _run_build(export50.root, again, again_private).wait() == 0
+    assert _run_build(export.root, again, again_private).wait() == 0
     assert (again / "SHA256SUMS.txt").read_bytes() == (out / "SHA256SUMS.txt").read_bytes()
 
 
@@ -151,20 +169,21 @@ def _ids(out: Path) -> set[tuple[str, str, str]]:
 
 
 def test_an_incremental_build_keeps_every_identifier_and_split(
-    export50: SynthSummary,
+    release12: tuple[SynthSummary, BuildSummary, Path, Path],
     tmp_path: Path,
 ) -> None:
+    export = release12[0]
     part = tmp_path / "part"
-    shutil.copytree(export50.root / "reports", part / "reports")
-    with (export50.root / "truth" / "images.csv").open(encoding="utf-8") as fh:
+    shutil.copytree(export.root / "reports", part / "reports")
+    with (export.root / "truth" / "images.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            if int(row["patient_index"]) < 25:
+            if int(row["patient_index"]) < 6:
                 (part / row["file"]).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(export50.root / row["file"], part / row["file"])
+                shutil.copy(export.root / row["file"], part / row["file"])
     private = tmp_path / "private"
-    options = BuildOptions(workers=2, validate_patients=4, jpg=False)
+    options = BuildOptions(workers=2, validate_patients=2, jpg=False)
     build(part, tmp_path / "out1", private, options=options)
-    build(export50.root, tmp_path / "out2", private, options=options)
+    build(export.root, tmp_path / "out2", private, options=options)
     first, second = _ids(tmp_path / "out1"), _ids(tmp_path / "out2")
     assert first < second
     split1 = {
@@ -179,13 +198,12 @@ def test_an_incremental_build_keeps_every_identifier_and_split(
 
 
 def test_a_dask_build_equals_the_process_pool_build(
-    release50: tuple[BuildSummary, Path, Path],
-    export50: SynthSummary,
+    release12: tuple[SynthSummary, BuildSummary, Path, Path],
     tmp_path: Path,
 ) -> None:
     from distributed import LocalCluster
 
-    _, out, private = release50
+    export, _, out, private = release12
     dask_private = tmp_path / "private"
     shutil.copytree(private, dask_private)
     with LocalCluster(
@@ -193,10 +211,10 @@ def test_a_dask_build_equals_the_process_pool_build(
     ) as cluster:
         options = BuildOptions(
             scheduler=cluster.scheduler_address,
-            validate_patients=5,
+            validate_patients=2,
             test_patients=out.parent / "test_patients.csv",
         )
-        build(export50.root, tmp_path / "out", dask_private, options=options)
+        build(export.root, tmp_path / "out", dask_private, options=options)
     assert (tmp_path / "out" / "SHA256SUMS.txt").read_bytes() == (
         out / "SHA256SUMS.txt"
     ).read_bytes()
@@ -244,7 +262,7 @@ def test_the_leak_audit_finds_planted_leaks(
     ds.PixelData = pixels.tobytes()
     ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian
     ds.save_as(image, enforce_file_format=True)
-    report_ = verify(copy, private, workers=1)
+    report_ = verify(copy, private, workers=2)
     places = {key.split(" in ")[-1] for key in report_.problems if key.startswith("leak")}
     assert {"report", "header", "pixels"} <= places
     assert report_.leaks is not None and report_.leaks >= 3
@@ -284,7 +302,7 @@ def test_the_audit_reads_a_name_turned_along_the_edge(
     ds.PixelData = pixels.tobytes()
     ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian
     ds.save_as(image, enforce_file_format=True)
-    report_ = verify(copy, private, workers=1)
+    report_ = verify(copy, private, workers=2)
     places = {key.split(" in ")[-1] for key in report_.problems if key.startswith("leak")}
     assert "pixels" in places
 
