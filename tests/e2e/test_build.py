@@ -232,6 +232,23 @@ def test_tables_are_gzip_without_timestamps(release50: tuple[BuildSummary, Path,
         )
 
 
+def _a_released_image(
+    release: tuple[BuildSummary, Path, Path], tmp_path: Path, index: int
+) -> tuple[Path, Path, Path, list[str], list[str]]:
+    """A copy of the release, its ``index``-th image, and the patient's known names and IDs."""
+    from cxrkit.identity.keystore import Keystore
+
+    _, out, private = release
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    image = sorted((copy / "files").rglob("*.dcm"))[index]
+    subject = int(image.relative_to(copy).parts[2][1:])
+    known = Keystore.open(private).known_phi()
+    names = [v for s, k, v in known if s == subject and k == "name" and "^" in v]
+    ids = [v for s, k, v in known if s == subject and k == "id" and len(v) >= 7]
+    return copy, private, image, names, ids
+
+
 def test_the_leak_audit_finds_planted_leaks(
     release50: tuple[BuildSummary, Path, Path], tmp_path: Path
 ) -> None:
@@ -239,16 +256,7 @@ def test_the_leak_audit_finds_planted_leaks(
     import numpy as np
     import pydicom
 
-    from cxrkit.identity.keystore import Keystore
-
-    _, out, private = release50
-    copy = tmp_path / "copy"
-    shutil.copytree(out, copy)
-    image = sorted((copy / "files").rglob("*.dcm"))[0]
-    subject = int(image.relative_to(copy).parts[2][1:])
-    known = Keystore.open(private).known_phi()
-    names = [v for s, k, v in known if s == subject and k == "name" and "^" in v]
-    ids = [v for s, k, v in known if s == subject and k == "id" and len(v) >= 7]
+    copy, private, image, names, ids = _a_released_image(release50, tmp_path, 0)
     family = names[0].split("^")[0]
     report = next(image.parent.parent.glob(f"{image.parent.name}.txt"))
     report.write_text(report.read_text() + f" MRN {ids[0]}\n")
@@ -277,15 +285,7 @@ def test_the_audit_reads_a_name_turned_along_the_edge(
     import numpy as np
     import pydicom
 
-    from cxrkit.identity.keystore import Keystore
-
-    _, out, private = release50
-    copy = tmp_path / "copy"
-    shutil.copytree(out, copy)
-    image = sorted((copy / "files").rglob("*.dcm"))[1]
-    subject = int(image.relative_to(copy).parts[2][1:])
-    known = Keystore.open(private).known_phi()
-    names = [v for s, k, v in known if s == subject and k == "name" and "^" in v]
+    copy, private, image, names, _ = _a_released_image(release50, tmp_path, 1)
     family, given = names[0].split("^")[:2]
     ds = pydicom.dcmread(image)
     pixels = ds.pixel_array.copy()
