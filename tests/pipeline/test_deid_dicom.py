@@ -82,6 +82,8 @@ def test_outputs_carry_pseudonyms_and_no_header_phi(
         assert ds.PatientIdentityRemoved == "YES"
         assert ds.BurnedInAnnotation in ("YES", "NO")
         header = re.sub(rb"2\.25\.[0-9]+", b"", path.read_bytes().split(b"\xe0\x7f\x10\x00")[0])
+        # shifted dates (2101-2199) can hold an original date by chance ("21770201003145")
+        header = re.sub(rb"21\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[0-9.]*", b"", header)
         assert not [n for n in needles if n.encode("latin-1", "replace") in header], rel
 
 

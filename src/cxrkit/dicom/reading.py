@@ -234,14 +234,25 @@ class Reader:
 
     def legible(self, readings: list[Reading], region: Region) -> bool:
         """Whether a reading shows text off the keep-list that an eye could read: three or
-        more letters or digits read surely (PP-OCR score >= 0.8, tesseract >= 70)."""
+        more letters or digits read surely (PP-OCR score >= 0.8, tesseract >= 70). The part
+        of a kept word that a box left visible ("SEMI-ER" of a marker beside a removed
+        line) is no such text."""
         for r in self._counted(readings):
             sure = 80.0 if r.engine == "learned" else 70.0
-            words = tuple(w for w in r.words if w.confidence >= sure)
+            words = tuple(
+                w for w in r.words if w.confidence >= sure and not self._kept_piece(w.text)
+            )
             text = re.sub(r"[^A-Za-z0-9]", "", "".join(w.text for w in words))
             if len(text) >= 3 and self._one(words, region) in (Verdict.TEXT, Verdict.PHI):
                 return True
         return False
+
+    def _kept_piece(self, text: str) -> bool:
+        """Whether ``text`` is the start or end (three characters or more) of a kept word."""
+        t = compact(text)
+        return len(t) >= 3 and any(
+            len(k) > len(t) and (k.startswith(t) or k.endswith(t)) for k in self.keep.words
+        )
 
     def _counted(self, readings: list[Reading]) -> list[Reading]:
         """Readings that count: PP-OCR's at its best orientation (a line read upside down
@@ -299,9 +310,12 @@ class Reader:
         best = max(self._counted(readings), key=lambda r: r.score, default=None)
         return compact(" ".join(w.text for w in best.words)) if best is not None else ""
 
-    def phi_kind(self, readings: list[Reading]) -> str | None:
-        """The kind of PHI any counted reading shows, or None (names a kind, never text)."""
+    def phi_kind(self, readings: list[Reading], *, sure: float = 0.0) -> str | None:
+        """The kind of PHI any counted reading with a score of at least ``sure`` shows, or
+        None (names a kind, never text)."""
         for r in self._counted(readings):
+            if r.score < sure:
+                continue
             kind = phi_kind(r.words, self.deny, self.keep)
             if kind is not None:
                 return kind
