@@ -33,7 +33,7 @@ import pydicom
 from numpy.typing import NDArray
 from pydicom.sequence import Sequence
 
-from cxrkit.dicom import learned, ocr
+from cxrkit.dicom import continuation, learned, ocr
 from cxrkit.dicom.encode import encode_pixels
 from cxrkit.dicom.phitext import DenyList, KeepList, Verdict, edits_within, phi_kind, within_text
 from cxrkit.dicom.reading import Reader, Region, from_candidate, from_detection
@@ -346,14 +346,19 @@ def _orientation(members: list[Region]) -> bool | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def _line_boxes(members: list[Region], shape: tuple[int, ...]) -> list[Box]:
-    """The padded box of a whole line: the union of its members, margins by its glyphs
-    (members running both ways, where lines cross, are padded one by one)."""
+def _line_boxes(members: list[Region], grey: NDArray[np.uint8]) -> list[Box]:
+    """The padded box of a whole line: the union of its members, followed along its ink
+    (:func:`continuation.follow`), margins by its glyphs (members running both ways, where
+    lines cross, are padded one by one)."""
+    shape = grey.shape
     kinds = {r.vertical for r in members} - {None}
     if len(kinds) == 2:
         return [_pad(r.box, r.glyph_height, r.vertical, shape) for r in members]
     height = max(r.glyph_height for r in members)
-    return [_pad(_union(members), height, _orientation(members), shape)]
+    box, vertical = _union(members), _orientation(members)
+    if vertical is not None:
+        box = continuation.follow(grey, box, height, vertical)
+    return [_pad(box, height, vertical, shape)]
 
 
 def _along(members: list[Region], shape: tuple[int, ...]) -> tuple[Box, float] | None:
@@ -406,7 +411,7 @@ def _removed_boxes(page: _Page, regions: list[Region], verdicts: list[Verdict]) 
     out: list[Box] = []
     for line in _lines(regions):
         if any(verdicts[i] in (Verdict.PHI, Verdict.TEXT) for i in line):
-            out += _line_boxes([regions[i] for i in line], page.a.shape)
+            out += _line_boxes([regions[i] for i in line], page.grey)
     return out
 
 
@@ -460,7 +465,9 @@ def scrub_pixels(
     reason = ""
     if boxes:
         page_out = _page(out, int(out.min()), int(out.max()))
-        reason = _verify(page_out, boxes, reader, learned.detect(page_out.grey))
+        # the boxes' own edges send no tile to be read again: the windows around them are
+        edged = [(x0 - 2, y0 - 2, x1 + 2, y1 + 2) for x0, y0, x1, y1 in boxes]
+        reason = _verify(page_out, boxes, reader, learned.detect(page_out.grey, edged))
     return ScrubResult(out, boxes, text_found, not reason, reason)
 
 
