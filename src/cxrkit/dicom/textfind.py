@@ -145,8 +145,10 @@ def _glyph_boxes(mask: NDArray[np.uint8]) -> NDArray[np.int32]:
     holding pixels cost, not the whole image.
     """
     h_img, w_img = mask.shape
-    filled = mask.any(axis=1)
-    rows = np.flatnonzero(filled | np.concatenate(([True], filled[:-1])))
+    filled: NDArray[np.bool_] = np.asarray(mask.any(axis=1), bool)
+    after = np.ones_like(filled)
+    after[1:] = filled[:-1]
+    rows = np.flatnonzero(filled | after)
     _, labels_any, stats_any, _ = cv2.connectedComponentsWithStats(mask[rows], connectivity=8)
     labels = np.asarray(labels_any, np.int32)
     stats = np.asarray(stats_any, np.int32)
