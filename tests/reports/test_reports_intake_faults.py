@@ -72,6 +72,7 @@ def test_a_binary_csv_is_quarantined(tmp_path: Path) -> None:
         (HEADER.replace("patient_name", "patient_id") + _row(), "a column named twice"),
         ('"accession_number,patient_id\n', "broken quoting in the header row"),
     ],
+    ids=["empty", "blank-lines", "semicolon", "tab", "renamed-column", "twice", "quoting"],
 )
 def test_one_bad_csv_file_is_quarantined_and_the_others_read(
     tmp_path: Path, content: str, reason: str
@@ -208,6 +209,7 @@ def test_segments_before_the_first_msh_are_quarantined_and_never_logged(
         (b"Dear Dr. Quill,\nplease find enclosed\n", "HL7 file: no message (no MSH segment)"),
         (bytes(range(256)), "HL7 file: binary content, not text"),
     ],
+    ids=["empty", "a-letter", "binary"],
 )
 def test_a_file_that_is_not_hl7_is_quarantined(tmp_path: Path, content: bytes, reason: str) -> None:
     (tmp_path / "b.hl7").write_bytes(content)
@@ -236,3 +238,11 @@ def test_a_text_tree_skips_folders_and_quarantines_what_cannot_be_read(tmp_path:
         ("s3.txt", "report file: cannot be read: symlink loop"),
         ("s4.txt", "report file: binary content, not text"),
     ]
+
+
+def test_the_text_file_examples_run() -> None:
+    import doctest
+
+    from cxrkit.sources import textfile
+
+    assert doctest.testmod(textfile).failed == 0
