@@ -174,10 +174,17 @@ def test_an_hl7_message_cut_inside_an_obx_is_quarantined_not_half_read(tmp_path:
     assert reason.startswith("HL7 message: truncated")
 
 
+@pytest.mark.parametrize("field", ["PID-5", "OBX-5"])
 def test_a_malformed_escape_is_quarantined_and_never_logged(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    field: str,
 ) -> None:
-    bad = _segments("ACC2", ["FINDINGS: Clear."], name="Quill\\Zq\\^Zoë")
+    if field == "PID-5":
+        bad = _segments("ACC2", ["FINDINGS: Clear."], name="Quill\\Zq\\^Zoë")
+    else:
+        bad = _segments("ACC2", [f"Discussed with Zoë Quill, MRN {MRN}, \\Zq\\ at noon."])
     (tmp_path / "b.hl7").write_text(
         _hl7(_segments("ACC1", ["FINDINGS: Clear."]), bad), encoding="utf-8"
     )

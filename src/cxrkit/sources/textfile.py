@@ -32,7 +32,11 @@ _BOMS = (
 )
 # Control bytes that text files do hold: tab, line feed, vertical tab (HL7 MLLP start),
 # form feed, carriage return, substitute (DOS end of file), file separator (MLLP end).
-_TEXT_CONTROLS = frozenset(b"\t\n\x0b\x0c\r\x1a\x1c")
+_TEXT_CONTROLS = b"\t\n\x0b\x0c\r\x1a\x1c"
+# Every byte but the other control bytes: deleting these leaves the suspicious ones (in C).
+_NOT_SUSPICIOUS = bytes(
+    b for b in range(256) if not ((b < 0x20 or b == 0x7F) and b not in _TEXT_CONTROLS)
+)
 _MAX_CONTROL_SHARE = 0.01
 
 
@@ -47,8 +51,7 @@ class TextFile:
 def _is_binary(data: bytes) -> bool:
     if b"\x00" in data:
         return True
-    controls = sum(1 for b in data if (b < 0x20 or b == 0x7F) and b not in _TEXT_CONTROLS)
-    return controls > _MAX_CONTROL_SHARE * len(data)
+    return len(data.translate(None, _NOT_SUSPICIOUS)) > _MAX_CONTROL_SHARE * len(data)
 
 
 def decode_text(data: bytes) -> TextFile:
