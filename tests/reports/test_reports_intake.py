@@ -72,10 +72,13 @@ def test_hl7_escapes_repeated_obx_and_several_messages(tmp_path: Path) -> None:
     assert [(q.source, q.item) for q in intake.quarantined] == [("batch.hl7", "message 1")]
 
 
-def test_csv_with_missing_columns_is_refused_with_the_fix(tmp_path: Path) -> None:
+def test_csv_with_missing_columns_is_quarantined_with_the_fix(tmp_path: Path) -> None:
     (tmp_path / "r.csv").write_text("accession,report\nA,x\n", encoding="utf-8")
-    with pytest.raises(SourceError, match="accession_number, patient_id, report_text"):
-        read_ris_csv(tmp_path / "r.csv")
+    intake = read_ris_csv(tmp_path / "r.csv")
+    assert not intake.reports
+    [bad] = intake.quarantined
+    assert bad.item == "file"
+    assert "accession_number, patient_id, report_text" in bad.reason
 
 
 def test_csv_rows_with_empty_required_values_are_quarantined(tmp_path: Path) -> None:

@@ -28,6 +28,8 @@ def print_build(summary: BuildSummary, as_json: bool) -> None:
         f"  {s.non_chest} not chest, {s.quarantined} quarantined; "
         f"{s.elapsed_seconds} s, {s.images_per_second} images/s"
     )
+    files = ", ".join(f"{n} {kind}" for kind, n in s.report_files.items())
+    click.echo(f"  report files read: {files or 'none'}")
     for reason, n in s.reasons.items():
         click.echo(f"  {n:6d}  {reason}")
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in s.stage_seconds.items())

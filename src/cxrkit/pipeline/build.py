@@ -14,21 +14,24 @@ with more sources keeps every existing identifier, shift and split.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cxrkit.errors import ConfigError
+from cxrkit.errors import ConfigError, SourceError
 from cxrkit.identity.keystore import Keystore
 from cxrkit.pipeline.deid_dicom import check_trees
 from cxrkit.pipeline.image_work import ImageResult, OutputOptions, Progress, run_images
-from cxrkit.pipeline.link import LinkedStudy, link
+from cxrkit.pipeline.link import LinkedStudy, image_patient_id, link
 from cxrkit.pipeline.plan import WorkItem, assign, scan
 from cxrkit.pipeline.quarantine import Quarantined, count_reasons, write_quarantine
 from cxrkit.release.assemble import ReleaseContent, StudyReport, assemble
 from cxrkit.release.layout import write_report
-from cxrkit.reports import process_report, read_reports
+from cxrkit.reports import Intake, process_report, read_export_reports
+from cxrkit.sources.textfile import read_text
 
 
 @dataclass(frozen=True)
@@ -59,27 +62,31 @@ class BuildSummary:
     elapsed_seconds: float
     images_per_second: float
     reasons: dict[str, int] = field(default_factory=dict)
+    report_files: dict[str, int] = field(default_factory=dict)  # "CSV utf-8" → files read
     stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over workers
 
 
 def _test_mrns(path: Path | None) -> set[str]:
+    """The MRNs of ``--test-patients`` (any text encoding), read before any image work."""
     if path is None:
         return set()
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
+    try:
+        text = read_text(path).text
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
         if not reader.fieldnames or "patient_id" not in reader.fieldnames:
             raise ConfigError(f"{path} needs a header row with a patient_id column")
-        return {row["patient_id"].strip() for row in reader if row["patient_id"].strip()}
+        return {(row["patient_id"] or "").strip() for row in reader} - {""}
+    except (SourceError, csv.Error) as exc:
+        raise ConfigError(f"{path} is not a CSV of patient ids ({exc})") from None
 
 
 def _plan(
-    src: Path, keystore: Keystore, progress: Progress | None
+    src: Path, intake: Intake, keystore: Keystore, progress: Progress | None
 ) -> tuple[list[WorkItem], list[LinkedStudy], list[Quarantined], int]:
     infos, bad, seen = scan(
         src / "dicom",
         None if progress is None else (lambda d, t: progress("reading headers", d, t)),
     )
-    intake = read_reports(src)
     bad += [
         Quarantined(q.source + (f"#{q.item}" if q.item else ""), "report", q.reason)
         for q in intake.quarantined
@@ -152,11 +159,13 @@ def build(
     src, dst, ws = Path(source), Path(out), Path(private)
     check_trees(src, dst, ws)
     started = time.perf_counter()
+    test_mrns = _test_mrns(opts.test_patients)
+    intake = read_export_reports(src)
     keystore = Keystore.open(ws, opts.keystore_url)
     timings: dict[str, float] = {}
     lap = time.perf_counter()
-    work, linked, left_out, seen = _plan(src, keystore, progress)
-    mrn_of = {i.rel: i.patient_key.split("|", 1)[1] for s in linked for i in s.images}
+    work, linked, left_out, seen = _plan(src, intake, keystore, progress)
+    mrn_of = {i.rel: image_patient_id(i) for s in linked for i in s.images}
     _remember(keystore, linked, work)
     timings["plan"], lap = time.perf_counter() - lap, time.perf_counter()
     output = OutputOptions(str(dst), str(dst / "jpg") if opts.jpg else "", opts.gzip, True)
@@ -175,7 +184,7 @@ def build(
     content = ReleaseContent(
         images=[r for r in results if r.out_rel],
         reports=reports,
-        test_mrns=_test_mrns(opts.test_patients),
+        test_mrns=test_mrns,
         validate_patients=opts.validate_patients,
         patient_mrn={w.ids.subject_id: mrn_of[w.rel] for w in work},
         jpg=opts.jpg,
@@ -198,6 +207,7 @@ def build(
         elapsed_seconds=round(elapsed, 1),
         images_per_second=round(images / elapsed, 2),
         reasons=dict(count_reasons(everything).most_common()),
+        report_files=dict(sorted(Counter(intake.encodings).items())),
         stage_seconds=_stage_seconds(results, timings),
     )
 

@@ -1,7 +1,9 @@
 """Linking (SYSTEM.md S9a): a report belongs to the DICOM study with its accession number.
 
 A study is one report with its images. Images whose accession has no report, and reports
-with no (chest) images, are left out of the release and listed with the reason.
+with no (chest) images, are left out of the release and listed with the reason. A report
+whose patient id differs from its images' Patient ID belongs to another patient (or the
+accession was reused): the whole study, report and images, is left out, never linked.
 """
 
 from __future__ import annotations
@@ -65,6 +67,22 @@ class LinkedStudy:
         return tuple(v for v in values if v)
 
 
+PATIENT_MISMATCH = "the report's patient id differs from the images' Patient ID"
+
+
+def image_patient_id(info: HeaderInfo) -> str:
+    """The image's Patient ID (0010,0020), as the report's patient id is compared with it."""
+    return info.patient_key.split("|", 1)[1]
+
+
+def _other_patient(report: ReportRecord, images: list[HeaderInfo]) -> list[Quarantined]:
+    """The whole study left out: its report and every image."""
+    return [
+        Quarantined(f"{report.source}#{report.item}", "link", PATIENT_MISMATCH),
+        *(Quarantined(i.rel, "link", PATIENT_MISMATCH) for i in images),
+    ]
+
+
 def link(
     infos: list[HeaderInfo], reports: tuple[ReportRecord, ...]
 ) -> tuple[list[LinkedStudy], list[Quarantined]]:
@@ -94,6 +112,9 @@ def link(
             left_out.extend(
                 Quarantined(i.rel, "link", "no report for this study") for i in groups[key]
             )
+            continue
+        if any(image_patient_id(i) != found.patient_id for i in groups[key]):
+            left_out.extend(_other_patient(found, groups[key]))
             continue
         linked.append(LinkedStudy(key, found, tuple(groups[key])))
     left_out.extend(

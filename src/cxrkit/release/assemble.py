@@ -104,6 +104,7 @@ def assemble(out: Path, keystore: Keystore, content: ReleaseContent) -> None:
     )
     write_atomic(out / "LICENSE", LICENSE_TEXT.encode("utf-8"))
     if content.jpg:
+        (out / "jpg").mkdir(exist_ok=True)  # no image written: the tables still go there
         for name in JPG_TABLES:
             shutil.copyfile(out / name, out / "jpg" / name)
     write_checksums(out)
