@@ -216,7 +216,7 @@ def detect(grey: NDArray[np.uint8], known: Sequence[Box] = ()) -> list[Detection
     found = _detect_at(_clahe().apply(grey), scale, (0, 0))
     thin = KNOWN_LINE_FRACTION * max(h, w)
     lines = [d.box for d in found if min(d.box[2] - d.box[0], d.box[3] - d.box[1]) <= thin]
-    for tile in busy_tiles(grey, [*known, *lines]):
+    for tile in merged(busy_tiles(grey, [*known, *lines])):
         found += detect_in(grey, tile, _tile_scale(scale))
     return _distinct(found)
 
@@ -236,11 +236,44 @@ def detect_near(grey: NDArray[np.uint8], boxes: list[Box]) -> list[Detection]:
     h, w = grey.shape
     scale = _tile_scale(min(1.0, OVERVIEW_SIDE / max(h, w)))
     found: list[Detection] = []
+    windows: list[Box] = []
     for x0, y0, x1, y1 in boxes:
         m = max(64, 2 * min(y1 - y0, x1 - x0))
-        window = (max(x0 - m, 0), max(y0 - m, 0), min(x1 + m, w), min(y1 + m, h))
+        windows.append((max(x0 - m, 0), max(y0 - m, 0), min(x1 + m, w), min(y1 + m, h)))
+    for window in merged(windows):
         found += detect_in(grey, window, scale)
     return _distinct(found)
+
+
+def merged(boxes: list[Box]) -> list[Box]:
+    """``boxes`` with every two whose joint box is no larger than their two areas joined into
+    one: overlapping tiles and windows are read once, at no more pixels than apart.
+
+    Examples
+    --------
+    >>> merged([(0, 0, 384, 384), (320, 0, 704, 384), (2000, 0, 2384, 384)])
+    [(0, 0, 704, 384), (2000, 0, 2384, 384)]
+    """
+    out = list(boxes)
+
+    def area(b: Box) -> int:
+        return (b[2] - b[0]) * (b[3] - b[1])
+
+    joined = True
+    while joined:
+        joined = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                a, b = out[i], out[j]
+                u = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                if area(u) <= area(a) + area(b):
+                    out[i] = u
+                    del out[j]
+                    joined = True
+                    break
+            if joined:
+                break
+    return out
 
 
 def detect_in(grey: NDArray[np.uint8], box: Box, scale: float) -> list[Detection]:
