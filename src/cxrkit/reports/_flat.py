@@ -21,6 +21,9 @@ __all__ = ["Flat", "flatten"]
 # and the non-blank character before those are checked by hand: a pattern that starts with
 # a literal is searched fast).
 _BREAK = re.compile(r"\n[ \t]*(?=\S)")
+# A line of underscores (or dashes, equals signs) between segments: its own paragraph.
+_RULE_LINE = re.compile(r"[_=-]{10,}[ \t]*(?:\n|\Z)")
+_RULE_END = re.compile(r"(?:^|\n)[ \t]*[_=-]{10,}\Z")
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ def flatten(text: str) -> Flat:
             start -= 1
         if start == pos or text[start - 1] == "\n":
             continue  # after a blank line (or a break already joined): a paragraph starts
+        if _RULE_LINE.match(text, match.end()) or _RULE_END.search(text, pos, start):
+            continue  # a segment's underscore line is no part of a paragraph
         parts.append(text[pos:start])
         size += start - pos
         # the joining space maps to the start of the blanks

@@ -175,7 +175,8 @@ _NUMBER_RULES = (
         "word",
     ),
     # e-mail addresses and URLs
-    _Spec(r"(?<![\w.+-])", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", "email", "@"),
+    # the local part as written, apostrophes and commas too ("svan'twel@", "x-y,van@")
+    _Spec(r"(?<![\w.+'’,-])", r"[\w.+'’,-]*\w@[\w-]+(?:\.[\w-]+)+", "email", "@"),
     _Spec(r"\b", r"(?:https?://|www\.)[^\s<>\"')\]]+[^\s<>\"')\].,;:]", "url"),
     # ages 90 and over
     _Spec(
@@ -200,16 +201,35 @@ UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 #: A capitalised word of a place or institution name, accented letters and hyphenated parts
 #: included ("Hamel-les-Bains").
+#: Dutch names start with the digraph IJ ("IJsselstein"); two names of one place may be
+#: joined by a slash, the second abbreviated ("Graun/Unterl. Community Hospital"); a
+#: hyphenated given name may be abbreviated ("St. H.-Dieter", "St. Klaus-D. Hospital").
 PLACE_WORD = (
-    rf"[{UPPER}](?:(?<=[DL])['’][{UPPER}])?[{LOWER}]+"
-    rf"(?:['’][{UPPER}]?[{LOWER}]+|-[{UPPER}{LOWER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*['’]?"
+    rf"(?:[{UPPER}]\.-)?[{UPPER}](?:(?<=[DLS])['’][{UPPER}]|(?<=I)J)?[{LOWER}]+"
+    rf"(?:['’][{UPPER}]?[{LOWER}]+|-[{UPPER}{LOWER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*"
+    rf"(?:-[{UPPER}]\.(?=[ \t])|-(?=[ \t](?:en|und|et|e|y)[ \t]))?"
+    rf"(?:/[{UPPER}][{LOWER}]+(?:\.(?=[ \t][{UPPER}]))?)?['’]?"
 )
-#: A word inside a place or institution name after its first: also initials ("Bavel AC").
-INNER_WORD = rf"(?:{PLACE_WORD}|[{UPPER}]{{1,3}}(?![\w'’.-]))"
+#: A word inside a place or institution name after its first: also initials ("Bavel AC",
+#: "Afferden L."), a province in parentheses ("Rijswijk (GLD) University Hospital").
+INNER_WORD = (
+    rf"(?:{PLACE_WORD}|[{UPPER}]{{1,3}}(?![\w'’-]|\.\w)|[{UPPER}]\.(?=\s|[),;]|$)"
+    rf"|\((?:[{UPPER}][{LOWER}]{{1,3}}|[{UPPER}]{{2,3}})\))"
+)
 #: Lower-case particles inside a place or institution name ("van Nimwegen", "Sul Metauro").
+#: Abbreviated ones ("a. d.", "i. d.": Neustadt a. d. Aisch; "gem.": Spaarndam gem. Haarlem)
+#: and "c.a." (cum annexis) too.
 PARTICLE = (
     r"(?:van|von|de|der|den|del|della|di|da|du|la|le|les|des|do|dos|das|y|am|im|ob|sur|sul|"
-    r"aan|op|bei|upon|en|vorm|vor|auf|an|i\.|['’]t)"
+    r"aan|op|bei|bij|upon|en|und|con|vorm|vor|auf|an|die|te|ten|ter|het|uit|zu|zum|zur|"
+    r"vom|dalla|dei|"
+    r"degli|delle|dello|sulla|sullo|gem|c\.?a\.?|[a-z]{1,3}\.(?:[ \t]?[a-z]\.)?|['’][ts]|d['’])"
+)
+#: Capitalised particles, which do not count as words of a long name ("Pino Sulla Sponda
+#: Del Lago Maggiore", "San Michele Di Pratola Serra").
+CAP_PARTICLE = (
+    r"(?:Del|Della|Delle|Dei|Degli|Dello|Di|Da|Dal|Dalla|De|Des|Du|Sul|Sulla|Sullo|In|Im|Am|"
+    r"An|Aan|Op|Ob|Sur|Sous|Les|La|Le|Lès|Y|E|Ed|Con|Al|Alla|Nel|Nella|Van|Von|Der|Den)"
 )
 # Words followed by a small number that are not a ward ("Grade 2", "Rib 5").
 _NOT_WARD = (
@@ -224,8 +244,12 @@ _PLACE_RULES = (
         r"\b",
         # a leading particle ("van Nimwegen Clinic") is added by find_patterns: a pattern
         # that starts with a capital letter is searched faster
-        rf"(?:(?:St\.?|Saint)[ \t]+)?{PLACE_WORD}['’]?s?[ \t]+"
-        rf"(?:(?:{PARTICLE}[ \t]+){{0,2}}{INNER_WORD}['’]?s?[ \t]+){{0,4}}"
+        # "St.-Annaparochie General Hospital", "S. Lugano Regional Medical Center", "Coreth
+        # von und zu Coredo Memorial Hospital", "Dussen van Clinic", "Bourgondië, van
+        # Clinic" (sorted family names)
+        rf"(?:(?:St\.?|Saint|S\.)(?:[ \t]+|-))?{PLACE_WORD}['’]?s?(?:,(?=[ \t]+v[ao]n[ \t]))?[ \t]+"
+        rf"(?:(?:(?:{PARTICLE}|{CAP_PARTICLE})[ \t]+){{0,3}}{INNER_WORD}['’]?s?[ \t]+){{0,4}}"
+        r"(?:(?:van|von|de|der|den)[ \t]+)?"
         r"(?:Hospital|Medical Cent(?:er|re)|Health Cent(?:er|re)|Health System|Healthcare|"
         r"Clinic|Infirmary|Nursing Home|"
         r"Rehabilitation Center|Rehab Center|Cancer Center|Medical Group|Health)\b",
@@ -320,7 +344,7 @@ def find_patterns(text: str | Text) -> Iterator[Span]:
                 yield Span(start, end, category)
 
 
-_PARTICLE_BEFORE = re.compile(rf"(?<![\w-])(?:{PARTICLE}[ \t]+){{1,2}}\Z")
+_PARTICLE_BEFORE = re.compile(rf"(?<![\w-])(?:(?:{PARTICLE}[ \t]+){{1,2}}|['’]s-)\Z")
 _LEAD = re.compile(
     r"(?:The|A|An|At|From|In|To|On|Of|Per|Via|See|Seen|Prior|Outside|Call|Contact|Please|"
     r"(?P<verb>[A-Z][a-z]+(?:ed|ing)|[A-Z][a-z]{3,}ly))[ \t]+"
