@@ -23,7 +23,7 @@ __all__ = ["Flat", "flatten"]
 _BREAK = re.compile(r"\n[ \t]*(?=\S)")
 # A line of underscores (or dashes, equals signs) between segments: its own paragraph.
 _RULE_LINE = re.compile(r"[_=-]{10,}[ \t]*(?:\n|\Z)")
-_RULE_END = re.compile(r"(?:^|\n)[ \t]*[_=-]{10,}\Z")
+_RULE = re.compile(r"[ \t]*[_=-]{10,}")
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def flatten(text: str) -> Flat:
             start -= 1
         if start == pos or text[start - 1] == "\n":
             continue  # after a blank line (or a break already joined): a paragraph starts
-        if _RULE_LINE.match(text, match.end()) or _RULE_END.search(text, pos, start):
+        if _rule_line_near(text, start, match.end()):
             continue  # a segment's underscore line is no part of a paragraph
         parts.append(text[pos:start])
         size += start - pos
@@ -95,3 +95,11 @@ def flatten(text: str) -> Flat:
         return Flat(text, (0,), (0,))
     parts.append(text[pos:])
     return Flat("".join(parts), tuple(flat), tuple(orig))
+
+
+def _rule_line_near(text: str, before: int, after: int) -> bool:
+    """Whether the line ending at ``before`` or the one starting at ``after`` is a rule."""
+    if text[after] in "_=-" and _RULE_LINE.match(text, after):
+        return True
+    line = text.rfind("\n", 0, before) + 1
+    return text[before - 1] in "_=-" and _RULE.fullmatch(text, line, before) is not None

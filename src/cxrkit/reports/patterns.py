@@ -176,7 +176,7 @@ _NUMBER_RULES = (
     ),
     # e-mail addresses and URLs
     # the local part as written, apostrophes and commas too ("svan'twel@", "x-y,van@")
-    _Spec(r"(?<![\w.+'’,-])", r"[\w.+'’,-]*\w@[\w-]+(?:\.[\w-]+)+", "email", "@"),
+    _Spec(r"(?<![\w.+'’,-])", r"[\w.+'’,-]+@[\w-]+(?:\.[\w-]+)+", "email", "@"),
     _Spec(r"\b", r"(?:https?://|www\.)[^\s<>\"')\]]+[^\s<>\"')\].,;:]", "url"),
     # ages 90 and over
     _Spec(
@@ -205,7 +205,7 @@ LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 #: joined by a slash, the second abbreviated ("Graun/Unterl. Community Hospital"); a
 #: hyphenated given name may be abbreviated ("St. H.-Dieter", "St. Klaus-D. Hospital").
 PLACE_WORD = (
-    rf"(?:[{UPPER}]\.-)?[{UPPER}](?:(?<=[DLS])['’][{UPPER}]|(?<=I)J)?[{LOWER}]+"
+    rf"[{UPPER}](?:\.-[{UPPER}]|(?<=[DLS])['’][{UPPER}]|(?<=I)J)?[{LOWER}]+"
     rf"(?:['’][{UPPER}]?[{LOWER}]+|-[{UPPER}{LOWER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*"
     rf"(?:-[{UPPER}]\.(?=[ \t])|-(?=[ \t](?:en|und|et|e|y)[ \t]))?"
     rf"(?:/[{UPPER}][{LOWER}]+(?:\.(?=[ \t][{UPPER}]))?)?['’]?"
