@@ -296,6 +296,25 @@ def test_flatten_maps_every_offset_back() -> None:
         ("Seen by Dr. Hans-H. Weimer in clinic.", "Seen by Dr. ___ in clinic."),
         ("PCP Dr. J. The Elder (jtheelder@nchhealth.org).", "PCP Dr. ___ (___)."),
         ("PCP Dr. S. Werl, van (swerl,van@ermchealth.org).", "PCP Dr. ___ (___)."),
+        # "in" inside a name, an unknown lower-case particle before a name, ordinals,
+        # five-word towns
+        (
+            "Transferred from Mercy Hospital, St. Martin in Passeier, today.",
+            "Transferred from ___, ___, today.",
+        ),
+        ("Seen at Broek in Waterland Infirmary today.", "Seen at ___ today."),
+        ("Outside films from auch Schlauchin Memorial Hospital.", "Outside films from ___."),
+        ("Patient lives at auch Schlauchinweg 33, Meppen.", "Patient lives at ___."),
+        ("Seen at 2e Exloërmond Community Hospital today.", "Seen at ___ today."),
+        ("Seen at St.Martin Gsie Community Hospital today.", "Seen at ___ today."),
+        (
+            "Referred by Dr. Ferri of Sotto Il Monte Giovanni Xxiii General Hospital.",
+            "Referred by Dr. ___ of ___.",
+        ),
+        (
+            "Recently moved here from San Vincenzo Valle Roveto Superiore.",
+            "Recently moved here from ___.",
+        ),
     ],
 )
 def test_outside_surface_forms_round_two(text: str, expected: str) -> None:
@@ -315,6 +334,11 @@ def test_round_two_keeps_ordinary_words(text: str) -> None:
     for word in ("GI radiology", "ED imaging", "and Dr", "was Notified", "wife"):
         if word in text:
             assert word in kept
+
+
+def test_in_and_pronouns_around_an_institution_stay() -> None:
+    text = "Seen at Mercy Hospital in Dover; seen in Mercy Hospital; seen at our Mercy Hospital."
+    assert deidentify_text(text) == "Seen at ___ in ___; seen in ___; seen at our ___."
 
 
 def test_a_paragraph_is_not_joined_to_the_underscore_line_after_it() -> None:

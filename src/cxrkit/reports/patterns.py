@@ -225,11 +225,17 @@ PARTICLE = (
     r"vom|dalla|dei|"
     r"degli|delle|dello|sulla|sullo|gem|c\.?a\.?|[a-z]{1,3}\.(?:[ \t]?[a-z]\.)?|['’][ts]|d['’])"
 )
+#: Particles only inside a name: "in" ("St. Martin in Passeier", "Broek in Waterland"), but
+#: not after an institution ("Mercy Hospital in Dover" is two names).
+INNER_PARTICLE = (
+    rf"(?:{PARTICLE}|(?<!Hospital[ \t])(?<!Center[ \t])(?<!Centre[ \t])(?<!Clinic[ \t])"
+    r"(?<!Infirmary[ \t])in)"
+)
 #: Capitalised particles, which do not count as words of a long name ("Pino Sulla Sponda
 #: Del Lago Maggiore", "San Michele Di Pratola Serra").
 CAP_PARTICLE = (
     r"(?:Del|Della|Delle|Dei|Degli|Dello|Di|Da|Dal|Dalla|De|Des|Du|Sul|Sulla|Sullo|In|Im|Am|"
-    r"An|Aan|Op|Ob|Sur|Sous|Les|La|Le|Lès|Y|E|Ed|Con|Al|Alla|Nel|Nella|Van|Von|Der|Den)"
+    r"An|Aan|Op|Ob|Sur|Sous|Les|La|Le|Lès|Y|E|Ed|Con|Al|Alla|Nel|Nella|Il|Lo|Van|Von|Der|Den)"
 )
 # Words followed by a small number that are not a ward ("Grade 2", "Rib 5").
 _NOT_WARD = (
@@ -246,9 +252,10 @@ _PLACE_RULES = (
         # that starts with a capital letter is searched faster
         # "St.-Annaparochie General Hospital", "S. Lugano Regional Medical Center", "Coreth
         # von und zu Coredo Memorial Hospital", "Dussen van Clinic", "Bourgondië, van
-        # Clinic" (sorted family names)
-        rf"(?:(?:St\.?|Saint|S\.)(?:[ \t]+|-))?{PLACE_WORD}['’]?s?(?:,(?=[ \t]+v[ao]n[ \t]))?[ \t]+"
-        rf"(?:(?:(?:{PARTICLE}|{CAP_PARTICLE})[ \t]+){{0,3}}{INNER_WORD}['’]?s?[ \t]+){{0,4}}"
+        # Clinic" (sorted family names), "2e Exloërmond Community Hospital"
+        rf"(?:(?:St|S)\.(?:[ \t]+|-)?|(?:St|Saint|\d{{1,2}}e)[ \t]+)?"
+        rf"{PLACE_WORD}['’]?s?(?:,(?=[ \t]+v[ao]n[ \t]))?[ \t]+"
+        rf"(?:(?:(?:{INNER_PARTICLE}|{CAP_PARTICLE})[ \t]+){{0,3}}{INNER_WORD}['’]?s?[ \t]+){{0,4}}"
         r"(?:(?:van|von|de|der|den)[ \t]+)?"
         r"(?:Hospital|Medical Cent(?:er|re)|Health Cent(?:er|re)|Health System|Healthcare|"
         r"Clinic|Infirmary|Nursing Home|"
@@ -338,6 +345,7 @@ def find_patterns(text: str | Text) -> Iterator[Span]:
                 start = _trim_lead(raw, start, end)
                 if category == "hospital" and (
                     lead := _PARTICLE_BEFORE.search(raw, max(0, start - 24), start)
+                    or _WORD_BEFORE.search(raw, max(0, start - 12), start)
                 ):
                     start = lead.start()
             if end > start:
@@ -345,6 +353,13 @@ def find_patterns(text: str | Text) -> Iterator[Span]:
 
 
 _PARTICLE_BEFORE = re.compile(rf"(?<![\w-])(?:(?:{PARTICLE}[ \t]+){{1,2}}|['’]s-)\Z")
+#: A lower-case word that is no English article or pronoun between "from"/"of"/"at" and an
+#: institution is a particle of its name ("films from auch Schlauchin Memorial Hospital").
+NOT_PARTICLE = r"(?:the|a|an|and|or|our|your|his|her|its|their|this|that|same|home|local)"
+_WORD_BEFORE = re.compile(
+    r"(?:(?<=\bfrom[ \t])|(?<=\bof[ \t])|(?<=\bat[ \t]))"
+    rf"(?!{NOT_PARTICLE}[ \t])[a-z]{{2,5}}[ \t]+\Z"
+)
 _LEAD = re.compile(
     r"(?:The|A|An|At|From|In|To|On|Of|Per|Via|See|Seen|Prior|Outside|Call|Contact|Please|"
     r"(?P<verb>[A-Z][a-z]+(?:ed|ing)|[A-Z][a-z]{3,}ly))[ \t]+"

@@ -30,8 +30,10 @@ from cxrkit.reports._rules import Rule, Text, alternation
 from cxrkit.reports.lexicon import lexicon, read_lines
 from cxrkit.reports.patterns import (
     CAP_PARTICLE,
+    INNER_PARTICLE,
     INNER_WORD,
     LOWER,
+    NOT_PARTICLE,
     PARTICLE,
     PLACE_WORD,
     UPPER,
@@ -48,7 +50,7 @@ INSTITUTION = (
     r"Clinic|Infirmary|Nursing Home|Rehabilitation Center|Rehab Center|Cancer Center|"
     r"Medical Group)"
 )
-# A town of up to four words besides its particles: "St. Paul", "St.Johann", "da Paz",
+# A town of up to five words besides its particles: "St. Paul", "St.Johann", "da Paz",
 # "Osterode am Harz", "Hengelo AC", "'s-Hertogenbosch", "2e Exloërmond" (Dutch villages
 # numbered by an ordinal), "Isola Del Gran Sasso D'Italia", "Hengelo (Gld)" (a province in
 # parentheses), "St.-Jacobiparochie".
@@ -57,7 +59,7 @@ _PROVINCE = rf"\((?:[{_UP}][{_LOW}]{{1,3}}|[{_UP}]{{2,3}})\)"
 _QUALIFIER = re.compile(rf"[ \t]{_PROVINCE}")
 _RUN = (
     rf"(?:(?:St|Ste|Mt|S)\.[ \t-]?|{PARTICLE}[ \t]|['’]s-|\d{{1,2}}e[ \t])?{WORD}"
-    rf"(?:[ \t](?:(?:{PARTICLE}|{CAP_PARTICLE})[ \t]){{0,2}}{INNER_WORD}){{0,3}}"
+    rf"(?:[ \t](?:(?:{INNER_PARTICLE}|{CAP_PARTICLE})[ \t]){{0,2}}{INNER_WORD}){{0,4}}"
     rf"(?:{_QUALIFIER.pattern})?"
 )
 _UPPER_RUN = rf"[{_UP}]{{3,}}(?:[ \t][{_UP}]{{3,}}){{0,2}}"
@@ -154,7 +156,8 @@ def _values() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """What follows a place context (a town) and an address context (the address)."""
     street = _cased(gazetteer().contexts["street"])
     address = re.compile(
-        rf"(?:{street}\.?[ \t]|{PARTICLE}[ \t]|[\d{_UP}])"
+        rf"(?:{street}\.?[ \t]|{PARTICLE}[ \t]|[\d{_UP}]"
+        rf"|(?!{NOT_PARTICLE}[ \t])[a-z]{{2,5}}[ \t](?=[{_UP}]))"
         rf"(?:[^.;()\n]|{_ABBREVIATION}|{_PROVINCE}){{1,80}}?"
         rf"(?=[ \t]*(?:(?!{_ABBREVIATION})\.{{1,2}}(?:\s|$)|(?!{_PROVINCE})[;()\n]|$))"
     )
