@@ -65,10 +65,11 @@ _RUN = (
 _UPPER_RUN = rf"[{_UP}]{{3,}}(?:[ \t][{_UP}]{{3,}}){{0,2}}"
 # The dot of an abbreviated street word inside an address ("Hauptstr. 5", "Apt. 35").
 # or of an initial ("C. Mayor 5").
-# or of "St."/"Mt." before a town ("Piso 3, St. Anton").
+# or of "St."/"Mt." before a town ("Piso 3, St. Anton"); never before two blanks (the end of
+# a sentence).
 _ABBREVIATION = (
-    rf"(?<=[{_LOW}])\.(?=[ \t]?\d|[ \t][{_LOW}])|(?<=(?<!\w)[{_UP}{_LOW}])\.(?=[ \t-])"
-    rf"|(?:(?<=\bSt)|(?<=\bSte)|(?<=\bMt))\.(?=[ \t-]?[{_UP}])"
+    rf"(?<=[{_LOW}])\.(?=[ \t]?\d|[ \t][{_LOW}])|(?<=(?<!\w)[{_UP}{_LOW}])\.(?=-|[ \t]\S)"
+    rf"|(?:(?<=\bSt)|(?<=\bSte)|(?<=\bMt))\.(?=-?[{_UP}]|[ \t][{_UP}])"
 )
 # A department word, and hospital initials right before it (found backwards from the word).
 _DEPARTMENT = re.compile(
