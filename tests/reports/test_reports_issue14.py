@@ -308,6 +308,10 @@ def test_flatten_maps_every_offset_back() -> None:
         ("Seen at 2e Exloërmond Community Hospital today.", "Seen at ___ today."),
         ("Seen at St.Martin Gsie Community Hospital today.", "Seen at ___ today."),
         (
+            "Patient resides at Acceso Valera 17 Apt. 51 in Bergen L.  Seen at St. Danny Hospital.",
+            "Patient resides at ___.  Seen at ___.",
+        ),
+        (
             "Referred by Dr. Ferri of Sotto Il Monte Giovanni Xxiii General Hospital.",
             "Referred by Dr. ___ of ___.",
         ),
