@@ -307,6 +307,8 @@ def test_flatten_maps_every_offset_back() -> None:
         ("Patient lives at auch Schlauchinweg 33, Meppen.", "Patient lives at ___."),
         ("Seen at 2e Exloërmond Community Hospital today.", "Seen at ___ today."),
         ("Seen at St.Martin Gsie Community Hospital today.", "Seen at ___ today."),
+        ("Transferred from St. Klaus-D.'s Medical Center, Zamora.", "Transferred from ___, ___."),
+        ("Lives in Bleskensgraaf ca with family.", "Lives in ___ with family."),
         (
             "Patient resides at Acceso Valera 17 Apt. 51 in Bergen L.  Seen at St. Danny Hospital.",
             "Patient resides at ___.  Seen at ___.",

@@ -207,7 +207,7 @@ LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 PLACE_WORD = (
     rf"[{UPPER}](?:\.-[{UPPER}]|(?<=[DLS])['’][{UPPER}]|(?<=I)J)?[{LOWER}]+"
     rf"(?:['’][{UPPER}]?[{LOWER}]+|-[{UPPER}{LOWER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*"
-    rf"(?:-[{UPPER}]\.(?=[ \t])|-(?=[ \t](?:en|und|et|e|y)[ \t]))?"
+    rf"(?:-[{UPPER}]\.(?=[ \t]|['’]s\b)|-(?=[ \t](?:en|und|et|e|y)[ \t]))?"
     rf"(?:/[{UPPER}][{LOWER}]+(?:\.(?=[ \t][{UPPER}]))?)?['’]?"
 )
 #: A word inside a place or institution name after its first: also initials ("Bavel AC",

@@ -53,14 +53,14 @@ INSTITUTION = (
 # A town of up to five words besides its particles: "St. Paul", "St.Johann", "da Paz",
 # "Osterode am Harz", "Hengelo AC", "'s-Hertogenbosch", "2e Exloërmond" (Dutch villages
 # numbered by an ordinal), "Isola Del Gran Sasso D'Italia", "Hengelo (Gld)" (a province in
-# parentheses), "St.-Jacobiparochie".
+# parentheses), "St.-Jacobiparochie", "Bleskensgraaf ca" (cum annexis).
 # A province after a town, in parentheses: "Hengelo (Gld)", "Bergen (NH)".
 _PROVINCE = rf"\((?:[{_UP}][{_LOW}]{{1,3}}|[{_UP}]{{2,3}})\)"
 _QUALIFIER = re.compile(rf"[ \t]{_PROVINCE}")
 _RUN = (
     rf"(?:(?:St|Ste|Mt|S)\.[ \t-]?|{PARTICLE}[ \t]|['’]s-|\d{{1,2}}e[ \t])?{WORD}"
     rf"(?:[ \t](?:(?:{INNER_PARTICLE}|{CAP_PARTICLE})[ \t]){{0,2}}{INNER_WORD}){{0,4}}"
-    rf"(?:{_QUALIFIER.pattern})?"
+    rf"(?:{_QUALIFIER.pattern}|[ \t]c\.?a\.?(?![\w.]))?"
 )
 _UPPER_RUN = rf"[{_UP}]{{3,}}(?:[ \t][{_UP}]{{3,}}){{0,2}}"
 # The dot of an abbreviated street word inside an address ("Hauptstr. 5", "Apt. 35").
