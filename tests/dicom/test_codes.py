@@ -139,5 +139,24 @@ def test_the_public_list_holds_ps3_16_schemes_and_variants() -> None:
     assert len(public_schemes()) > 60
     for scheme in ("DCM", "SCT", "SRT", "LN", "RADLEX", "UCUM", "I10", "C4", "C5", "ICD-10"):
         assert is_public(scheme)
-    for scheme in ("99XYZMC", "XYZ", "99SDM", "SLC", ""):
+    for scheme in ("99XYZMC", "XYZ", "SLC", ""):
         assert not is_public(scheme)
+
+
+# Designators of PS3.16 Table 8-1 that the first list (written from memory) lacked or spelled
+# otherwise; 99SDM is the table's own designator of the SNOMED DICOM Microglossary.
+TABLE_8_1 = ("I10C", "ICDO3", "caDSR", "CTV3", "POS", "RADELEMENT", "RRID", "UNS", "99SDM")
+
+
+@pytest.mark.parametrize("scheme", TABLE_8_1)
+def test_a_table_8_1_designator_is_kept_with_its_value(scheme: str) -> None:
+    ds = deidentify_header(_nest("ProcedureCodeSequence", _code("C34.1", scheme), 0), IDS)
+    codes = [c for c in _codes(ds) if c.get("CodeValue") == "C34.1"]
+    assert [c.CodingSchemeDesignator for c in codes] == [scheme]
+
+
+@pytest.mark.parametrize("scheme", ["99XYZ", "XYZRAD", "99SDMX", "LOCAL", "I10X"])
+def test_a_made_up_designator_is_replaced(scheme: str) -> None:
+    ds = deidentify_header(_nest("ProcedureCodeSequence", _code("C34.1", scheme), 0), IDS)
+    assert [c.CodingSchemeDesignator for c in _local(ds)] == [LOCAL_SCHEME]
+    assert scheme.encode() not in _bytes(ds)

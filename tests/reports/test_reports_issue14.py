@@ -238,3 +238,117 @@ def test_flatten_maps_every_offset_back() -> None:
     for match in re.finditer(r"\w+", flat.text):
         start, end = flat.span(*match.span())
         assert text[start:end] == match.group()
+
+
+# Misses found on the Faker exports of seeds 11-22 and 901-906 and by many Faker draws in the
+# outside sentences (issue 14, second round); each failed before.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Dutch names that start with the digraph IJ
+        ("Surgery at IJzendoorn Community Hospital in 1999.", "Surgery at ___ in ___."),
+        ("Recently moved here from IJsselstein.", "Recently moved here from ___."),
+        ("Seen by Dr. Anna IJzerman in clinic.", "Seen by Dr. ___ in clinic."),
+        # towns that start with 's, 't or an ordinal; a province in parentheses
+        ("Outside films from 's-Gravenpolder Infirmary.", "Outside films from ___."),
+        ("Transferred from 's Gravenmoer Regional Medical Center.", "Transferred from ___."),
+        (
+            "Seen at Mercy Hospital at 2e Exloërmond this morning.",
+            "Seen at ___ at ___ this morning.",
+        ),
+        ("Seen at Mercy Medical Center, Hengelo (Gld), for care.", "Seen at ___, ___, for care."),
+        ("Seen at Mercy Hospital at Bergen (NH) today.", "Seen at ___ at ___ today."),
+        ("Patient lives at Plaza Mayor 7, Rijswijk (NB).", "Patient lives at ___."),
+        # long names with capitalised or abbreviated particles, slashes, St.-
+        (
+            "Films from Mercy Hospital (Pino Sulla Sponda Del Lago Maggiore) reviewed.",
+            "Films from ___ (___) reviewed.",
+        ),
+        ("Seen at Magre' Sulla Strada Del Vino University Hospital.", "Seen at ___."),
+        ("Recently moved here from Maccagno Con Pino E Veddasca.", "Recently moved here from ___."),
+        ("Lives in St. Valentin a. d. H. with family.", "Lives in ___. with family."),
+        ("Recently moved here from St.Johann In Ahrnta.", "Recently moved here from ___."),
+        ("Recently moved here from St.-Jacobiparochie.", "Recently moved here from ___."),
+        ("Surgery at Graun/Unterl. Community Hospital in 1987.", "Surgery at ___ in ___."),
+        ("Seen at Wijk bij Duurstede University Hospital.", "Seen at ___."),
+        ("Seen at Mercy Hospital, Hei- en Boeicop, for care.", "Seen at ___, ___, for care."),
+        ("Transferred from St. H.-Dieter Hospital, Dover.", "Transferred from ___, ___."),
+        ("Referred by Dr. Jones of Dussen van Clinic.", "Referred by Dr. ___ of ___."),
+        ("Patient lives at Incrocio Fiorenzo 45, St. Anton.", "Patient lives at ___."),
+        ("Home address: van der Dussenring 82, Geithain.", "Home address: ___."),
+        # hospital initials that are also a ward's, after "at"/"from"
+        (
+            "Films obtained at GI RAD on 8/29 were compared.",
+            "Films obtained at ___ RAD on ___ were compared.",
+        ),
+        (
+            "Outside images from GI radiology were reviewed.",
+            "Outside images from ___ radiology were reviewed.",
+        ),
+        # names: particles after the family name, unknown lower-case particles after a title,
+        # 's / d' / 't, "en" double names, abbreviated double given names, epithets
+        ("Referred by Dr. Marius Dussen van of Mercy Hospital.", "Referred by Dr. ___ of ___."),
+        ("Dr. West-Francië, van was paged at 10:30.", "Dr. ___ was paged at 10:30."),
+        ("Discussed with Dr. Aline auch Schlauchin at 8:09.", "Discussed with Dr. ___ at 8:09."),
+        ("PCP Dr. Sara van 't Wel (svan'twel@ruhhealth.org).", "PCP Dr. ___ (___)."),
+        ("PCP Dr. d' Heripon today.", "PCP Dr. ___ today."),
+        ("Referred by Dr. van Hoevel en van Zwindrecht today.", "Referred by Dr. ___ today."),
+        ("Seen by Dr. Hans-H. Weimer in clinic.", "Seen by Dr. ___ in clinic."),
+        ("PCP Dr. J. The Elder (jtheelder@nchhealth.org).", "PCP Dr. ___ (___)."),
+        ("PCP Dr. S. Werl, van (swerl,van@ermchealth.org).", "PCP Dr. ___ (___)."),
+        # "in" inside a name, an unknown lower-case particle before a name, ordinals,
+        # five-word towns
+        (
+            "Transferred from Mercy Hospital, St. Martin in Passeier, today.",
+            "Transferred from ___, ___, today.",
+        ),
+        ("Seen at Broek in Waterland Infirmary today.", "Seen at ___ today."),
+        ("Outside films from auch Schlauchin Memorial Hospital.", "Outside films from ___."),
+        ("Patient lives at auch Schlauchinweg 33, Meppen.", "Patient lives at ___."),
+        ("Seen at 2e Exloërmond Community Hospital today.", "Seen at ___ today."),
+        ("Seen at St.Martin Gsie Community Hospital today.", "Seen at ___ today."),
+        ("Transferred from St. Klaus-D.'s Medical Center, Zamora.", "Transferred from ___, ___."),
+        ("Lives in Bleskensgraaf ca with family.", "Lives in ___ with family."),
+        (
+            "Patient resides at Acceso Valera 17 Apt. 51 in Bergen L.  Seen at St. Danny Hospital.",
+            "Patient resides at ___.  Seen at ___.",
+        ),
+        (
+            "Referred by Dr. Ferri of Sotto Il Monte Giovanni Xxiii General Hospital.",
+            "Referred by Dr. ___ of ___.",
+        ),
+        (
+            "Recently moved here from San Vincenzo Valle Roveto Superiore.",
+            "Recently moved here from ___.",
+        ),
+    ],
+)
+def test_outside_surface_forms_round_two(text: str, expected: str) -> None:
+    assert deidentify_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Comparison with the GI radiology and ED imaging records.",
+        "Dr. Smith and Dr. Jones agreed. Dr. Smith was Notified.",
+        "Contact: wife Hope at 617-555-0134.",
+    ],
+)
+def test_round_two_keeps_ordinary_words(text: str) -> None:
+    kept = deidentify_text(text)
+    for word in ("GI radiology", "ED imaging", "and Dr", "was Notified", "wife"):
+        if word in text:
+            assert word in kept
+
+
+def test_in_and_pronouns_around_an_institution_stay() -> None:
+    text = "Seen at Mercy Hospital in Dover; seen in Mercy Hospital; seen at our Mercy Hospital."
+    assert deidentify_text(text) == "Seen at ___ in ___; seen in ___; seen at our ___."
+
+
+def test_a_paragraph_is_not_joined_to_the_underscore_line_after_it() -> None:
+    text = (
+        " Patient lives\n at 29370 Cynthia Turnpike, Afferden L.\n" + "_" * 78 + "\n FINAL REPORT\n"
+    )
+    assert deidentify_text(text) == " Patient lives\n at ___.\n" + "_" * 78 + "\n FINAL REPORT\n"

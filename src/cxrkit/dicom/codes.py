@@ -67,6 +67,28 @@ def is_public(designator: str) -> bool:
     return designator.strip().upper() in public_schemes()
 
 
+def local_designators(ds: Dataset) -> frozenset[str]:
+    """The Coding Scheme Designators of local schemes anywhere in an original header: the
+    hospital's own abbreviations, which the leak audit then looks for in the release.
+
+    Examples
+    --------
+    >>> from pydicom.sequence import Sequence
+    >>> ds, item = Dataset(), Dataset()
+    >>> item.CodingSchemeDesignator = "99XYZMC"
+    >>> ds.ProcedureCodeSequence = Sequence([item])
+    >>> sorted(local_designators(ds))
+    ['99XYZMC']
+    """
+    found = set()
+    for elem in ds.iterall():
+        if elem.keyword == "CodingSchemeDesignator":
+            value = str(elem.value or "").strip()
+            if value and value != LOCAL_SCHEME and not is_public(value):
+                found.add(value)
+    return frozenset(found)
+
+
 def local_code_value(key: bytes, designator: str, value: str) -> str:
     """The keyed pseudonym of a local code: ``L`` and 12 hexadecimal digits (an SH value).
 

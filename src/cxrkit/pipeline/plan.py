@@ -17,6 +17,7 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
 from cxrkit.dicom.chest import ChestVerdict, chest_verdict
+from cxrkit.dicom.codes import local_designators
 from cxrkit.dicom.headers import Pseudonyms
 from cxrkit.errors import NotDicomError, SourceError
 from cxrkit.identity.dates import parse_da
@@ -89,7 +90,8 @@ def _study_date(ds: Dataset) -> dt.date | None:
 
 
 def header_phi(ds: Dataset) -> frozenset[tuple[str, str]]:
-    """(kind, value) pairs of the identifying values of an original header."""
+    """(kind, value) pairs of the identifying values of an original header, and the
+    designators of its local coding schemes (kind ``scheme``: the hospital's abbreviation)."""
     found = set()
     for kind, keywords in PHI_KEYWORDS.items():
         for keyword in keywords:
@@ -98,6 +100,7 @@ def header_phi(ds: Dataset) -> frozenset[tuple[str, str]]:
                 text = str(v or "").strip()
                 if text:
                     found.add((kind, text))
+    found.update(("scheme", d) for d in local_designators(ds))
     return frozenset(found)
 
 

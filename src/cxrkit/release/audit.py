@@ -4,6 +4,8 @@ OCR of every image's text.
 
 The crosswalk (keystore) holds the source identifiers (MRNs, accession numbers, original
 UIDs) and the identifying values a build read (names, birth and study dates, institutions).
+The designators of the source's local coding schemes (the hospital's own abbreviation, such
+as "99XYZMC") are searched for too, as whole words (category ``scheme``).
 A hit is reported by category and release path, never with the value.
 
 Matching: identifiers, UIDs, places and dates (in the usual written forms) as substrings,
@@ -61,7 +63,7 @@ def _common_words() -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Leak:
-    category: str  # name, id, uid, date, place
+    category: str  # name, id, uid, date, place, scheme
     place: str  # header, report, path, pixels
     where: str  # release path
 
@@ -99,10 +101,12 @@ def _alternation(values: set[str], *, words: bool = False) -> re.Pattern[str] | 
 def collect(keystore: Keystore) -> Needles:
     """Every value the crosswalk knows, compiled into matchers."""
     found: dict[str, set[str]] = {"id": set(), "uid": set(), "date": set(), "place": set()}
+    schemes: set[str] = set()
     full, families = set(), set()
     by_subject: dict[int, set[str]] = {}
     for subject_id, kind, value in keystore.known_phi():
-        by_subject.setdefault(subject_id, set()).add(value)
+        if kind != "scheme":  # a scheme's name is not written on images
+            by_subject.setdefault(subject_id, set()).add(value)
         if kind == "name":
             parts = _name_parts(value)
             families.update(parts[:1])
@@ -112,6 +116,8 @@ def collect(keystore: Keystore) -> Needles:
                 )
         elif kind == "date":
             found["date"].update(_date_forms(value))
+        elif kind == "scheme" and len(value) >= 3:
+            schemes.add(value)
         elif kind in found and len(value) >= 4:
             found[kind].add(value)
     with keystore.engine.connect() as conn:
@@ -128,6 +134,7 @@ def collect(keystore: Keystore) -> Needles:
     for key, values, words in (
         ("id", {v for v in ids if not v.isdigit() or len(v) >= 9}, False),
         ("id-number", {v for v in ids if v.isdigit() and len(v) < 9}, True),
+        ("scheme", schemes, True),  # a local coding scheme's designator: a whole word
     ):
         if (p := _alternation(values, words=words)) is not None:
             plain[key] = p

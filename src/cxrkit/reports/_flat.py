@@ -21,6 +21,9 @@ __all__ = ["Flat", "flatten"]
 # and the non-blank character before those are checked by hand: a pattern that starts with
 # a literal is searched fast).
 _BREAK = re.compile(r"\n[ \t]*(?=\S)")
+# A line of underscores (or dashes, equals signs) between segments: its own paragraph.
+_RULE_LINE = re.compile(r"[_=-]{10,}[ \t]*(?:\n|\Z)")
+_RULE = re.compile(r"[ \t]*[_=-]{10,}")
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ def flatten(text: str) -> Flat:
             start -= 1
         if start == pos or text[start - 1] == "\n":
             continue  # after a blank line (or a break already joined): a paragraph starts
+        if _rule_line_near(text, start, match.end()):
+            continue  # a segment's underscore line is no part of a paragraph
         parts.append(text[pos:start])
         size += start - pos
         # the joining space maps to the start of the blanks
@@ -90,3 +95,11 @@ def flatten(text: str) -> Flat:
         return Flat(text, (0,), (0,))
     parts.append(text[pos:])
     return Flat("".join(parts), tuple(flat), tuple(orig))
+
+
+def _rule_line_near(text: str, before: int, after: int) -> bool:
+    """Whether the line ending at ``before`` or the one starting at ``after`` is a rule."""
+    if text[after] in "_=-" and _RULE_LINE.match(text, after):
+        return True
+    line = text.rfind("\n", 0, before) + 1
+    return text[before - 1] in "_=-" and _RULE.fullmatch(text, line, before) is not None

@@ -21,22 +21,32 @@ from cxrkit.reports.patterns import Span
 
 __all__ = ["find_context_names", "find_field_names", "find_names"]
 
-# One word of a name: Title case (Bell, McDonald, O'Neil, Smith-Jones), upper case (BELL), or
-# an initial (J. or J).
+# One word of a name: Title case (Bell, McDonald, O'Neil, Smith-Jones, IJzendoorn, and
+# abbreviated double names: H.-Dieter, Klaus-D.), upper case (BELL), or an initial (J. or J).
 # Latin letters with their accented forms (Zoë, ÉMILE, Łukasz).
 _UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 _LOW = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 _WORD = (
-    rf"(?:Mc|Mac|O['’]|D['’])?[{_UP}][{_LOW}]+(?:['’-][{_UP}]?[{_LOW}]+)?"
+    rf"(?:Mc|Mac|O['’]|D['’]|[{_UP}]\.-)?[{_UP}](?:(?<=I)J)?[{_LOW}]+"
+    rf"(?:['’-][{_UP}]?[{_LOW}]+|-[{_UP}]\.(?!\w))?"
     rf"|[{_UP}]{{2,}}(?:['’-][{_UP}]+)?"
 )
 _INITIAL = rf"[{_UP}]\.(?!\w)|(?!I\b)[{_UP}](?![\w.'’-])"
 _TOKEN = re.compile(rf"(?:{_WORD}|{_INITIAL})")
-# Lower-case particles inside a name, before a capitalised word: "Dr. van der Berg".
-_PARTICLE = re.compile(
-    r"(?:van|von|de|der|den|del|della|di|da|das|do|dos|du|la|le|les|ten|ter|bin|al|el)"
-    rf"(?= (?:[a-z]+ )?[{_UP}])"
+# Lower-case particles inside a name, before a capitalised word: "Dr. van der Berg",
+# "Dr. Sara van 't Wel".
+_PARTICLES = (
+    r"(?:van|von|de|der|den|del|della|di|da|das|do|dos|du|la|le|les|ten|ter|te|het|die|"
+    r"bin|al|el|en|zu|zum|zur|vom|und|dalla|dei|['’][ts]|d['’])"
 )
+_PARTICLE = re.compile(rf"{_PARTICLES}(?= (?:[a-z'’]+ ){{0,2}}[{_UP}])")
+# A particle written after the family name, as in sorted lists: "Dr. Dussen van",
+# "Dr. West-Francië, van".
+_PARTICLE_AFTER = re.compile(rf",?[ \t]{_PARTICLES}(?:[ \t](?:der|den|de|la|het|['’]t))?\b")
+_EPITHET = re.compile(rf" The [{_UP}][{_LOW}]+(?=[ \t]*(?:[(),;]|\.(?:\s|$)|$)|[ \t]+[a-z])")
+_UPPER_NEXT = re.compile(rf"[ \t]+[{_UP}]")
+# A lower-case word after a title, before the capitalised name: "Dr. auch Schlauchin".
+_LEAD_WORD = re.compile(rf"[a-z]{{2,5}}(?= [{_UP}][{_LOW}])")
 # A lower-case word, for names written in lower case after a title: "d/w dr. smith".
 _LOWER_WORD = re.compile(r"[a-z][a-z'’-]*[a-z]")
 # Titles after which a lower-case word is still a name ("mr"/"ms" without a dot are not:
@@ -63,12 +73,13 @@ def _skip_space(text: str, pos: int) -> int:
 
 
 def _name_run(
-    text: str, pos: int, lex: Lexicon, *, strict: bool, comma: bool = False
+    text: str, pos: int, lex: Lexicon, *, strict: bool, comma: bool = False, title: bool = False
 ) -> tuple[int, int] | None:
     """The name that starts at ``pos`` (after spaces): up to four words on one line.
 
     With ``strict`` (a weak context such as "by" or "from") the first word must be a Title
-    case word that is a census name or not an ordinary word.
+    case word that is a census name or not an ordinary word. After a ``title`` a short lower-case
+    word before a capitalised one is a particle ("Dr. auch Schlauchin", "Dr. A. auch X").
     """
     i = _skip_space(text, pos)
     end_of_line = text.find("\n", i)
@@ -77,6 +88,9 @@ def _name_run(
     comma_used, initials = False, 0
     while words < 4:
         particle = _PARTICLE.match(text, i, limit)
+        if particle is None and title and (i == start or words > 0):
+            lead = _LEAD_WORD.match(text, i, limit)
+            particle = lead if lead and lead.group().upper() not in _stop() else None
         if particle is not None and (words > 0 or not strict):
             i = particle.end() + 1  # a particle does not count as one of the four words
             continue
@@ -108,7 +122,16 @@ def _name_run(
             break
     if end < 0 or (strict and words == initials):
         return None
-    return start, end
+    return start, _name_tail(text, end, limit)
+
+
+def _name_tail(text: str, end: int, limit: int) -> int:
+    """``end`` moved past a particle written after the family name ("Dussen van") or an
+    epithet before a bracket or a stop ("J. The Elder (…)")."""
+    after = _PARTICLE_AFTER.match(text, end, limit) or _EPITHET.match(text, end, limit)
+    if after is not None and not _UPPER_NEXT.match(text, after.end(), limit):
+        return after.end()
+    return end
 
 
 def _lower_run(text: str, pos: int, lex: Lexicon, *, census: bool) -> tuple[int, int] | None:
@@ -252,7 +275,7 @@ def find_context_names(text: str | Text) -> Iterator[Span]:
     raw = source.text
     lex, ctx = lexicon(), _contexts()
     for match in ctx["title"].finditer(source):
-        run = _name_run(raw, match.end(), lex, strict=False)
+        run = _name_run(raw, match.end(), lex, strict=False, title=True)
         if run is None and match.group().lower() in _LOWER_TITLES:
             run = _lower_run(raw, match.end(), lex, census=False)
         if run:

@@ -175,7 +175,8 @@ _NUMBER_RULES = (
         "word",
     ),
     # e-mail addresses and URLs
-    _Spec(r"(?<![\w.+-])", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", "email", "@"),
+    # the local part as written, apostrophes and commas too ("svan'twel@", "x-y,van@")
+    _Spec(r"(?<![\w.+'’,-])", r"[\w.+'’,-]+@[\w-]+(?:\.[\w-]+)+", "email", "@"),
     _Spec(r"\b", r"(?:https?://|www\.)[^\s<>\"')\]]+[^\s<>\"')\].,;:]", "url"),
     # ages 90 and over
     _Spec(
@@ -200,16 +201,41 @@ UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 #: A capitalised word of a place or institution name, accented letters and hyphenated parts
 #: included ("Hamel-les-Bains").
+#: Dutch names start with the digraph IJ ("IJsselstein"); two names of one place may be
+#: joined by a slash, the second abbreviated ("Graun/Unterl. Community Hospital"); a
+#: hyphenated given name may be abbreviated ("St. H.-Dieter", "St. Klaus-D. Hospital").
 PLACE_WORD = (
-    rf"[{UPPER}](?:(?<=[DL])['’][{UPPER}])?[{LOWER}]+"
-    rf"(?:['’][{UPPER}]?[{LOWER}]+|-[{UPPER}{LOWER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*['’]?"
+    rf"[{UPPER}](?:\.-[{UPPER}]|(?<=[DLS])['’][{UPPER}]|(?<=I)J)?[{LOWER}]+"
+    rf"(?:['’][{UPPER}]?[{LOWER}]+|-[{UPPER}{LOWER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*"
+    rf"(?:-[{UPPER}]\.(?=[ \t]|['’]s\b)|-(?=[ \t](?:en|und|et|e|y)[ \t]))?"
+    rf"(?:/[{UPPER}][{LOWER}]+(?:\.(?=[ \t][{UPPER}]))?)?['’]?"
 )
-#: A word inside a place or institution name after its first: also initials ("Bavel AC").
-INNER_WORD = rf"(?:{PLACE_WORD}|[{UPPER}]{{1,3}}(?![\w'’.-]))"
+#: A word inside a place or institution name after its first: also initials ("Bavel AC",
+#: "Afferden L."), a province in parentheses ("Rijswijk (GLD) University Hospital").
+INNER_WORD = (
+    rf"(?:{PLACE_WORD}|[{UPPER}]{{1,3}}(?![\w'’-]|\.\w)|[{UPPER}]\.(?=\s|[),;]|$)"
+    rf"|\((?:[{UPPER}][{LOWER}]{{1,3}}|[{UPPER}]{{2,3}})\))"
+)
 #: Lower-case particles inside a place or institution name ("van Nimwegen", "Sul Metauro").
+#: Abbreviated ones ("a. d.", "i. d.": Neustadt a. d. Aisch; "gem.": Spaarndam gem. Haarlem)
+#: and "c.a." (cum annexis) too.
 PARTICLE = (
     r"(?:van|von|de|der|den|del|della|di|da|du|la|le|les|des|do|dos|das|y|am|im|ob|sur|sul|"
-    r"aan|op|bei|upon|en|vorm|vor|auf|an|i\.|['’]t)"
+    r"aan|op|bei|bij|upon|en|und|con|vorm|vor|auf|an|die|te|ten|ter|het|uit|zu|zum|zur|"
+    r"vom|dalla|dei|"
+    r"degli|delle|dello|sulla|sullo|gem|c\.?a\.?|[a-z]{1,3}\.(?:[ \t]?[a-z]\.)?|['’][ts]|d['’])"
+)
+#: Particles only inside a name: "in" ("St. Martin in Passeier", "Broek in Waterland"), but
+#: not after an institution ("Mercy Hospital in Dover" is two names).
+INNER_PARTICLE = (
+    rf"(?:{PARTICLE}|(?<!Hospital[ \t])(?<!Center[ \t])(?<!Centre[ \t])(?<!Clinic[ \t])"
+    r"(?<!Infirmary[ \t])in)"
+)
+#: Capitalised particles, which do not count as words of a long name ("Pino Sulla Sponda
+#: Del Lago Maggiore", "San Michele Di Pratola Serra").
+CAP_PARTICLE = (
+    r"(?:Del|Della|Delle|Dei|Degli|Dello|Di|Da|Dal|Dalla|De|Des|Du|Sul|Sulla|Sullo|In|Im|Am|"
+    r"An|Aan|Op|Ob|Sur|Sous|Les|La|Le|Lès|Y|E|Ed|Con|Al|Alla|Nel|Nella|Il|Lo|Van|Von|Der|Den)"
 )
 # Words followed by a small number that are not a ward ("Grade 2", "Rib 5").
 _NOT_WARD = (
@@ -224,8 +250,13 @@ _PLACE_RULES = (
         r"\b",
         # a leading particle ("van Nimwegen Clinic") is added by find_patterns: a pattern
         # that starts with a capital letter is searched faster
-        rf"(?:(?:St\.?|Saint)[ \t]+)?{PLACE_WORD}['’]?s?[ \t]+"
-        rf"(?:(?:{PARTICLE}[ \t]+){{0,2}}{INNER_WORD}['’]?s?[ \t]+){{0,4}}"
+        # "St.-Annaparochie General Hospital", "S. Lugano Regional Medical Center", "Coreth
+        # von und zu Coredo Memorial Hospital", "Dussen van Clinic", "Bourgondië, van
+        # Clinic" (sorted family names), "2e Exloërmond Community Hospital"
+        rf"(?:(?:St|S)\.(?:[ \t]+|-)?|(?:St|Saint|\d{{1,2}}e)[ \t]+)?"
+        rf"{PLACE_WORD}['’]?s?(?:,(?=[ \t]+v[ao]n[ \t]))?[ \t]+"
+        rf"(?:(?:(?:{INNER_PARTICLE}|{CAP_PARTICLE})[ \t]+){{0,3}}{INNER_WORD}['’]?s?[ \t]+){{0,4}}"
+        r"(?:(?:van|von|de|der|den)[ \t]+)?"
         r"(?:Hospital|Medical Cent(?:er|re)|Health Cent(?:er|re)|Health System|Healthcare|"
         r"Clinic|Infirmary|Nursing Home|"
         r"Rehabilitation Center|Rehab Center|Cancer Center|Medical Group|Health)\b",
@@ -314,13 +345,21 @@ def find_patterns(text: str | Text) -> Iterator[Span]:
                 start = _trim_lead(raw, start, end)
                 if category == "hospital" and (
                     lead := _PARTICLE_BEFORE.search(raw, max(0, start - 24), start)
+                    or _WORD_BEFORE.search(raw, max(0, start - 12), start)
                 ):
                     start = lead.start()
             if end > start:
                 yield Span(start, end, category)
 
 
-_PARTICLE_BEFORE = re.compile(rf"(?<![\w-])(?:{PARTICLE}[ \t]+){{1,2}}\Z")
+_PARTICLE_BEFORE = re.compile(rf"(?<![\w-])(?:(?:{PARTICLE}[ \t]+){{1,2}}|['’]s-)\Z")
+#: A lower-case word that is no English article or pronoun between "from"/"of"/"at" and an
+#: institution is a particle of its name ("films from auch Schlauchin Memorial Hospital").
+NOT_PARTICLE = r"(?:the|a|an|and|or|our|your|his|her|its|their|this|that|same|home|local)"
+_WORD_BEFORE = re.compile(
+    r"(?:(?<=\bfrom[ \t])|(?<=\bof[ \t])|(?<=\bat[ \t]))"
+    rf"(?!{NOT_PARTICLE}[ \t])[a-z]{{2,5}}[ \t]+\Z"
+)
 _LEAD = re.compile(
     r"(?:The|A|An|At|From|In|To|On|Of|Per|Via|See|Seen|Prior|Outside|Call|Contact|Please|"
     r"(?P<verb>[A-Z][a-z]+(?:ed|ing)|[A-Z][a-z]{3,}ly))[ \t]+"

@@ -28,7 +28,17 @@ from dataclasses import dataclass
 
 from cxrkit.reports._rules import Rule, Text, alternation
 from cxrkit.reports.lexicon import lexicon, read_lines
-from cxrkit.reports.patterns import INNER_WORD, LOWER, PARTICLE, PLACE_WORD, UPPER, Span
+from cxrkit.reports.patterns import (
+    CAP_PARTICLE,
+    INNER_PARTICLE,
+    INNER_WORD,
+    LOWER,
+    NOT_PARTICLE,
+    PARTICLE,
+    PLACE_WORD,
+    UPPER,
+    Span,
+)
 
 __all__ = ["INSTITUTION", "Gazetteer", "find_places", "gazetteer", "towns_after"]
 
@@ -40,20 +50,32 @@ INSTITUTION = (
     r"Clinic|Infirmary|Nursing Home|Rehabilitation Center|Rehab Center|Cancer Center|"
     r"Medical Group)"
 )
-# A town of up to four words: "St. Paul", "da Paz", "Osterode am Harz", "Hengelo AC".
+# A town of up to five words besides its particles: "St. Paul", "St.Johann", "da Paz",
+# "Osterode am Harz", "Hengelo AC", "'s-Hertogenbosch", "2e Exloërmond" (Dutch villages
+# numbered by an ordinal), "Isola Del Gran Sasso D'Italia", "Hengelo (Gld)" (a province in
+# parentheses), "St.-Jacobiparochie", "Bleskensgraaf ca" (cum annexis).
+# A province after a town, in parentheses: "Hengelo (Gld)", "Bergen (NH)".
+_PROVINCE = rf"\((?:[{_UP}][{_LOW}]{{1,3}}|[{_UP}]{{2,3}})\)"
+_QUALIFIER = re.compile(rf"[ \t]{_PROVINCE}")
 _RUN = (
-    rf"(?:(?:St|Ste|Mt)\.[ \t]|{PARTICLE}[ \t])?{WORD}"
-    rf"(?:[ \t](?:{PARTICLE}[ \t]){{0,2}}{INNER_WORD}){{0,3}}"
+    rf"(?:(?:St|Ste|Mt|S)\.[ \t-]?|{PARTICLE}[ \t]|['’]s-|\d{{1,2}}e[ \t])?{WORD}"
+    rf"(?:[ \t](?:(?:{INNER_PARTICLE}|{CAP_PARTICLE})[ \t]){{0,2}}{INNER_WORD}){{0,4}}"
+    rf"(?:{_QUALIFIER.pattern}|[ \t]c\.?a\.?(?![\w.]))?"
 )
 _UPPER_RUN = rf"[{_UP}]{{3,}}(?:[ \t][{_UP}]{{3,}}){{0,2}}"
 # The dot of an abbreviated street word inside an address ("Hauptstr. 5", "Apt. 35").
 # or of an initial ("C. Mayor 5").
-_ABBREVIATION = rf"(?<=[{_LOW}])\.(?=[ \t]?\d|[ \t][{_LOW}])|(?<=(?<!\w)[{_UP}])\.(?=[ \t])"
+# or of "St."/"Mt." before a town ("Piso 3, St. Anton"); never before two blanks (the end of
+# a sentence).
+_ABBREVIATION = (
+    rf"(?<=[{_LOW}])\.(?=[ \t]?\d|[ \t][{_LOW}])|(?<=(?<!\w)[{_UP}{_LOW}])\.(?=-|[ \t]\S)"
+    rf"|(?:(?<=\bSt)|(?<=\bSte)|(?<=\bMt))\.(?=-?[{_UP}]|[ \t][{_UP}])"
+)
 # A department word, and hospital initials right before it (found backwards from the word).
 _DEPARTMENT = re.compile(
     r"[ \t](?:RAD|Rad|Radiology|radiology|RADIOLOGY|Imaging|imaging|IMAGING)\b"
 )
-_INITIALS = re.compile(rf"(?<![\w./-])[{_UP}]{{2,7}}[ \t]*\Z")
+_INITIALS = re.compile(rf"(?<![\w./-])[{_UP}]{{2,9}}[ \t]*\Z")
 
 
 @dataclass(frozen=True)
@@ -68,11 +90,12 @@ class Gazetteer:
         The entries that are ordinary words (``_data/place_words.txt``).
     contexts
         Phrases and words of ``_data/place_contexts.txt`` by kind (``weak``, ``strong``,
-        ``address``, ``street``, ``department``, ``not_acronym``).
+        ``address``, ``street``, ``department``, ``not_acronym``, ``ward_acronym``).
     strong
         The strong context phrases, lower case.
-    departments, not_acronym
-        Words that are no town after an institution; abbreviations that are no hospital.
+    departments, not_acronym, ward_acronym
+        Words that are no town after an institution; abbreviations that are no hospital;
+        ward abbreviations that are one only after "at" or "from" ("from GI radiology").
     codes
         U.S. state codes.
     """
@@ -83,6 +106,7 @@ class Gazetteer:
     strong: frozenset[str]
     departments: frozenset[str]
     not_acronym: frozenset[str]
+    ward_acronym: frozenset[str]
     codes: frozenset[str]
 
     def town(self, run: str) -> int:
@@ -119,6 +143,7 @@ def gazetteer() -> Gazetteer:
         strong=frozenset(p.lower() for p in contexts["strong"]),
         departments=frozenset(contexts["department"]),
         not_acronym=frozenset(contexts["not_acronym"]),
+        ward_acronym=frozenset(contexts["ward_acronym"]),
         codes=frozenset(lexicon().states.values()),
     )
 
@@ -132,8 +157,10 @@ def _values() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """What follows a place context (a town) and an address context (the address)."""
     street = _cased(gazetteer().contexts["street"])
     address = re.compile(
-        rf"(?:{street}\.?[ \t]|[\d{_UP}])(?:[^.;()\n]|{_ABBREVIATION}){{1,80}}?"
-        rf"(?=[ \t]*(?:(?!{_ABBREVIATION})\.(?:\s|$)|[;()\n]|$))"
+        rf"(?:{street}\.?[ \t]|{PARTICLE}[ \t]|[\d{_UP}]"
+        rf"|(?!{NOT_PARTICLE}[ \t])[a-z]{{2,5}}[ \t](?=[{_UP}]))"
+        rf"(?:[^.;()\n]|{_ABBREVIATION}|{_PROVINCE}){{1,80}}?"
+        rf"(?=[ \t]*(?:(?!{_ABBREVIATION})\.{{1,2}}(?:\s|$)|(?!{_PROVINCE})[;()\n]|$))"
     )
     return re.compile(rf"{_RUN}|{_UPPER_RUN}"), address
 
@@ -194,7 +221,9 @@ def _towns(source: Text, g: Gazetteer, rules: dict[str, Rule]) -> list[Span]:
         ):
             # weak context, or upper-case text: only a gazetteer town ("IN SAN DIEGO TODAY")
             if length := g.town(run):
-                towns.append(Span(start, start + length, "city"))
+                qualifier = _QUALIFIER.match(raw, start + length)
+                end = qualifier.end() if qualifier else start + length
+                towns.append(Span(start, end, "city"))
         elif run.split()[0].title() not in g.departments:
             towns.append(Span(start, town.end(), "city"))
     return towns
@@ -218,7 +247,7 @@ def find_places(text: str | Text) -> Iterator[Span]:
     for match in rules["address"].finditer(source):
         if (found := address.match(source.text, match.end())) is not None:
             yield Span(*found.span(), "address")
-    yield from _initials(source.text, g.not_acronym)
+    yield from _initials(source.text, g)
 
 
 # A town after a known institution whose keyword may be missing ("at ___, Dover").
@@ -242,12 +271,21 @@ def towns_after(text: str, ends: Iterator[int]) -> Iterator[Span]:
             yield Span(*match.span(1), "city")
 
 
-def _initials(text: str, not_acronym: frozenset[str]) -> Iterator[Span]:
-    """Hospital initials before a department word ("MGH radiology", "LGH RAD")."""
+def _initials(text: str, g: Gazetteer) -> Iterator[Span]:
+    """Hospital initials before a department word ("MGH radiology", "LGH RAD"; a ward's
+    initials only after "at" or "from": "films obtained at GI RAD")."""
     for word in _DEPARTMENT.finditer(text):
         end = word.start()
         match = _INITIALS.search(text, max(0, end - 12), end)
-        if match is not None:
-            value = match.group().rstrip(" \t")
-            if value not in not_acronym:
-                yield Span(match.start(), match.start() + len(value), "hospital")
+        if match is None:
+            continue
+        value = match.group().rstrip(" \t")
+        if value in g.not_acronym or (
+            value in g.ward_acronym
+            and not _AT_FROM.search(text, max(0, match.start() - 6), match.start())
+        ):
+            continue
+        yield Span(match.start(), match.start() + len(value), "hospital")
+
+
+_AT_FROM = re.compile(r"(?<![\w-])(?i:at|from)[ \t]+\Z")
