@@ -26,7 +26,15 @@ class ConfigError(CxrkitError):
 
 
 class SourceError(CxrkitError):
-    """The input does not follow the source contract of ``SYSTEM.md`` S9a."""
+    """The input does not follow the source contract of ``SYSTEM.md`` S9a.
+
+    ``kind`` is the quarantine kind of the fault (see :mod:`cxrkit.pipeline.quarantine`) when
+    the raiser knows it, else empty.
+    """
+
+    def __init__(self, message: str = "", *, kind: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class NotDicomError(SourceError):

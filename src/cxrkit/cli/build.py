@@ -10,6 +10,7 @@ import click
 
 from cxrkit.cli.progress import progress_bar
 from cxrkit.pipeline.build import BuildOptions, BuildSummary, build
+from cxrkit.pipeline.quarantine import summary_lines
 from cxrkit.release.census import CensusSummary, write_census
 from cxrkit.release.verify import VerifyReport, verify
 
@@ -28,8 +29,8 @@ def print_build(summary: BuildSummary, as_json: bool) -> None:
         f"  {s.non_chest} not chest, {s.quarantined} quarantined; "
         f"{s.elapsed_seconds} s, {s.images_per_second} images/s"
     )
-    for reason, n in s.reasons.items():
-        click.echo(f"  {n:6d}  {reason}")
+    for line in summary_lines(s.reasons):
+        click.echo(f"  {line}")
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in s.stage_seconds.items())
     click.echo(f"  time by stage (image stages summed over workers): {stages}")
 

@@ -24,8 +24,8 @@ from cxrkit.identity.keystore import Keystore
 from cxrkit.pipeline.deid_dicom import check_trees
 from cxrkit.pipeline.image_work import ImageResult, OutputOptions, Progress, run_images
 from cxrkit.pipeline.link import LinkedStudy, link
-from cxrkit.pipeline.plan import WorkItem, assign, scan
-from cxrkit.pipeline.quarantine import Quarantined, count_reasons, write_quarantine
+from cxrkit.pipeline.plan import WorkItem, assign, non_chest, scan
+from cxrkit.pipeline.quarantine import Quarantined, count_kinds, from_intake, write_quarantine
 from cxrkit.release.assemble import ReleaseContent, StudyReport, assemble
 from cxrkit.release.layout import write_report
 from cxrkit.reports import process_report, read_reports
@@ -58,7 +58,7 @@ class BuildSummary:
     quarantined: int
     elapsed_seconds: float
     images_per_second: float
-    reasons: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)  # quarantine kind → count
     stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over workers
 
 
@@ -80,15 +80,8 @@ def _plan(
         None if progress is None else (lambda d, t: progress("reading headers", d, t)),
     )
     intake = read_reports(src)
-    bad += [
-        Quarantined(q.source + (f"#{q.item}" if q.item else ""), "report", q.reason)
-        for q in intake.quarantined
-    ]
-    bad += [
-        Quarantined(i.rel, "plan", f"not a chest radiograph: {i.chest.reason}")
-        for i in infos
-        if not i.chest.is_chest
-    ]
+    bad += [from_intake(q) for q in intake.quarantined]
+    bad += non_chest(infos)
     linked, unlinked = link([i for i in infos if i.chest.is_chest], intake.reports)
     pixel_deny = {i.rel: s.pixel_deny() for s in linked for i in s.images}
     work, duplicates = assign([i for s in linked for i in s.images], keystore)
@@ -167,7 +160,7 @@ def build(
         scheduler=opts.scheduler,
         progress=progress,
     )
-    failed = [Quarantined(r.rel, "image", r.reason) for r in results if r.reason]
+    failed = [r.left_out for r in results if r.left_out is not None]
     written = {r.rel for r in results if r.out_rel}
     timings["images (wall)"], lap = time.perf_counter() - lap, time.perf_counter()
     reports = _reports(dst, linked, work, written)
@@ -186,6 +179,7 @@ def build(
     write_quarantine(ws, everything)
     elapsed = time.perf_counter() - started
     images = len(content.images)
+    kinds = count_kinds(everything)
     return BuildSummary(
         release=str(dst),
         files_seen=seen,
@@ -193,11 +187,11 @@ def build(
         studies=len(reports),
         images=images,
         reports=len(reports),
-        non_chest=sum(1 for q in left_out if q.reason.startswith("not a chest")),
-        quarantined=sum(1 for q in everything if not q.reason.startswith("not a chest")),
+        non_chest=kinds.get("not-chest", 0),
+        quarantined=sum(kinds.values()) - kinds.get("not-chest", 0),
         elapsed_seconds=round(elapsed, 1),
         images_per_second=round(images / elapsed, 2),
-        reasons=dict(count_reasons(everything).most_common()),
+        reasons=kinds,
         stage_seconds=_stage_seconds(results, timings),
     )
 

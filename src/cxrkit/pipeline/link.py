@@ -74,11 +74,7 @@ def link(
     for record in reports:
         if record.accession in by_accession:
             left_out.append(
-                Quarantined(
-                    f"{record.source}#{record.item}",
-                    "link",
-                    "a second report with the same accession number",
-                )
+                Quarantined(record.source, "link", "duplicate-report", item=str(record.item))
             )
             continue
         by_accession[record.accession] = record
@@ -91,13 +87,11 @@ def link(
         if key.startswith("acc:"):
             found = by_accession.pop(key[len("acc:") :], None)
         if found is None:
-            left_out.extend(
-                Quarantined(i.rel, "link", "no report for this study") for i in groups[key]
-            )
+            left_out.extend(Quarantined(i.rel, "link", "no-report") for i in groups[key])
             continue
         linked.append(LinkedStudy(key, found, tuple(groups[key])))
     left_out.extend(
-        Quarantined(f"{r.source}#{r.item}", "link", "report has no chest images")
+        Quarantined(r.source, "link", "report-without-images", item=str(r.item))
         for r in by_accession.values()
     )
     return linked, left_out
