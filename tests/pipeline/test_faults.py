@@ -220,3 +220,79 @@ def test_every_entry_is_released_or_listed_file_for_file(
     sources = {safe_name(p.relative_to(src / "dicom").as_posix()) for p in good}
     assert entries == sources | set(expected)
     assert not sources & set(expected)
+
+
+def test_two_patients_under_one_accession_quarantine_the_whole_study(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    tiny.export(src, patients=2, studies=1)
+    tiny.image(src / "dicom" / "P1" / "stray", "MRN1", "ACC00", 5)  # MRN1's image, MRN0's study
+    result = run_build(src, tmp_path)
+    assert result.exit_code == 3, result.output
+    listed = quarantine(tmp_path / "private")
+    assert listed == {
+        "P0/ACC00/IM0": "study-conflict",
+        "P0/ACC00/IM1": "study-conflict",
+        "P1/stray": "study-conflict",
+        "reports/ris.csv": "study-conflict",
+    }
+    assert len(list((tmp_path / "out" / "files").rglob("s*.txt"))) == 1
+    assert verify(tmp_path / "out", tmp_path / "private", ocr=False).ok
+
+
+def test_an_image_with_another_patient_id_quarantines_its_study(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    tiny.export(src, patients=1, studies=2, images=3)
+    tiny.edited(src / "dicom" / "P0" / "ACC01" / "IM2", "MRN0", "ACC01", 2, PatientID="MRN7")
+    result = run_build(src, tmp_path)
+    assert result.exit_code == 3, result.output
+    listed = quarantine(tmp_path / "private")
+    assert {k for k, v in listed.items() if v == "study-conflict"} == {
+        "P0/ACC01/IM0",
+        "P0/ACC01/IM1",
+        "P0/ACC01/IM2",
+        "reports/ris.csv",
+    }
+    assert len(list((tmp_path / "out" / "files").rglob("*.dcm"))) == 3
+    assert verify(tmp_path / "out", tmp_path / "private", ocr=False).ok
+
+
+def test_a_report_naming_another_patient_quarantines_its_study(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    tiny.export(src, patients=1, studies=2)
+    tiny.reports(src, [("ACC00", "MRN0"), ("ACC01", "MRN8")])
+    result = run_build(src, tmp_path)
+    assert result.exit_code == 3, result.output
+    listed = quarantine(tmp_path / "private")
+    assert listed == {
+        "P0/ACC01/IM0": "study-conflict",
+        "P0/ACC01/IM1": "study-conflict",
+        "reports/ris.csv": "study-conflict",
+    }
+
+
+def test_an_accession_given_to_another_patient_later_is_quarantined(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    tiny.export(src, patients=1, studies=1)
+    assert run_build(src, tmp_path).exit_code == 0
+    later = tmp_path / "later"
+    tiny.export(later, patients=1, studies=1)
+    for n in range(2):  # the same accession, now another patient's
+        tiny.image(later / "dicom" / "P0" / "ACC00" / f"IM{n}", "MRN5", "ACC00", n + 10)
+    tiny.reports(later, [("ACC00", "MRN5")])
+    result = run_build(later, tmp_path)  # the same OUT and workspace
+    assert result.exit_code == 3, result.output
+    listed = quarantine(tmp_path / "private")
+    assert listed["P0/ACC00/IM0"] == listed["P0/ACC00/IM1"] == "study-conflict"
+
+
+def test_a_source_with_no_usable_image_gives_an_empty_release(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    tiny.export(src, patients=1, studies=1, images=1)
+    tiny.truncated_pixels(src / "dicom" / "P0" / "ACC00" / "IM0", "MRN0", "ACC00", 0)
+    result = run_build(src, tmp_path)
+    assert result.exit_code == 3, result.output
+    assert quarantine(tmp_path / "private") == {
+        "P0/ACC00/IM0": "unreadable-pixels",
+        "reports/ris.csv": "report-without-images",
+    }
+    assert verify(tmp_path / "out").ok

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from cxrkit.errors import ConfigError
+from cxrkit.errors import ConfigError, SourceError
 from cxrkit.identity.dates import draw_shift
 from cxrkit.identity.keys import keyed_digest, load_or_create_key
 from cxrkit.identity.uids import dicom_id
@@ -157,13 +157,24 @@ class Keystore:
         )
 
     def study(self, source_study: str, subject_id: int) -> int:
-        """The ``study_id`` of a source study (e.g. its accession number)."""
+        """The ``study_id`` of a source study (e.g. its accession number).
+
+        A study belongs to one patient for ever: a source study an earlier build gave to
+        another patient raises :class:`SourceError` (kind ``study-conflict``).
+        """
         with self.engine.begin() as conn:
 
             def existing() -> int | None:
                 row = conn.execute(
-                    sa.select(studies.c.study_id).where(studies.c.source_study == source_study)
+                    sa.select(studies.c.study_id, studies.c.subject_id).where(
+                        studies.c.source_study == source_study
+                    )
                 ).first()
+                if row is not None and int(row[1]) != subject_id:
+                    raise SourceError(
+                        "the study belongs to another patient in the keystore",
+                        kind="study-conflict",
+                    )
                 return int(row[0]) if row else None
 
             return self._allocate(

@@ -113,19 +113,22 @@ def _remember(keystore: Keystore, linked: list[LinkedStudy], work: list[WorkItem
 
 def _reports(
     out: Path, linked: list[LinkedStudy], work: list[WorkItem], written: set[str]
-) -> list[StudyReport]:
+) -> tuple[list[StudyReport], list[Quarantined]]:
+    """Write the report of every study with an image in the release; list the others."""
     ids = {w.rel: w.ids for w in work}
-    reports = []
+    reports, left_out = [], []
     for study in linked:
         kept = [ids[i.rel] for i in study.images if i.rel in written]
         if not kept:
-            continue  # no image of the study made it into the release
+            r = study.report
+            left_out.append(Quarantined(r.source, "report", "report-without-images", str(r.item)))
+            continue
         processed = process_report(study.report.text, study.deny_list())
         write_report(out, kept[0].subject_id, kept[0].study_id, processed.text)
         reports.append(
             StudyReport(kept[0].subject_id, kept[0].study_id, processed.sections.label_text)
         )
-    return reports
+    return reports, left_out
 
 
 def build(
@@ -163,7 +166,7 @@ def build(
     failed = [r.left_out for r in results if r.left_out is not None]
     written = {r.rel for r in results if r.out_rel}
     timings["images (wall)"], lap = time.perf_counter() - lap, time.perf_counter()
-    reports = _reports(dst, linked, work, written)
+    reports, unreported = _reports(dst, linked, work, written)
     timings["reports"], lap = time.perf_counter() - lap, time.perf_counter()
     content = ReleaseContent(
         images=[r for r in results if r.out_rel],
@@ -175,7 +178,7 @@ def build(
     )
     assemble(dst, keystore, content)
     timings["assemble"] = time.perf_counter() - lap
-    everything = left_out + failed
+    everything = left_out + failed + unreported
     write_quarantine(ws, everything)
     elapsed = time.perf_counter() - started
     images = len(content.images)

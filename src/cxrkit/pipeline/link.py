@@ -65,10 +65,35 @@ class LinkedStudy:
         return tuple(v for v in values if v)
 
 
+def _conflict(images: list[HeaderInfo], report: ReportRecord | None) -> str:
+    """Why a study is not one accession of one patient ("" when it is)."""
+    if len({i.patient_key for i in images}) > 1:
+        return "its images name more than one patient"
+    patient = images[0].patient_key.split("|", 1)[1]
+    if report is not None and report.patient_id and report.patient_id.strip() != patient:
+        return "its report names another patient than its images"
+    return ""
+
+
+def _whole_study(
+    images: list[HeaderInfo], report: ReportRecord | None, why: str
+) -> list[Quarantined]:
+    """A study that is not one patient's, left out whole: its images and its report."""
+    left_out = [Quarantined(i.rel, "link", "study-conflict", detail=why) for i in images]
+    if report is not None:
+        left_out.append(Quarantined(report.source, "link", "study-conflict", str(report.item), why))
+    return left_out
+
+
 def link(
     infos: list[HeaderInfo], reports: tuple[ReportRecord, ...]
 ) -> tuple[list[LinkedStudy], list[Quarantined]]:
-    """Pair chest images and reports by accession; list what cannot be paired."""
+    """Pair chest images and reports by accession; list what cannot be paired.
+
+    A study is one accession of one patient: a study whose images carry more than one
+    patient, or whose report names another patient than its images, is left out whole
+    (``study-conflict``), never split or merged.
+    """
     left_out: list[Quarantined] = []
     by_accession: dict[str, ReportRecord] = {}
     for record in reports:
@@ -86,10 +111,13 @@ def link(
         found: ReportRecord | None = None
         if key.startswith("acc:"):
             found = by_accession.pop(key[len("acc:") :], None)
-        if found is None:
+        conflict = _conflict(groups[key], found)
+        if conflict:
+            left_out.extend(_whole_study(groups[key], found, conflict))
+        elif found is None:
             left_out.extend(Quarantined(i.rel, "link", "no-report") for i in groups[key])
-            continue
-        linked.append(LinkedStudy(key, found, tuple(groups[key])))
+        else:
+            linked.append(LinkedStudy(key, found, tuple(groups[key])))
     left_out.extend(
         Quarantined(r.source, "link", "report-without-images", item=str(r.item))
         for r in by_accession.values()

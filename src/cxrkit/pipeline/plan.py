@@ -189,25 +189,30 @@ def non_chest(infos: list[HeaderInfo]) -> list[Quarantined]:
 
 
 def assign(infos: list[HeaderInfo], keystore: Keystore) -> tuple[list[WorkItem], list[Quarantined]]:
-    """Pseudonyms for every image, allocated in sorted source order; duplicates set aside."""
+    """Pseudonyms for every image, allocated in sorted source order; duplicates, and studies
+    an earlier build gave to another patient, set aside."""
     first: dict[str, dt.date] = {}
     for info in infos:
         if info.study_date is not None:
             known = first.get(info.patient_key)
             first[info.patient_key] = min(known, info.study_date) if known else info.study_date
-    work, duplicates = [], []
+    work, left_out = [], []
     seen: set[str] = set()
     for info in sorted(infos, key=lambda i: (i.patient_key, i.study_key, i.sop_uid, i.rel)):
         if info.sop_uid in seen:
-            duplicates.append(Quarantined(info.rel, "plan", "duplicate-image"))
+            left_out.append(Quarantined(info.rel, "plan", "duplicate-image"))
             continue
         seen.add(info.sop_uid)
         patient = keystore.patient(
             info.patient_key, first.get(info.patient_key, dt.date(2000, 1, 1))
         )
-        study_id = keystore.study(info.study_key, patient.subject_id)
+        try:
+            study_id = keystore.study(info.study_key, patient.subject_id)
+        except SourceError as exc:
+            left_out.append(Quarantined(info.rel, "plan", exc.kind, detail=str(exc)))
+            continue
         dicom_id = keystore.image(info.sop_uid, study_id)
         ids = Pseudonyms(patient.subject_id, study_id, patient.shift_days, keystore.key)
         out = image_path(patient.subject_id, study_id, dicom_id).as_posix()
         work.append(WorkItem(str(info.source), info.rel, ids, dicom_id, out))
-    return work, duplicates
+    return work, left_out

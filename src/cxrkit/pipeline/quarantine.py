@@ -35,7 +35,7 @@ KINDS: dict[str, str] = {
     "missing-element": "a required header element is missing",
     "not-chest": "not a chest radiograph",
     "duplicate-image": "a second file with the same SOP Instance UID",
-    "study-conflict": "a study whose images name more than one patient",
+    "study-conflict": "a study whose images or report name more than one patient",
     "no-report": "no report for this study",
     "duplicate-report": "a second report with the same accession number",
     "report-without-images": "a report without chest images",

@@ -6,7 +6,6 @@ file is written with deterministic bytes, so the same input and key give the sam
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -105,5 +104,5 @@ def assemble(out: Path, keystore: Keystore, content: ReleaseContent) -> None:
     write_atomic(out / "LICENSE", LICENSE_TEXT.encode("utf-8"))
     if content.jpg:
         for name in JPG_TABLES:
-            shutil.copyfile(out / name, out / "jpg" / name)
+            write_atomic(out / "jpg" / name, (out / name).read_bytes())
     write_checksums(out)
