@@ -29,6 +29,11 @@ def print_build(summary: BuildSummary, as_json: bool) -> None:
         f"  {s.non_chest} not chest, {s.quarantined} quarantined; "
         f"{s.elapsed_seconds} s, {s.images_per_second} images/s"
     )
+    if s.removed_files:
+        click.echo(
+            f"  removed from the release: {s.removed_files} files of {s.removed_studies} "
+            "studies no longer built (source gone or patient withdrawn)"
+        )
     for line in summary_lines(s.reasons):
         click.echo(f"  {line}")
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in s.stage_seconds.items())
@@ -106,6 +111,12 @@ def print_verify(report: VerifyReport, as_json: bool, census: CensusSummary | No
     default=0,
     help="Number of patients drawn at random for the validate split.",
 )
+@click.option(
+    "--withdraw",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV with a patient_id column: patients who opted out, removed from the release "
+    "(now and in every later build); every other identifier and split is kept.",
+)
 @click.option("--allow-quarantine", is_flag=True, help="Exit 0 even when inputs were quarantined.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
@@ -120,6 +131,7 @@ def build_command(
     gzip_: bool,
     test_patients: Path | None,
     validate_patients: int,
+    withdraw: Path | None,
     allow_quarantine: bool,
     as_json: bool,
     quiet: bool,
@@ -143,6 +155,7 @@ def build_command(
         gzip=gzip_,
         test_patients=test_patients,
         validate_patients=validate_patients,
+        withdraw=withdraw,
     )
     with progress_bar("building", enabled=not quiet) as update:
         summary = build(

@@ -57,6 +57,11 @@ phi_values = sa.Table(
     sa.Column("kind", sa.String(32), primary_key=True),
     sa.Column("value", sa.String(512), primary_key=True),
 )
+withdrawals = sa.Table(  # patients who opted out: never released again
+    "withdrawn",
+    metadata,
+    sa.Column("patient_id", sa.String(256), primary_key=True),
+)
 images = sa.Table(
     "images",
     metadata,
@@ -246,6 +251,27 @@ class Keystore:
                     phi_values.insert(),
                     [{"subject_id": subject_id, "kind": k, "value": v} for k, v in new],
                 )
+
+    def withdraw(self, patient_ids: set[str]) -> None:
+        """Record source patient ids (MRNs) that opted out; they stay withdrawn for ever."""
+        with self.engine.begin() as conn:
+            known = {str(r[0]) for r in conn.execute(sa.select(withdrawals.c.patient_id))}
+            new = sorted(patient_ids - known)
+            if new:
+                conn.execute(withdrawals.insert(), [{"patient_id": p} for p in new])
+
+    def withdrawn(self) -> set[str]:
+        """The source patient ids (MRNs) withdrawn by any build."""
+        with self.engine.connect() as conn:
+            return {str(r[0]) for r in conn.execute(sa.select(withdrawals.c.patient_id))}
+
+    def released_ids(self) -> tuple[set[str], set[tuple[int, int]]]:
+        """Every dicom_id and every (subject_id, study_id) this keystore ever handed out."""
+        with self.engine.connect() as conn:
+            dicom_ids = {str(r[0]) for r in conn.execute(sa.select(images.c.dicom_id))}
+            query = sa.select(studies.c.subject_id, studies.c.study_id)
+            pairs = {(int(r[0]), int(r[1])) for r in conn.execute(query)}
+        return dicom_ids, pairs
 
     def known_phi(self) -> list[tuple[int, str, str]]:
         """Every PHI value the crosswalk knows: (subject_id, kind, value)."""

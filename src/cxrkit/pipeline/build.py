@@ -19,15 +19,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cxrkit.errors import ConfigError
+from cxrkit.errors import ConfigError, SourceError
 from cxrkit.identity.keystore import Keystore
 from cxrkit.pipeline.deid_dicom import check_trees
+from cxrkit.pipeline.environment import environment_faults, probe_writable
 from cxrkit.pipeline.image_work import ImageResult, OutputOptions, Progress, run_images
-from cxrkit.pipeline.link import LinkedStudy, link
+from cxrkit.pipeline.link import LinkedStudy, link, withdraw
 from cxrkit.pipeline.plan import WorkItem, assign, non_chest, scan
 from cxrkit.pipeline.quarantine import Quarantined, count_kinds, from_intake, write_quarantine
 from cxrkit.release.assemble import ReleaseContent, StudyReport, assemble
 from cxrkit.release.layout import write_report
+from cxrkit.release.ownership import REPORT, produced, prune, refuse_foreign
 from cxrkit.reports import process_report, read_reports
 
 
@@ -42,6 +44,7 @@ class BuildOptions:
     gzip: bool = False
     test_patients: Path | None = None
     validate_patients: int = 0
+    withdraw: Path | None = None  # CSV of patients who opted out (patient_id column)
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,13 @@ class BuildSummary:
     quarantined: int
     elapsed_seconds: float
     images_per_second: float
+    removed_files: int = 0  # release files of an earlier build no longer produced
+    removed_studies: int = 0  # of which studies (source gone, patient withdrawn)
     reasons: dict[str, int] = field(default_factory=dict)  # quarantine kind → count
     stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over workers
 
 
-def _test_mrns(path: Path | None) -> set[str]:
+def _patient_ids(path: Path | None) -> set[str]:
     if path is None:
         return set()
     with path.open(encoding="utf-8", newline="") as fh:
@@ -81,8 +86,9 @@ def _plan(
     )
     intake = read_reports(src)
     bad += [from_intake(q) for q in intake.quarantined]
-    bad += non_chest(infos)
-    linked, unlinked = link([i for i in infos if i.chest.is_chest], intake.reports)
+    infos, records, withdrawn = withdraw(infos, intake.reports, keystore.withdrawn())
+    bad += withdrawn + non_chest(infos)
+    linked, unlinked = link([i for i in infos if i.chest.is_chest], records)
     pixel_deny = {i.rel: s.pixel_deny() for s in linked for i in s.images}
     work, duplicates = assign([i for s in linked for i in s.images], keystore)
     work = [
@@ -147,8 +153,30 @@ def build(
     opts = options or BuildOptions()
     src, dst, ws = Path(source), Path(out), Path(private)
     check_trees(src, dst, ws)
+    if not (src / "dicom").is_dir():
+        raise SourceError(f"{src} has no dicom/ folder; see docs/source-contract.md")
+    test_mrns, withdrawn = _patient_ids(opts.test_patients), _patient_ids(opts.withdraw)
+    folders = {"OUT": dst, "the private workspace": ws, "the source": src}
+    with environment_faults(folders):
+        keystore = Keystore.open(ws, opts.keystore_url)
+        refuse_foreign(dst, ws, *keystore.released_ids())
+        keystore.withdraw(withdrawn)
+        probe_writable(ws, folders)
+        probe_writable(dst, folders)
+        return _run(src, dst, ws, keystore, opts=opts, test_mrns=test_mrns, progress=progress)
+
+
+def _run(
+    src: Path,
+    dst: Path,
+    ws: Path,
+    keystore: Keystore,
+    *,
+    opts: BuildOptions,
+    test_mrns: set[str],
+    progress: Progress | None,
+) -> BuildSummary:
     started = time.perf_counter()
-    keystore = Keystore.open(ws, opts.keystore_url)
     timings: dict[str, float] = {}
     lap = time.perf_counter()
     work, linked, left_out, seen = _plan(src, keystore, progress)
@@ -167,11 +195,14 @@ def build(
     written = {r.rel for r in results if r.out_rel}
     timings["images (wall)"], lap = time.perf_counter() - lap, time.perf_counter()
     reports, unreported = _reports(dst, linked, work, written)
+    released = [r.out_rel for r in results if r.out_rel]
+    keep = produced(released, [(r.subject_id, r.study_id) for r in reports], opts.jpg)
+    removed = prune(dst, keep)
     timings["reports"], lap = time.perf_counter() - lap, time.perf_counter()
     content = ReleaseContent(
         images=[r for r in results if r.out_rel],
         reports=reports,
-        test_mrns=_test_mrns(opts.test_patients),
+        test_mrns=test_mrns,
         validate_patients=opts.validate_patients,
         patient_mrn={w.ids.subject_id: mrn_of[w.rel] for w in work},
         jpg=opts.jpg,
@@ -194,6 +225,8 @@ def build(
         quarantined=sum(kinds.values()) - kinds.get("not-chest", 0),
         elapsed_seconds=round(elapsed, 1),
         images_per_second=round(images / elapsed, 2),
+        removed_files=len(removed),
+        removed_studies=sum(1 for rel in removed if REPORT.fullmatch(rel)),
         reasons=kinds,
         stage_seconds=_stage_seconds(results, timings),
     )

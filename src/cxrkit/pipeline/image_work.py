@@ -24,7 +24,8 @@ from cxrkit.derive.jpg import encode_jpg
 from cxrkit.derive.metadata import metadata_row
 from cxrkit.dicom.headers import deidentify_header
 from cxrkit.dicom.scrub import DenyList, encode_pixels, record_scrub, scrub_pixels
-from cxrkit.errors import NotDicomError
+from cxrkit.errors import NotDicomError, OutputError
+from cxrkit.pipeline.environment import os_fault
 from cxrkit.pipeline.executors import isolated_executor, make_executor
 from cxrkit.pipeline.plan import WorkItem
 from cxrkit.pipeline.quarantine import Quarantined
@@ -104,6 +105,15 @@ class _Clock:
         self._last = now
 
 
+def _write(path: Path, data: bytes, options: OutputOptions) -> None:
+    """Write a release file; a fault of the release folder (disk full, read-only) stops the
+    build (:class:`~cxrkit.errors.OutputError`): it is no fault of the image."""
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise os_fault(exc, {"OUT": Path(options.out_root)}) from None
+
+
 def _deidentify(
     ds: Dataset, array: Any, item: WorkItem, options: OutputOptions, clock: _Clock
 ) -> ImageResult:
@@ -121,9 +131,11 @@ def _deidentify(
         encode_pixels(ds, result.array, transfer_syntax)
     clock.lap("encode")
     if options.jpg_root:
-        write_atomic(Path(options.jpg_root) / jpg_rel(item), encode_jpg(result.array, photometric))
+        _write(
+            Path(options.jpg_root) / jpg_rel(item), encode_jpg(result.array, photometric), options
+        )
         clock.lap("jpg")
-    write_atomic(Path(options.out_root) / dicom_rel(item, options), _serialise(ds, options.gzip))
+    _write(Path(options.out_root) / dicom_rel(item, options), _serialise(ds, options.gzip), options)
     clock.lap("write")
     return ImageResult(
         item.rel, dicom_rel(item, options), None, len(result.boxes), _row(ds, item), clock.seconds
@@ -149,6 +161,8 @@ def process_image(item: WorkItem, options: OutputOptions) -> ImageResult:
     clock.lap("decode")
     try:
         return _deidentify(ds, array, item, options, clock)
+    except OutputError:
+        raise  # the release folder's fault: stops the build
     except Exception as exc:  # bad input never stops a build
         return _left_out(item, "deid-failed", type(exc).__name__)
 
@@ -177,13 +191,18 @@ def run_images(
     done: dict[int, list[ImageResult]] = {}
     with make_executor(workers, scheduler) as executor:
         futures = [executor.submit(process_batch, b, options) for b in batches]
-        for n, future in enumerate(futures):
-            try:
-                done[n] = future.result()
-            except cf.BrokenExecutor:
-                continue  # run again below
-            if progress is not None:
-                progress("de-identifying images", sum(map(len, done.values())), len(work))
+        try:
+            for n, future in enumerate(futures):
+                try:
+                    done[n] = future.result()
+                except cf.BrokenExecutor:
+                    continue  # run again below
+                if progress is not None:
+                    progress("de-identifying images", sum(map(len, done.values())), len(work))
+        except BaseException:  # a fault of the release folder, an interrupt: stop soon
+            for future in futures:
+                future.cancel()
+            raise
     for n in sorted(set(range(len(batches))) - set(done)):
         done[n] = _retry(batches[n], options, scheduler)
     return [result for n in range(len(batches)) for result in done[n]]

@@ -65,6 +65,26 @@ class LinkedStudy:
         return tuple(v for v in values if v)
 
 
+def withdraw(
+    infos: list[HeaderInfo], reports: tuple[ReportRecord, ...], patient_ids: set[str]
+) -> tuple[list[HeaderInfo], tuple[ReportRecord, ...], list[Quarantined]]:
+    """Set aside the images and reports of withdrawn patients (source MRNs)."""
+    if not patient_ids:
+        return infos, reports, []
+    kept, kept_reports, left_out = [], [], []
+    for info in infos:
+        if info.patient_key.split("|", 1)[1] in patient_ids:
+            left_out.append(Quarantined(info.rel, "plan", "withdrawn"))
+        else:
+            kept.append(info)
+    for r in reports:
+        if r.patient_id.strip() in patient_ids:
+            left_out.append(Quarantined(r.source, "report", "withdrawn", str(r.item)))
+        else:
+            kept_reports.append(r)
+    return kept, tuple(kept_reports), left_out
+
+
 def _conflict(images: list[HeaderInfo], report: ReportRecord | None) -> str:
     """Why a study is not one accession of one patient ("" when it is)."""
     if len({i.patient_key for i in images}) > 1:

@@ -36,6 +36,7 @@ KINDS: dict[str, str] = {
     "not-chest": "not a chest radiograph",
     "duplicate-image": "a second file with the same SOP Instance UID",
     "study-conflict": "a study whose images or report name more than one patient",
+    "withdrawn": "a patient withdrawn from the release (--withdraw)",
     "no-report": "no report for this study",
     "duplicate-report": "a second report with the same accession number",
     "report-without-images": "a report without chest images",

@@ -26,6 +26,19 @@ CHEXPERT = "mimic-cxr-2.0.0-chexpert.csv.gz"
 NEGBIO = "mimic-cxr-2.0.0-negbio.csv.gz"
 SPLIT = "mimic-cxr-2.0.0-split.csv.gz"
 JPG_TABLES = (METADATA, CHEXPERT, NEGBIO, SPLIT)
+#: Every file of a release that is not an image or a report, relative to the release root.
+TABLE_FILES = frozenset(
+    {
+        RECORD_LIST,
+        STUDY_LIST,
+        *JPG_TABLES,
+        "IMAGE_FILENAMES",
+        "README.md",
+        "LICENSE",
+        "SHA256SUMS.txt",
+        *(f"jpg/{name}" for name in JPG_TABLES),
+    }
+)
 LABEL_COLUMNS = ("subject_id", "study_id", *LABELS)
 
 
