@@ -142,6 +142,9 @@ def build_command(
     Running again resumes a killed build; running with more sources adds them and keeps
     every identifier, date shift and split. Inputs that cannot be used are quarantined with
     a reason in PRIVATE/quarantine.csv; the exit status is then 3 unless --allow-quarantine.
+    Faults of the machine stop the build with one line and exit 4 (disk full), 5 (read-only
+    or not permitted), 6 (key or keystore damaged) or 7 (OUT holds files this workspace did
+    not write); fix them and run the same command again.
 
     \b
     Example:
