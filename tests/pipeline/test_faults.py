@@ -195,12 +195,17 @@ def test_every_entry_is_released_or_listed_file_for_file(
 ) -> None:
     src = tmp_path / "src"
     good = tiny.export(src, patients=2, studies=2)
-    good.append(tiny.without_preamble(src / "dicom" / "P1" / "raw", "MRN1", "ACC10", 7))
+    good.append(tiny.without_preamble(src / "dicom" / "P1" / "raw", "MRN1", "ACC11", 7))
     good.append(tiny.image(src / "dicom" / LATIN1_NAME / "IM", "MRN1", "ACC11", 8))
     for rel, make, _ in FAULTS.values():
         make(src / "dicom" / rel)
     duplicate = src / "dicom" / "P0" / "copy"
     duplicate.write_bytes(good[0].read_bytes())
+    # another patient's image in MRN1's study ACC10: the whole study is left out
+    conflict = [p for p in good if "/ACC10/" in p.as_posix()]
+    stray = src / "dicom" / "P1" / "ACC10" / "IM7"
+    conflict.append(tiny.edited(stray, "MRN1", "ACC10", 7, PatientID="MRN7"))
+    good = [p for p in good if p not in conflict]
     tiny.image(src / "dicom" / "locked" / "IM", "MRN0", "ACC00", 20)
     locked(src / "dicom" / "locked")
     result = run_build(src, tmp_path)
@@ -208,6 +213,7 @@ def test_every_entry_is_released_or_listed_file_for_file(
     listed = quarantine(tmp_path / "private")
     expected = {safe_name(rel): kind for rel, _, kind in FAULTS.values()}
     expected |= {"P0/copy": "duplicate-image", "locked": "unreadable-folder"}
+    expected |= {p.relative_to(src / "dicom").as_posix(): "study-conflict" for p in conflict}
     assert {k: v for k, v in listed.items() if not k.startswith("reports/")} == expected
     released = _released_sops(tmp_path / "out", tmp_path / "private")
     assert released == {tiny.sop_uid(p) for p in good}
@@ -296,3 +302,13 @@ def test_a_source_with_no_usable_image_gives_an_empty_release(tmp_path: Path) ->
         "reports/ris.csv": "report-without-images",
     }
     assert verify(tmp_path / "out").ok
+
+
+def test_a_source_without_dicom_folder_is_refused_before_any_work(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    tiny.export(src, patients=1, studies=1)
+    (src / "dicom").rename(tmp_path / "elsewhere")
+    result = run_build(src, tmp_path)
+    assert result.exit_code == 1, result.output
+    assert "has no dicom/ folder" in result.output
+    assert not (tmp_path / "out").exists()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cxrkit.errors import ConfigError
 from cxrkit.identity.keystore import Keystore
+from cxrkit.pipeline.environment import environment_faults
 from cxrkit.pipeline.image_work import OutputOptions, Progress, run_images
 from cxrkit.pipeline.plan import assign, non_chest, scan
 from cxrkit.pipeline.quarantine import count_kinds, write_quarantine
@@ -66,7 +67,20 @@ def deid_dicom(
     """
     src, dst, ws = Path(source), Path(out), Path(private)
     check_trees(src, dst, ws)
-    keystore = Keystore.open(ws, keystore_url)
+    with environment_faults({"OUT": dst, "the private workspace": ws, "the source": src}):
+        keystore = Keystore.open(ws, keystore_url)
+        return _deid_dicom(src, dst, ws, keystore, workers=workers, progress=progress)
+
+
+def _deid_dicom(
+    src: Path,
+    dst: Path,
+    ws: Path,
+    keystore: Keystore,
+    *,
+    workers: int | None,
+    progress: Progress | None,
+) -> DeidSummary:
     infos, bad, seen = scan(
         src, None if progress is None else (lambda d, t: progress("reading headers", d, t))
     )
