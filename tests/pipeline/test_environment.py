@@ -196,12 +196,16 @@ def test_a_killed_worker_s_batch_is_retried(
 
 
 def test_a_worker_killed_twice_quarantines_its_batch(
-    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    src = tmp_path / "src"
+    tiny.export(src, patients=3, studies=2)  # 12 images: two batches
     _kill_worker_on(monkeypatch, "P1/ACC10/IM0", None)
     result = run_build(src, tmp_path / "out", tmp_path / "private", workers=2)
     assert result.exit_code == 3, result.output
     assert "worker-died" in result.output
     quarantine = (tmp_path / "private" / "quarantine.csv").read_text(encoding="utf-8")
     assert "P1/ACC10/IM0,,image,worker-died" in quarantine
+    assert quarantine.count("worker-died") == 8  # its batch
+    assert len(list((tmp_path / "out" / "files").rglob("*.dcm"))) == 4  # the other batch
     assert verify(tmp_path / "out", tmp_path / "private", ocr=False).ok

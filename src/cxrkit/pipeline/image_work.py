@@ -187,8 +187,9 @@ def run_images(
 ) -> list[ImageResult]:
     """Every image of ``work`` through the executor, in batches, results in ``work`` order.
 
-    A batch whose worker process died (the pool is then broken) is run once more, alone in a
-    fresh worker; if that worker dies too, the batch's images are quarantined (``worker-died``).
+    A batch whose worker process died (the pool is then broken, and every batch not yet done
+    fails with it) is run once more, alone in a fresh worker process (``workers`` of them at a
+    time); if that worker dies too, the batch's images are quarantined (``worker-died``).
     """
     batches = [work[i : i + BATCH] for i in range(0, len(work), BATCH)]
     done: dict[int, list[ImageResult]] = {}
@@ -206,8 +207,10 @@ def run_images(
             for future in futures:
                 future.cancel()
             raise
-    for n in sorted(set(range(len(batches))) - set(done)):
-        done[n] = _retry(batches[n], options, scheduler)
+    missing = sorted(set(range(len(batches))) - set(done))
+    with cf.ThreadPoolExecutor(max_workers=max(1, workers)) as threads:  # each in its own worker
+        retried = threads.map(lambda n: _retry(batches[n], options, scheduler), missing)
+        done.update(zip(missing, retried, strict=True))
     return [result for n in range(len(batches)) for result in done[n]]
 
 
