@@ -8,12 +8,14 @@ PHI, so records are written only to ``<private>/quarantine.csv`` (rewritten by e
 never to the release or the terminal. A path that is not valid UTF-8 is written with its bad
 bytes escaped (``\\xe9``), so the list can always be written.
 
-This module imports the standard library only: every reader can make its records.
+This module imports only the standard library and the release writer: every reader (the
+report intake too) can make its records.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
 from collections import Counter
@@ -21,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from cxrkit.release.layout import write_atomic
 
 QUARANTINE_FILE = "quarantine.csv"
 STAGES = ("discover", "plan", "link", "image", "report")
@@ -96,17 +100,13 @@ def safe_name(name: str) -> str:
 
 def write_quarantine(private: Path, items: Iterable[Quarantined]) -> Path:
     """Write the last run's quarantine list to the workspace (replacing the previous one)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["source", "item", "stage", "kind", "detail"])
+    for q in sorted(items, key=lambda q: (q.stage, q.source, q.item, q.kind)):
+        writer.writerow([safe_name(q.source), q.item, q.stage, q.kind, safe_name(q.detail)])
     path = private / QUARANTINE_FILE
-    tmp = path.with_name(f".tmp-{os.getpid()}-{QUARANTINE_FILE}")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["source", "item", "stage", "kind", "detail"])
-            for q in sorted(items, key=lambda q: (q.stage, q.source, q.item, q.kind)):
-                writer.writerow([safe_name(q.source), q.item, q.stage, q.kind, safe_name(q.detail)])
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomic(path, buf.getvalue().encode("utf-8"))
     return path
 
 
