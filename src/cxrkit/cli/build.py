@@ -26,7 +26,7 @@ def print_build(summary: BuildSummary, as_json: bool) -> None:
         f"{s.reports} reports ({s.files_seen} source files)"
     )
     click.echo(
-        f"  {s.non_chest} not chest, {s.quarantined} quarantined; "
+        f"  {s.non_chest} not chest, {s.withdrawn} withdrawn, {s.quarantined} quarantined; "
         f"{s.elapsed_seconds} s, {s.images_per_second} images/s"
     )
     if s.removed_files:

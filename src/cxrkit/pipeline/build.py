@@ -58,9 +58,10 @@ class BuildSummary:
     images: int
     reports: int
     non_chest: int
-    quarantined: int
+    quarantined: int  # neither non-chest nor withdrawn: what sets exit status 3
     elapsed_seconds: float
     images_per_second: float
+    withdrawn: int = 0  # source files and report rows of withdrawn patients
     removed_files: int = 0  # release files of an earlier build no longer produced
     removed_studies: int = 0  # of which studies (source gone, patient withdrawn)
     reasons: dict[str, int] = field(default_factory=dict)  # quarantine kind → count
@@ -222,7 +223,8 @@ def _run(
         images=images,
         reports=len(reports),
         non_chest=kinds.get("not-chest", 0),
-        quarantined=sum(kinds.values()) - kinds.get("not-chest", 0),
+        withdrawn=kinds.get("withdrawn", 0),
+        quarantined=sum(n for k, n in kinds.items() if k not in ("not-chest", "withdrawn")),
         elapsed_seconds=round(elapsed, 1),
         images_per_second=round(images / elapsed, 2),
         removed_files=len(removed),
