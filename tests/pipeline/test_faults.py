@@ -29,10 +29,13 @@ def safe_name(name: str) -> str:
 
 
 def run_build(src: Path, base: Path, *extra: str) -> Result:
+    """``cxrkit build`` in-process; fails the test if the console shows a PHI value."""
     args = ["build", str(src), str(base / "out"), "--private", str(base / "private")]
     result = CliRunner().invoke(main, [*args, "--workers", "1", "-q", *extra])
     if result.exception and not isinstance(result.exception, SystemExit):
         traceback.print_exception(result.exception)
+    shown = [v for v in ("Doe", "Jane", "MRN", "ACC", "Mu") if v in result.output]
+    assert not shown, result.output
     return result
 
 
