@@ -34,6 +34,8 @@ def print_build(summary: BuildSummary, as_json: bool) -> None:
             f"  removed from the release: {s.removed_files} files of {s.removed_studies} "
             "studies no longer built (source gone or patient withdrawn)"
         )
+    files = ", ".join(f"{n} {kind}" for kind, n in s.report_files.items())
+    click.echo(f"  report files read: {files or 'none'}")
     for line in summary_lines(s.reasons):
         click.echo(f"  {line}")
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in s.stage_seconds.items())

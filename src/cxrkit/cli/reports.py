@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -14,11 +14,26 @@ from cxrkit.cli.progress import progress_bar
 from cxrkit.errors import OutputError, SourceError
 from cxrkit.release.layout import write_atomic
 from cxrkit.reports.deid import deidentify_text
-from cxrkit.reports.intake import read_text_tree
+from cxrkit.reports.intake import Intake, read_text_tree
 from cxrkit.reports.sections import parse_sections, section_counts, write_sectioned
 from cxrkit.reports.segments import split_segments
+from cxrkit.sources.textfile import TextFile, read_text
 
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+_PLAIN = ("utf-8", "utf-8-sig")
+
+
+def _read_texts(path: Path) -> tuple[list[str], TextFile]:
+    """The cells of a headerless one-column CSV in any text encoding; a clear error else."""
+    try:
+        decoded = read_text(path)
+        rows = csv.reader(io.StringIO(decoded.text, newline=""), strict=True)
+        return [row[0] if row else "" for row in rows], decoded
+    except SourceError as exc:
+        raise SourceError(f"{path}: {exc}; give a headerless one-column CSV") from None
+    except csv.Error:
+        raise SourceError(
+            f"{path}: broken CSV quoting (a quote never closed?); multi-line cells are quoted"
+        ) from None
 
 
 @click.command("deid-text")
@@ -45,10 +60,9 @@ def deid_text(in_csv: Path, out_csv: Path, quiet: bool) -> None:
     Example:
       cxrkit deid-text notes.csv -o notes-deid.csv
     """
-    if not in_csv.is_file():
+    if not in_csv.exists():
         raise SourceError(f"{in_csv} does not exist; give a headerless one-column CSV")
-    with in_csv.open(encoding="utf-8-sig", newline="") as handle:
-        rows = [row[0] if row else "" for row in csv.reader(handle)]
+    rows, decoded = _read_texts(in_csv)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     with progress_bar("De-identifying", enabled=not quiet) as update:
@@ -57,7 +71,8 @@ def deid_text(in_csv: Path, out_csv: Path, quiet: bool) -> None:
             if done % 500 == 0 or done == len(rows):
                 update(done, len(rows))
     write_atomic(out_csv, buffer.getvalue().encode("utf-8"))
-    click.echo(f"{len(rows)} texts de-identified to {out_csv}")
+    read_as = "" if decoded.encoding in _PLAIN else f" (input read as {decoded.encoding})"
+    click.echo(f"{len(rows)} texts de-identified to {out_csv}{read_as}")
 
 
 def _diagnostics(study: str, sections_found: list[str], label: str, dropped: int) -> dict[str, str]:
@@ -103,6 +118,7 @@ def sections(src: Path, out_dir: Path, as_json: bool, quiet: bool) -> None:
     if not src.is_dir():
         raise SourceError(f"{src} is not a folder; give a files/pNN/p<subject>/s<study>.txt tree")
     intake = read_text_tree(src)
+    _say_skipped(intake)
     if not intake.reports:
         raise SourceError(f"{src} holds no s<study_id>.txt reports under p<subject_id>/ folders")
     if out_dir.exists() and not out_dir.is_dir():
@@ -130,6 +146,13 @@ def sections(src: Path, out_dir: Path, as_json: bool, quiet: bool) -> None:
     click.echo(f"{counts['reports']} reports sectioned to {out_dir}")
     for key in ("impression", "findings_only", "neither"):
         click.echo(f"  {key:<14} {counts[key]:>8} ({100 * counts[key] / n:.1f}%)")
+
+
+def _say_skipped(intake: Intake) -> None:
+    """One line on stderr per reason a report file was skipped (counts only, no names; the
+    intake's details name the fault, never the file's content)."""
+    for reason, n in sorted(Counter(item.detail for item in intake.quarantined).items()):
+        click.echo(f"skipped {n} s<study_id>.txt file(s): {reason}", err=True)
 
 
 def _write_diagnostics(rows: list[dict[str, str]], path: Path) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
@@ -50,6 +51,9 @@ MIN_GLYPH = 8
 BUSY_PIXELS = 24
 #: A strong edge: a 3 × 3 morphological gradient of at least this much of the 8-bit range.
 EDGE_STEP = 48
+#: An overview box at most this fraction of the image's longer side across is a line: its
+#: edges do not make a tile busy.
+KNOWN_LINE_FRACTION = 0.05
 #: DBNet's thresholds: a text pixel's probability and a box's mean probability.
 PIXEL_THRESHOLD = 0.3
 BOX_THRESHOLD = 0.5
@@ -160,8 +164,11 @@ def _detect_at(grey: NDArray[np.uint8], scale: float, offset: tuple[int, int]) -
     return out
 
 
-def busy_tiles(grey: NDArray[np.uint8]) -> list[Box]:
+def busy_tiles(grey: NDArray[np.uint8], known: Sequence[Box] = ()) -> list[Box]:
     """Full-resolution tiles of ``grey`` that hold enough strong, sharp edges to hold text.
+
+    Edges inside ``known`` boxes (lines already found, black boxes already drawn) do not
+    count: a tile is read again only for what is new in it.
 
     Examples
     --------
@@ -171,10 +178,14 @@ def busy_tiles(grey: NDArray[np.uint8]) -> list[Box]:
     >>> _ = cv2.putText(flat, "ID 4471", (20, 60), cv2.FONT_HERSHEY_SIMPLEX, 0.5, 255, 1)
     >>> busy_tiles(flat)[0]
     (0, 0, 384, 384)
+    >>> busy_tiles(flat, known=[(10, 40, 120, 70)])
+    []
     """
     h, w = grey.shape
     edges = np.asarray(cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
     strong = (edges >= EDGE_STEP).astype(np.uint8)
+    for x0, y0, x1, y1 in known:
+        strong[max(y0, 0) : y1, max(x0, 0) : x1] = 0
     step = TILE - TILE_OVERLAP
     out = []
     for y0 in range(0, max(h - TILE_OVERLAP, 1), step):
@@ -185,8 +196,12 @@ def busy_tiles(grey: NDArray[np.uint8]) -> list[Box]:
     return out
 
 
-def detect(grey: NDArray[np.uint8]) -> list[Detection]:
+def detect(grey: NDArray[np.uint8], known: Sequence[Box] = ()) -> list[Detection]:
     """Text lines in an 8-bit image: an overview pass, then full-resolution busy tiles.
+
+    A tile is busy for edges that neither a line of the overview nor a ``known`` box
+    (searched by the caller in another way) explains; only line-shaped overview boxes
+    explain their edges, so that a large false box cannot hide small text inside it.
 
     Examples
     --------
@@ -199,7 +214,9 @@ def detect(grey: NDArray[np.uint8]) -> list[Detection]:
     scale = min(1.0, OVERVIEW_SIDE / max(h, w))
     # local contrast: text on bright or dark anatomy stands out as it does to the eye
     found = _detect_at(_clahe().apply(grey), scale, (0, 0))
-    for tile in busy_tiles(grey):
+    thin = KNOWN_LINE_FRACTION * max(h, w)
+    lines = [d.box for d in found if min(d.box[2] - d.box[0], d.box[3] - d.box[1]) <= thin]
+    for tile in merged(busy_tiles(grey, [*known, *lines])):
         found += detect_in(grey, tile, _tile_scale(scale))
     return _distinct(found)
 
@@ -219,11 +236,44 @@ def detect_near(grey: NDArray[np.uint8], boxes: list[Box]) -> list[Detection]:
     h, w = grey.shape
     scale = _tile_scale(min(1.0, OVERVIEW_SIDE / max(h, w)))
     found: list[Detection] = []
+    windows: list[Box] = []
     for x0, y0, x1, y1 in boxes:
         m = max(64, 2 * min(y1 - y0, x1 - x0))
-        window = (max(x0 - m, 0), max(y0 - m, 0), min(x1 + m, w), min(y1 + m, h))
+        windows.append((max(x0 - m, 0), max(y0 - m, 0), min(x1 + m, w), min(y1 + m, h)))
+    for window in merged(windows):
         found += detect_in(grey, window, scale)
     return _distinct(found)
+
+
+def merged(boxes: list[Box]) -> list[Box]:
+    """``boxes`` with every two whose joint box is no larger than their two areas joined into
+    one: overlapping tiles and windows are read once, at no more pixels than apart.
+
+    Examples
+    --------
+    >>> merged([(0, 0, 384, 384), (320, 0, 704, 384), (2000, 0, 2384, 384)])
+    [(0, 0, 704, 384), (2000, 0, 2384, 384)]
+    """
+    out = list(boxes)
+
+    def area(b: Box) -> int:
+        return (b[2] - b[0]) * (b[3] - b[1])
+
+    joined = True
+    while joined:
+        joined = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                a, b = out[i], out[j]
+                u = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                if area(u) <= area(a) + area(b):
+                    out[i] = u
+                    del out[j]
+                    joined = True
+                    break
+            if joined:
+                break
+    return out
 
 
 def detect_in(grey: NDArray[np.uint8], box: Box, scale: float) -> list[Detection]:

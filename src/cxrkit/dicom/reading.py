@@ -101,11 +101,16 @@ def from_detection(det: learned.Detection) -> Region:
     return Region(det.box, max(4, round(min(w, h) / 1.6)), vertical, score=det.score)
 
 
-def _contrast_crop(grey: NDArray[np.uint8], box: Box, pad: int) -> NDArray[np.uint8]:
-    """A crop of the display image, stretched, with dark text on a light ground."""
+def _contrast_crop(a: NDArray[np.integer], box: Box, pad: int) -> NDArray[np.uint8]:
+    """A crop of the stored values, stretched to 8 bits, with dark text on a light ground.
+
+    Made from the stored values, not from a display of the whole image: the same region reads
+    the same after the image's range has changed (the proof pass reads kept text again from
+    the cache), and faint text keeps the precision an 8-bit display of the whole range loses.
+    """
     x0, y0, x1, y1 = box
-    h, w = grey.shape
-    crop = grey[max(y0 - pad, 0) : min(y1 + pad, h), max(x0 - pad, 0) : min(x1 + pad, w)]
+    h, w = a.shape
+    crop = a[max(y0 - pad, 0) : min(y1 + pad, h), max(x0 - pad, 0) : min(x1 + pad, w)]
     lo, hi = np.percentile(crop, (1, 99)) if crop.size else (0, 255)
     stretched = np.clip((crop.astype(np.float32) - lo) * (255.0 / max(hi - lo, 1.0)), 0, 255)
     out = stretched.astype(np.uint8)
@@ -142,11 +147,11 @@ class Reader:
     def crop(
         self, a: NDArray[np.integer], grey: NDArray[np.uint8], region: Region
     ) -> NDArray[np.uint8]:
-        """The region rendered dark on light: from its level's mask, or the display image."""
+        """The region rendered dark on light: from its level's mask, or its stored values."""
         pad = max(4, region.glyph_height // 2)
         if region.cand is not None:
             return render(a, region.cand, pad)
-        return _contrast_crop(grey, region.box, pad)
+        return _contrast_crop(a, region.box, pad)
 
     def _cached(self, key: bytes, image: NDArray[np.uint8], read: object) -> tuple[ocr.Word, ...]:
         digest = hashlib.blake2b(image.tobytes() + repr(image.shape).encode() + key, digest_size=16)

@@ -26,6 +26,7 @@ de-identified) dataset; :func:`encode_pixels` writes the pixel data back lossles
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,10 +34,17 @@ import pydicom
 from numpy.typing import NDArray
 from pydicom.sequence import Sequence
 
-from cxrkit.dicom import learned, ocr
+from cxrkit.dicom import continuation, learned, ocr
 from cxrkit.dicom.encode import encode_pixels
-from cxrkit.dicom.phitext import DenyList, KeepList, Verdict, edits_within, phi_kind, within_text
-from cxrkit.dicom.reading import Reader, Region, from_candidate, from_detection
+from cxrkit.dicom.phitext import (
+    DenyList,
+    KeepList,
+    Verdict,
+    edits_within,
+    phi_kind,
+    within_text,
+)
+from cxrkit.dicom.reading import Reader, Reading, Region, from_candidate, from_detection
 from cxrkit.dicom.textfind import Box, Level, find_candidates, text_levels, value_range
 from cxrkit.errors import SourceError
 
@@ -57,6 +65,9 @@ MARGIN = 0.45
 END_MARGIN = 1.0
 #: The proof counts a PHI token read with at least this score (PP-OCR; tesseract / 100).
 PROOF_SURE = 0.6
+#: A threshold fragment that reads as two characters at most is a piece of a kept region
+#: that holds this share of it.
+FRAGMENT_SHARE = 0.5
 #: How far past a removed line's ends the learned detector looks again, in glyph heights.
 EXTEND = 12
 EXTEND_ROUNDS = 3
@@ -283,12 +294,24 @@ def _covered_by_candidates(region: Region, regions: list[Region]) -> bool:
     return bool(inner.size) and float(inner.mean()) >= 0.6
 
 
+def _scrap(readings: list[Reading]) -> bool:
+    """Whether no reading of a region shows more than two letters or digits (read with a
+    score of at least 0.5): a piece of a glyph or two, which names no one."""
+    return all(
+        len(re.sub(r"[^A-Za-z0-9]", "", "".join(w.text for w in r.words))) <= 2
+        for r in readings
+        if r.score >= 0.5
+    )
+
+
 def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdict]:
     """Each region's verdict, with two agreements between overlapping regions:
 
     - a fragment inside a region whose sure reading keeps it is a piece of that kept text,
       when the fragment reads as other text, or as PHI whose best reading lies within the
-      kept text (a technique string split in two, "74 kVp 2.2" + "mAs");
+      kept text (a technique string split in two, "74 kVp 2.2" + "mAs"); a threshold
+      fragment that reads as two characters at most needs only half of it inside (the
+      end of a turned marker, cut off by the finder with a bit of its ground);
     - a learned region over threshold candidates that are all kept is kept when its best
       reading is a misreading of their joined kept text ("120 kyp 3.4 mAs").
     """
@@ -306,8 +329,11 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
         if verdicts[i] not in (Verdict.PHI, Verdict.TEXT):
             continue
         best = reader.best_text(readings[i])
+        piece = verdicts[i] is Verdict.TEXT and r.cand is not None and _scrap(readings[i])
         for j, other in enumerate(regions):
-            if j == i or not kept[j] or not _inside(r.box, other.box):
+            if j == i or not kept[j]:
+                continue
+            if not _inside(r.box, other.box, FRAGMENT_SHARE if piece else 0.8):
                 continue
             if verdicts[i] is Verdict.TEXT or within_text(best, kept[j], 1):
                 out[i] = Verdict.KEEP
@@ -346,14 +372,19 @@ def _orientation(members: list[Region]) -> bool | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def _line_boxes(members: list[Region], shape: tuple[int, ...]) -> list[Box]:
-    """The padded box of a whole line: the union of its members, margins by its glyphs
-    (members running both ways, where lines cross, are padded one by one)."""
+def _line_boxes(members: list[Region], grey: NDArray[np.uint8]) -> list[Box]:
+    """The padded box of a whole line: the union of its members, followed along its ink
+    (:func:`continuation.follow`), margins by its glyphs (members running both ways, where
+    lines cross, are padded one by one)."""
+    shape = grey.shape
     kinds = {r.vertical for r in members} - {None}
     if len(kinds) == 2:
         return [_pad(r.box, r.glyph_height, r.vertical, shape) for r in members]
     height = max(r.glyph_height for r in members)
-    return [_pad(_union(members), height, _orientation(members), shape)]
+    box, vertical = _union(members), _orientation(members)
+    if vertical is not None:
+        box = continuation.follow(grey, box, height, vertical)
+    return [_pad(box, height, vertical, shape)]
 
 
 def _along(members: list[Region], shape: tuple[int, ...]) -> tuple[Box, float] | None:
@@ -406,7 +437,7 @@ def _removed_boxes(page: _Page, regions: list[Region], verdicts: list[Verdict]) 
     out: list[Box] = []
     for line in _lines(regions):
         if any(verdicts[i] in (Verdict.PHI, Verdict.TEXT) for i in line):
-            out += _line_boxes([regions[i] for i in line], page.a.shape)
+            out += _line_boxes([regions[i] for i in line], page.grey)
     return out
 
 
@@ -460,7 +491,9 @@ def scrub_pixels(
     reason = ""
     if boxes:
         page_out = _page(out, int(out.min()), int(out.max()))
-        reason = _verify(page_out, boxes, reader, learned.detect(page_out.grey))
+        # the boxes' own edges send no tile to be read again: the windows around them are
+        edged = [(x0 - 2, y0 - 2, x1 + 2, y1 + 2) for x0, y0, x1, y1 in boxes]
+        reason = _verify(page_out, boxes, reader, learned.detect(page_out.grey, edged))
     return ScrubResult(out, boxes, text_found, not reason, reason)
 
 

@@ -80,7 +80,9 @@ def value_range(dtype: np.dtype[np.generic], bits_stored: int) -> tuple[int, int
 
 def _spikes(a: NDArray[np.integer], vmin: int, vmax: int) -> list[int]:
     """Values whose count towers over their neighbours' (a fixed text or marker value)."""
-    counts = np.bincount(a.ravel().astype(np.int64) - vmin).astype(np.float64)
+    v = a.ravel()
+    shifted = v - np.asarray(vmin, v.dtype) if v.dtype.kind == "u" else v.astype(np.int64) - vmin
+    counts = np.bincount(shifted).astype(np.float64)
     if counts.size < 32:
         return []
     window = 8
@@ -136,11 +138,20 @@ def _runs_along_sides(sub: NDArray[np.bool_]) -> bool:
 
 
 def _glyph_boxes(mask: NDArray[np.uint8]) -> NDArray[np.int32]:
-    """Boxes ``x, y, w, h`` of the components of ``mask`` that may be glyphs."""
-    _, labels_any, stats_any, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    """Boxes ``x, y, w, h`` of the components of ``mask`` that may be glyphs.
+
+    Runs of empty rows are first cut to one row (a component never spans an empty row, and
+    one empty row still keeps two components apart): the labelling then costs what the rows
+    holding pixels cost, not the whole image.
+    """
+    h_img, w_img = mask.shape
+    filled: NDArray[np.bool_] = np.asarray(mask.any(axis=1), bool)
+    after = np.ones_like(filled)
+    after[1:] = filled[:-1]
+    rows = np.flatnonzero(filled | after)
+    _, labels_any, stats_any, _ = cv2.connectedComponentsWithStats(mask[rows], connectivity=8)
     labels = np.asarray(labels_any, np.int32)
     stats = np.asarray(stats_any, np.int32)
-    h_img, w_img = mask.shape
     w, h, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
     fill = area / np.maximum(w * h, 1)
     ok = (h >= 4) & (h <= max(12, h_img // 8)) & (w <= w_img // 3) & (area >= 5)
@@ -150,8 +161,11 @@ def _glyph_boxes(mask: NDArray[np.uint8]) -> NDArray[np.int32]:
     idx = np.flatnonzero(ok)
     wide = idx[(fill[idx] > 0.5) & (w[idx] > 1.5 * h[idx])]
     framed = {int(i) for i in wide if _framed(labels, int(i) + 1, stats[i + 1, :4])}
-    keep = [int(i) for i in idx if int(i) not in framed]
-    return stats[1:][keep][:, :4].astype(np.int32)
+    keep = [int(i) + 1 for i in idx if int(i) not in framed]
+    out = stats[keep][:, :4].astype(np.int32)
+    top, bottom = rows[out[:, 1]], rows[out[:, 1] + out[:, 3] - 1]
+    out[:, 1], out[:, 3] = top, bottom - top + 1
+    return out
 
 
 def _group(b: NDArray[np.int32]) -> list[list[int]]:
@@ -222,7 +236,9 @@ def _plausible(box: Box, glyphs: int, height: int, vertical: bool = False) -> bo
     return height >= 5 and w >= h
 
 
-def _stands_out(a: NDArray[np.integer], mask: NDArray[np.uint8], box: Box, level: Level) -> bool:
+def _stands_out(
+    a: NDArray[np.integer], mask: NDArray[np.uint8], box: Box, level: Level, span: int
+) -> bool:
     """Whether the glyphs in ``box`` contrast with what surrounds them, as drawn text does.
 
     Pixels of the body that happen to have the level's value sit in a smooth field whose
@@ -240,7 +256,6 @@ def _stands_out(a: NDArray[np.integer], mask: NDArray[np.uint8], box: Box, level
     if values.size == 0:
         return False
     centre = (level.lo + level.hi) // 2
-    span = max(int(a.max()) - int(a.min()), 1)
     return float(np.median(np.abs(values - centre))) >= MIN_CONTRAST * span
 
 
@@ -263,6 +278,7 @@ def find_candidates(a: NDArray[np.integer]) -> list[Candidate]:
     """
     out: list[Candidate] = []
     limit = MAX_MASK_FRACTION * a.size
+    span = max(int(a.max()) - int(a.min()), 1)
     for level in text_levels(a):
         mask = level_mask(a, level.lo, level.hi)
         if int(mask.sum()) > limit:
@@ -270,7 +286,7 @@ def find_candidates(a: NDArray[np.integer]) -> list[Candidate]:
         lines = [
             ln
             for ln in _group_lines(_glyph_boxes(mask))
-            if _plausible(*ln) and _stands_out(a, mask, ln[0], level)
+            if _plausible(*ln) and _stands_out(a, mask, ln[0], level, span)
         ]
         lines.sort(key=lambda ln: -ln[1])
         for box, glyphs, height, vertical in lines[:MAX_LINES_PER_LEVEL]:

@@ -14,8 +14,10 @@ with more sources keeps every existing identifier, shift and split.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,13 +26,14 @@ from cxrkit.identity.keystore import Keystore
 from cxrkit.pipeline.deid_dicom import check_trees
 from cxrkit.pipeline.environment import environment_faults, probe_writable
 from cxrkit.pipeline.image_work import ImageResult, OutputOptions, Progress, run_images
-from cxrkit.pipeline.link import LinkedStudy, link, withdraw
+from cxrkit.pipeline.link import LinkedStudy, image_patient_id, link, withdraw
 from cxrkit.pipeline.plan import WorkItem, assign, non_chest, scan
-from cxrkit.pipeline.quarantine import Quarantined, count_kinds, from_intake, write_quarantine
+from cxrkit.pipeline.quarantine import Quarantined, count_kinds, write_quarantine
 from cxrkit.release.assemble import ReleaseContent, StudyReport, assemble
 from cxrkit.release.layout import write_report
 from cxrkit.release.ownership import REPORT, produced, prune, refuse_foreign
-from cxrkit.reports import process_report, read_reports
+from cxrkit.reports import Intake, process_report, read_export_reports
+from cxrkit.sources.textfile import read_text
 
 
 @dataclass(frozen=True)
@@ -65,28 +68,41 @@ class BuildSummary:
     removed_files: int = 0  # release files of an earlier build no longer produced
     removed_studies: int = 0  # of which studies (source gone, patient withdrawn)
     reasons: dict[str, int] = field(default_factory=dict)  # quarantine kind → count
+    report_files: dict[str, int] = field(default_factory=dict)  # "CSV utf-8" → files read
     stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over workers
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """What is read before any image work: the reports and the ``--test-patients`` MRNs."""
+
+    intake: Intake
+    test_mrns: set[str]
+
+
 def _patient_ids(path: Path | None) -> set[str]:
+    """The source MRNs of a CSV with a ``patient_id`` column (``--test-patients``,
+    ``--withdraw``; any text encoding), read before any image work."""
     if path is None:
         return set()
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
+    try:
+        text = read_text(path).text
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
         if not reader.fieldnames or "patient_id" not in reader.fieldnames:
             raise ConfigError(f"{path} needs a header row with a patient_id column")
-        return {row["patient_id"].strip() for row in reader if row["patient_id"].strip()}
+        return {(row["patient_id"] or "").strip() for row in reader} - {""}
+    except (SourceError, csv.Error) as exc:
+        raise ConfigError(f"{path} is not a CSV of patient ids ({exc})") from None
 
 
 def _plan(
-    src: Path, keystore: Keystore, progress: Progress | None
+    src: Path, intake: Intake, keystore: Keystore, progress: Progress | None
 ) -> tuple[list[WorkItem], list[LinkedStudy], list[Quarantined], int]:
     infos, bad, seen = scan(
         src / "dicom",
         None if progress is None else (lambda d, t: progress("reading headers", d, t)),
     )
-    intake = read_reports(src)
-    bad += [from_intake(q) for q in intake.quarantined]
+    bad += intake.quarantined
     infos, records, withdrawn = withdraw(infos, intake.reports, keystore.withdrawn())
     bad += withdrawn + non_chest(infos)
     linked, unlinked = link([i for i in infos if i.chest.is_chest], records)
@@ -159,12 +175,14 @@ def build(
     test_mrns, withdrawn = _patient_ids(opts.test_patients), _patient_ids(opts.withdraw)
     folders = {"OUT": dst, "the private workspace": ws, "the source": src}
     with environment_faults(folders):
+        intake = read_export_reports(src)
         keystore = Keystore.open(ws, opts.keystore_url)
         refuse_foreign(dst, ws, *keystore.released_ids())
         keystore.withdraw(withdrawn)
         probe_writable(ws, folders)
         probe_writable(dst, folders)
-        return _run(src, dst, ws, keystore, opts=opts, test_mrns=test_mrns, progress=progress)
+        inputs = _Inputs(intake, test_mrns)
+        return _run(src, dst, ws, keystore, opts=opts, inputs=inputs, progress=progress)
 
 
 def _run(
@@ -174,14 +192,15 @@ def _run(
     keystore: Keystore,
     *,
     opts: BuildOptions,
-    test_mrns: set[str],
+    inputs: _Inputs,
     progress: Progress | None,
 ) -> BuildSummary:
     started = time.perf_counter()
+    intake, test_mrns = inputs.intake, inputs.test_mrns
     timings: dict[str, float] = {}
     lap = time.perf_counter()
-    work, linked, left_out, seen = _plan(src, keystore, progress)
-    mrn_of = {i.rel: i.patient_key.split("|", 1)[1] for s in linked for i in s.images}
+    work, linked, left_out, seen = _plan(src, intake, keystore, progress)
+    mrn_of = {i.rel: image_patient_id(i) for s in linked for i in s.images}
     _remember(keystore, linked, work)
     timings["plan"], lap = time.perf_counter() - lap, time.perf_counter()
     output = OutputOptions(str(dst), str(dst / "jpg") if opts.jpg else "", opts.gzip, True)
@@ -230,6 +249,7 @@ def _run(
         removed_files=len(removed),
         removed_studies=sum(1 for rel in removed if REPORT.fullmatch(rel)),
         reasons=kinds,
+        report_files=dict(sorted(Counter(intake.encodings).items())),
         stage_seconds=_stage_seconds(results, timings),
     )
 

@@ -1,7 +1,10 @@
 """Linking (SYSTEM.md S9a): a report belongs to the DICOM study with its accession number.
 
 A study is one report with its images. Images whose accession has no report, and reports
-with no (chest) images, are left out of the release and listed with the reason.
+with no (chest) images, are left out of the release and listed with the reason. A report
+whose patient id differs from its images' Patient ID belongs to another patient (or the
+accession was reused): the whole study, report and images, is left out as a
+``study-conflict``, never linked; so is a study whose images name more than one patient.
 """
 
 from __future__ import annotations
@@ -65,6 +68,16 @@ class LinkedStudy:
         return tuple(v for v in values if v)
 
 
+#: Why a study is a ``study-conflict`` (the detail written to the private list).
+IMAGES_OF_TWO_PATIENTS = "its images name more than one patient"
+PATIENT_MISMATCH = "the report's patient id differs from the images' Patient ID"
+
+
+def image_patient_id(info: HeaderInfo) -> str:
+    """The image's Patient ID (0010,0020), as the report's patient id is compared with it."""
+    return info.patient_key.split("|", 1)[1]
+
+
 def withdraw(
     infos: list[HeaderInfo], reports: tuple[ReportRecord, ...], patient_ids: set[str]
 ) -> tuple[list[HeaderInfo], tuple[ReportRecord, ...], list[Quarantined]]:
@@ -73,7 +86,7 @@ def withdraw(
         return infos, reports, []
     kept, kept_reports, left_out = [], [], []
     for info in infos:
-        if info.patient_key.split("|", 1)[1] in patient_ids:
+        if image_patient_id(info) in patient_ids:
             left_out.append(Quarantined(info.rel, "plan", "withdrawn"))
         else:
             kept.append(info)
@@ -88,10 +101,9 @@ def withdraw(
 def _conflict(images: list[HeaderInfo], report: ReportRecord | None) -> str:
     """Why a study is not one accession of one patient ("" when it is)."""
     if len({i.patient_key for i in images}) > 1:
-        return "its images name more than one patient"
-    patient = images[0].patient_key.split("|", 1)[1]
-    if report is not None and report.patient_id and report.patient_id.strip() != patient:
-        return "its report names another patient than its images"
+        return IMAGES_OF_TWO_PATIENTS
+    if report is not None and report.patient_id.strip() != image_patient_id(images[0]):
+        return PATIENT_MISMATCH
     return ""
 
 

@@ -22,7 +22,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from cxrkit.release.layout import write_atomic
 
@@ -44,7 +43,11 @@ KINDS: dict[str, str] = {
     "no-report": "no report for this study",
     "duplicate-report": "a second report with the same accession number",
     "report-without-images": "a report without chest images",
-    "report-unreadable": "a report that cannot be read",
+    "report-file-unreadable": "a report file that cannot be read (permission, binary, a loop)",
+    "csv-file-unusable": "a RIS CSV file without a usable header row (delimiter, columns)",
+    "csv-row-unusable": "a RIS CSV row with an empty required value, extra cells or bad quoting",
+    "hl7-file-unusable": "an HL7 file with no message, or segments before its first message",
+    "hl7-message-unusable": "an HL7 message that is incomplete, cut short or badly escaped",
     "no-pixel-data": "no pixel data",
     "unreadable-pixels": "pixel data that cannot be read",
     "burned-in-unproven": "burned-in text not proven clean",
@@ -67,24 +70,6 @@ class Quarantined:
     def __post_init__(self) -> None:
         if self.stage not in STAGES or not _KIND.fullmatch(self.kind):
             raise ValueError(f"not a quarantine stage and kind: {self.stage!r}, {self.kind!r}")
-
-
-class IntakeRecord(Protocol):
-    """The report reader's own record (source, item, reason), until it makes these."""
-
-    @property
-    def source(self) -> str: ...
-    @property
-    def item(self) -> str: ...
-    @property
-    def reason(self) -> str: ...
-
-
-def from_intake(record: IntakeRecord | Quarantined) -> Quarantined:
-    """A report reader's record as a :class:`Quarantined` one (kind ``report-unreadable``)."""
-    if isinstance(record, Quarantined):
-        return record
-    return Quarantined(record.source, "report", "report-unreadable", record.item, record.reason)
 
 
 def safe_name(name: str) -> str:

@@ -116,6 +116,7 @@ def assemble(out: Path, keystore: Keystore, content: ReleaseContent) -> None:
     )
     write_atomic(out / "LICENSE", LICENSE_TEXT.encode("utf-8"))
     if content.jpg:
+        (out / "jpg").mkdir(exist_ok=True)  # no image written: the tables still go there
         for name in JPG_TABLES:
             write_atomic(out / "jpg" / name, (out / name).read_bytes())
     write_checksums(out)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxrkit.errors import DataFileError
 from cxrkit.labels import LABELS
 
 FRONTAL = {"PA", "AP", "AP AXIAL", "PA LLD", "PA RLD", "AP LLD", "AP RLD"}
@@ -24,8 +25,19 @@ class Summary:
     tables: dict[str, pd.DataFrame]
 
 
+TABLES = (
+    "mimic-cxr-2.0.0-metadata.csv.gz",
+    "mimic-cxr-2.0.0-split.csv.gz",
+    "mimic-cxr-2.0.0-chexpert.csv.gz",
+    "mimic-cxr-2.0.0-negbio.csv.gz",
+)
+
+
 def _read(root: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(root / name, dtype=str, keep_default_na=False)
+    try:
+        return pd.read_csv(root / name, dtype=str, keep_default_na=False)
+    except (OSError, EOFError, ValueError) as exc:  # gzip, CSV and I/O errors alike
+        raise DataFileError(f"{root / name} cannot be read ({type(exc).__name__})") from None
 
 
 def exam_table(meta: pd.DataFrame) -> pd.DataFrame:
@@ -74,7 +86,8 @@ def split_table(meta: pd.DataFrame, split: pd.DataFrame) -> pd.DataFrame:
                 "other": int(counts.get("other", 0)),
             }
         )
-    return pd.DataFrame(rows)
+    columns = ("split", "patients", "studies", "images", "frontal", "lateral", "other")
+    return pd.DataFrame(rows, columns=list(columns))  # the columns even for an empty release
 
 
 def finding_table(labels: pd.DataFrame) -> pd.DataFrame:
@@ -90,10 +103,13 @@ def finding_table(labels: pd.DataFrame) -> pd.DataFrame:
 def summarise(out: str | Path) -> Summary:
     """Every summary table of the release in ``out``."""
     root = Path(out)
-    meta = _read(root, "mimic-cxr-2.0.0-metadata.csv.gz")
-    split = _read(root, "mimic-cxr-2.0.0-split.csv.gz")
-    chexpert = _read(root, "mimic-cxr-2.0.0-chexpert.csv.gz")
-    negbio = _read(root, "mimic-cxr-2.0.0-negbio.csv.gz")
+    missing = [name for name in TABLES if not (root / name).is_file()]
+    if missing:
+        raise DataFileError(
+            f"{root} is not a cxrkit release: {', '.join(missing)} missing "
+            "(give the OUT folder of cxrkit build)"
+        )
+    meta, split, chexpert, negbio = (_read(root, name) for name in TABLES)
     return Summary(
         {
             "images_per_examination": exam_table(meta),
