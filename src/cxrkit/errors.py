@@ -1,8 +1,9 @@
 """The exception tree of cxrkit.
 
 Every error cxrkit raises on purpose is a :class:`CxrkitError`; the command line turns it into
-``Error: …`` and exit code 1. Messages name the offending value and the fix, and never carry
-PHI: an item is named by its pseudonym or by its path relative to the source root.
+``Error: …`` and its ``exit_code`` (1 unless said below). Messages name the offending value and
+the fix, and never carry PHI: an item is named by its pseudonym or by its path relative to the
+source root; an environment fault names the folder given on the command line.
 
 ::
 
@@ -11,6 +12,10 @@ PHI: an item is named by its pseudonym or by its path relative to the source roo
     ├── SourceError         the input does not follow the source contract (SYSTEM.md S9a)
     │   └── NotDicomError   a file is not a readable DICOM dataset
     ├── OutputError         the output location cannot be used (exists, not empty, not writable)
+    │   ├── DiskFullError       no space left on a device the build writes to   (exit 4)
+    │   ├── NotWritableError    a folder is read-only or not permitted           (exit 5)
+    │   └── ReleaseRefusedError OUT holds files this workspace did not write     (exit 7)
+    ├── WorkspaceError      the private workspace's key or keystore cannot be used (exit 6)
     └── DataFileError       a file of a public dataset is missing or malformed
 """
 
@@ -20,13 +25,23 @@ from __future__ import annotations
 class CxrkitError(Exception):
     """Root of every error cxrkit raises on purpose."""
 
+    exit_code = 1
+
 
 class ConfigError(CxrkitError):
     """An option or configuration value is invalid; the message says which and why."""
 
 
 class SourceError(CxrkitError):
-    """The input does not follow the source contract of ``SYSTEM.md`` S9a."""
+    """The input does not follow the source contract of ``SYSTEM.md`` S9a.
+
+    ``kind`` is the quarantine kind of the fault (see :mod:`cxrkit.pipeline.quarantine`) when
+    the raiser knows it, else empty.
+    """
+
+    def __init__(self, message: str = "", *, kind: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class NotDicomError(SourceError):
@@ -35,6 +50,30 @@ class NotDicomError(SourceError):
 
 class OutputError(CxrkitError):
     """The output location cannot be used."""
+
+
+class DiskFullError(OutputError):
+    """No space left on the device of a folder the build writes to; rerunning resumes."""
+
+    exit_code = 4
+
+
+class NotWritableError(OutputError):
+    """A folder the build writes to is read-only or not permitted."""
+
+    exit_code = 5
+
+
+class ReleaseRefusedError(OutputError):
+    """OUT holds files that no build of this private workspace wrote."""
+
+    exit_code = 7
+
+
+class WorkspaceError(CxrkitError):
+    """The private workspace's key or keystore cannot be read or is damaged."""
+
+    exit_code = 6
 
 
 class DataFileError(CxrkitError):

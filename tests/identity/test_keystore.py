@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxrkit.errors import ConfigError
+from cxrkit.errors import ConfigError, WorkspaceError
 from cxrkit.identity.dates import draw_shift
 from cxrkit.identity.keys import KEY_FILE, load_or_create_key
 from cxrkit.identity.keystore import Keystore, engine_for
@@ -62,7 +62,7 @@ def test_a_damaged_key_is_refused(tmp_path: Path) -> None:
     path = tmp_path / KEY_FILE
     path.write_text("not hex")
     path.chmod(0o600)
-    with pytest.raises(ConfigError, match="32-byte"):
+    with pytest.raises(WorkspaceError, match="32-byte"):
         load_or_create_key(tmp_path)
 
 

@@ -53,7 +53,7 @@ def test_broken_files_are_quarantined_with_reasons(
 ) -> None:
     _, _, private = deid50
     with (private / "quarantine.csv").open(encoding="utf-8") as fh:
-        listed = {r["source"]: r["reason"] for r in csv.DictReader(fh)}
+        listed = {r["source"]: r["kind"] for r in csv.DictReader(fh)}
     for row in _images(export50_root):
         if row["broken"]:
             rel = row["file"].removeprefix("dicom/")

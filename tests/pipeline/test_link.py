@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cxrkit.dicom.chest import ChestVerdict
-from cxrkit.pipeline.link import PATIENT_MISMATCH, link
+from cxrkit.pipeline.link import IMAGES_OF_TWO_PATIENTS, PATIENT_MISMATCH, link
 from cxrkit.pipeline.plan import HeaderInfo
 from cxrkit.reports import ReportRecord
 
@@ -30,10 +30,10 @@ def test_a_report_whose_patient_differs_from_its_images_leaves_the_study_out() -
     )
     linked, left_out = link(images, reports)
     assert [(s.study_key, [i.rel for i in s.images]) for s in linked] == [("acc:A1", ["a1"])]
-    assert sorted((q.source, q.reason) for q in left_out) == [
-        ("b1", PATIENT_MISMATCH),
-        ("b2", PATIENT_MISMATCH),
-        ("r.csv#1", PATIENT_MISMATCH),
+    assert sorted((q.source, q.item, q.kind, q.detail) for q in left_out) == [
+        ("b1", "", "study-conflict", PATIENT_MISMATCH),
+        ("b2", "", "study-conflict", PATIENT_MISMATCH),
+        ("r.csv", "1", "study-conflict", PATIENT_MISMATCH),
     ]
 
 
@@ -41,4 +41,9 @@ def test_one_image_of_another_patient_leaves_the_whole_study_out() -> None:
     images = [_image("b1", "P1", "B1"), _image("b2", "P2", "B1")]
     linked, left_out = link(images, (ReportRecord("B1", "P1", "text", "r.csv"),))
     assert not linked
-    assert {q.source for q in left_out} == {"b1", "b2", "r.csv#0"}
+    assert {(q.source, q.item, q.kind) for q in left_out} == {
+        ("b1", "", "study-conflict"),
+        ("b2", "", "study-conflict"),
+        ("r.csv", "0", "study-conflict"),
+    }
+    assert {q.detail for q in left_out} == {IMAGES_OF_TWO_PATIENTS}

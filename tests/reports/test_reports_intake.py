@@ -30,7 +30,8 @@ def test_every_report_of_the_export_is_read_and_the_corrupt_one_quarantined(
     bad = intake.quarantined[0]
     assert bad.source == corrupt[0]["report_file"]
     assert bad.item.startswith("message ")
-    assert "PID" in bad.reason
+    assert bad.kind == "hl7-message-unusable"
+    assert "PID" in bad.detail
 
 
 def test_hl7_reports_match_the_text_the_truth_offsets_refer_to(export50: SynthSummary) -> None:
@@ -77,8 +78,8 @@ def test_csv_with_missing_columns_is_quarantined_with_the_fix(tmp_path: Path) ->
     intake = read_ris_csv(tmp_path / "r.csv")
     assert not intake.reports
     [bad] = intake.quarantined
-    assert bad.item == "file"
-    assert "accession_number, patient_id, report_text" in bad.reason
+    assert (bad.item, bad.kind) == ("", "csv-file-unusable")
+    assert "accession_number, patient_id, report_text" in bad.detail
 
 
 def test_csv_rows_with_empty_required_values_are_quarantined(tmp_path: Path) -> None:
@@ -87,7 +88,7 @@ def test_csv_rows_with_empty_required_values_are_quarantined(tmp_path: Path) -> 
     intake = read_ris_csv(tmp_path / "r.csv", tmp_path)
     assert [r.text for r in intake.reports] == ["multi\nline"]
     assert intake.quarantined[0].item == "row 1"
-    assert "patient_id" in intake.quarantined[0].reason
+    assert "patient_id" in intake.quarantined[0].detail
 
 
 def test_text_tree(tmp_path: Path) -> None:

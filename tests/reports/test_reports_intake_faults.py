@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from cxrkit.errors import SourceError
+from cxrkit.pipeline.quarantine import KINDS
 from cxrkit.reports import (
+    Intake,
     read_export_reports,
     read_hl7,
     read_reports,
@@ -28,8 +30,10 @@ def _row(accession: str = "A1", text: str = "FINDINGS: Clear.") -> str:
     return f'{accession},{MRN},"{NAME}","{text}"\n'
 
 
-def _reasons(intake: object) -> list[tuple[str, str]]:
-    return [(q.item, q.reason) for q in intake.quarantined]  # type: ignore[attr-defined]
+def _reasons(intake: Intake) -> list[tuple[str, str, str]]:
+    """(item, kind, detail) of each quarantined item; every kind is one the summary describes."""
+    assert all(q.stage == "report" and q.kind in KINDS for q in intake.quarantined)
+    return [(q.item, q.kind, q.detail) for q in intake.quarantined]
 
 
 def _no_phi(*texts: str) -> None:
@@ -58,7 +62,9 @@ def test_utf16_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
 def test_a_binary_csv_is_quarantined(tmp_path: Path) -> None:
     (tmp_path / "r.csv").write_bytes(bytes(range(256)) * 4)
     intake = read_ris_csv(tmp_path / "r.csv", tmp_path)
-    assert _reasons(intake) == [("file", "CSV file: binary content, not text")]
+    assert _reasons(intake) == [
+        ("", "report-file-unreadable", "CSV file: binary content, not text")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -84,9 +90,10 @@ def test_one_bad_csv_file_is_quarantined_and_the_others_read(
     intake = read_reports(tmp_path)
     assert [r.accession for r in intake.reports] == ["A2"]
     [bad] = intake.quarantined
-    assert (bad.source, bad.item) == ("reports/bad.csv", "file")
-    assert reason in bad.reason
-    _no_phi(bad.reason)
+    assert (bad.source, bad.item, bad.stage) == ("reports/bad.csv", "", "report")
+    assert bad.kind == "csv-file-unusable"
+    assert reason in bad.detail
+    _no_phi(bad.detail)
 
 
 def test_a_row_with_other_cells_than_the_header_is_quarantined_alone(tmp_path: Path) -> None:
@@ -94,7 +101,9 @@ def test_a_row_with_other_cells_than_the_header_is_quarantined_alone(tmp_path: P
     (tmp_path / "r.csv").write_text(HEADER + _row("A1") + shifted + _row("A3"), encoding="utf-8")
     intake = read_ris_csv(tmp_path / "r.csv")
     assert [r.accession for r in intake.reports] == ["A1", "A3"]
-    assert _reasons(intake) == [("row 1", "CSV row: cells do not match the header")]
+    assert _reasons(intake) == [
+        ("row 1", "csv-row-unusable", "CSV row: cells do not match the header")
+    ]
 
 
 def test_broken_quoting_quarantines_the_rows_from_there_on(tmp_path: Path) -> None:
@@ -102,7 +111,7 @@ def test_broken_quoting_quarantines_the_rows_from_there_on(tmp_path: Path) -> No
     (tmp_path / "r.csv").write_text(HEADER + _row("A1") + broken + _row("A3"), encoding="utf-8")
     intake = read_ris_csv(tmp_path / "r.csv")
     assert [r.accession for r in intake.reports] == ["A1"]
-    assert _reasons(intake) == [("rows 1-", "CSV rows: broken quoting")]
+    assert _reasons(intake) == [("rows 1-", "csv-row-unusable", "CSV rows: broken quoting")]
 
 
 def test_a_report_longer_than_the_csv_module_default_cell_is_read(tmp_path: Path) -> None:
@@ -122,7 +131,9 @@ def test_an_unreadable_csv_is_quarantined(tmp_path: Path, monkeypatch: pytest.Mo
         return real(self)
 
     monkeypatch.setattr(Path, "read_bytes", denied)
-    assert _reasons(read_ris_csv(path)) == [("file", "CSV file: cannot be read: permission denied")]
+    assert _reasons(read_ris_csv(path)) == [
+        ("", "report-file-unreadable", "CSV file: cannot be read: permission denied")
+    ]
 
 
 def test_a_symlink_loop_and_a_fifo_are_quarantined_without_blocking(tmp_path: Path) -> None:
@@ -133,9 +144,13 @@ def test_a_symlink_loop_and_a_fifo_are_quarantined_without_blocking(tmp_path: Pa
     (folder / "good.csv").write_text(HEADER + _row(), encoding="utf-8")
     intake = read_export_reports(tmp_path)
     assert [r.accession for r in intake.reports] == ["A1"]
-    assert sorted((q.source, q.reason) for q in intake.quarantined) == [
-        ("reports/loop.csv", "CSV file: cannot be read: symlink loop"),
-        ("reports/pipe.hl7", "HL7 file: cannot be read: not a regular file"),
+    assert sorted((q.source, q.kind, q.detail) for q in intake.quarantined) == [
+        ("reports/loop.csv", "report-file-unreadable", "CSV file: cannot be read: symlink loop"),
+        (
+            "reports/pipe.hl7",
+            "report-file-unreadable",
+            "HL7 file: cannot be read: not a regular file",
+        ),
     ]
 
 
@@ -169,9 +184,9 @@ def test_an_hl7_message_cut_inside_an_obx_is_quarantined_not_half_read(tmp_path:
     (tmp_path / "b.hl7").write_text(_hl7(whole) + cut, encoding="utf-8")
     intake = read_hl7(tmp_path / "b.hl7")
     assert [r.accession for r in intake.reports] == ["ACC1"]
-    [(item, reason)] = _reasons(intake)
-    assert item == "message 1"
-    assert reason.startswith("HL7 message: truncated")
+    [(item, kind, detail)] = _reasons(intake)
+    assert (item, kind) == ("message 1", "hl7-message-unusable")
+    assert detail.startswith("HL7 message: truncated")
 
 
 @pytest.mark.parametrize("field", ["PID-5", "OBX-5"])
@@ -191,7 +206,9 @@ def test_a_malformed_escape_is_quarantined_and_never_logged(
     with caplog.at_level(logging.DEBUG):
         intake = read_hl7(tmp_path / "b.hl7")
     assert [r.accession for r in intake.reports] == ["ACC1"]
-    assert _reasons(intake) == [("message 1", "HL7 message: malformed escape sequence")]
+    assert _reasons(intake) == [
+        ("message 1", "hl7-message-unusable", "HL7 message: malformed escape sequence")
+    ]
     assert not caplog.records
     captured = capsys.readouterr()
     assert captured.out == captured.err == ""
@@ -205,22 +222,30 @@ def test_segments_before_the_first_msh_are_quarantined_and_never_logged(
     with caplog.at_level(logging.DEBUG):
         intake = read_hl7(tmp_path / "b.hl7")
     assert [r.accession for r in intake.reports] == ["ACC1"]
-    assert _reasons(intake) == [("head", "HL7 file: segments before the first MSH")]
+    assert _reasons(intake) == [
+        ("head", "hl7-file-unusable", "HL7 file: segments before the first MSH")
+    ]
     assert not caplog.records
 
 
 @pytest.mark.parametrize(
-    ("content", "reason"),
+    ("content", "kind", "detail"),
     [
-        (b"", "HL7 file: no message (no MSH segment)"),
-        (b"Dear Dr. Quill,\nplease find enclosed\n", "HL7 file: no message (no MSH segment)"),
-        (bytes(range(256)), "HL7 file: binary content, not text"),
+        (b"", "hl7-file-unusable", "HL7 file: no message (no MSH segment)"),
+        (
+            b"Dear Dr. Quill,\nplease find enclosed\n",
+            "hl7-file-unusable",
+            "HL7 file: no message (no MSH segment)",
+        ),
+        (bytes(range(256)), "report-file-unreadable", "HL7 file: binary content, not text"),
     ],
     ids=["empty", "a-letter", "binary"],
 )
-def test_a_file_that_is_not_hl7_is_quarantined(tmp_path: Path, content: bytes, reason: str) -> None:
+def test_a_file_that_is_not_hl7_is_quarantined(
+    tmp_path: Path, content: bytes, kind: str, detail: str
+) -> None:
     (tmp_path / "b.hl7").write_bytes(content)
-    assert _reasons(read_hl7(tmp_path / "b.hl7")) == [("file", reason)]
+    assert _reasons(read_hl7(tmp_path / "b.hl7")) == [("", kind, detail)]
 
 
 def test_hl7_in_windows_1252_and_mllp_framing_is_read(tmp_path: Path) -> None:
@@ -241,9 +266,9 @@ def test_a_text_tree_skips_folders_and_quarantines_what_cannot_be_read(tmp_path:
     (folder / "s4.txt").write_bytes(bytes(range(256)))
     intake = read_text_tree(tmp_path)
     assert [r.accession for r in intake.reports] == ["1"]
-    assert [(Path(q.source).name, q.reason) for q in intake.quarantined] == [
-        ("s3.txt", "report file: cannot be read: symlink loop"),
-        ("s4.txt", "report file: binary content, not text"),
+    assert [(Path(q.source).name, q.kind, q.detail) for q in intake.quarantined] == [
+        ("s3.txt", "report-file-unreadable", "report file: cannot be read: symlink loop"),
+        ("s4.txt", "report-file-unreadable", "report file: binary content, not text"),
     ]
 
 

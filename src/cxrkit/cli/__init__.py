@@ -1,8 +1,8 @@
 """The ``cxrkit`` command line: one click group, thin commands over the library.
 
 Results go to stdout (``--json`` for machine-readable output), progress and logs to stderr.
-A :class:`~cxrkit.errors.CxrkitError` becomes ``Error: …`` and exit code 1; usage errors
-exit with 2.
+A :class:`~cxrkit.errors.CxrkitError` becomes ``Error: …`` and its exit code (1, or the
+environment faults' own: see :mod:`cxrkit.errors`); usage errors exit with 2.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from cxrkit.errors import CxrkitError
 
 
 class _Group(click.Group):
-    """A group that turns cxrkit's own errors into ``Error: …`` and exit code 1."""
+    """A group that turns cxrkit's own errors into ``Error: …`` and their exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except CxrkitError as exc:
             click.echo(f"Error: {exc}", err=True)
-            ctx.exit(1)
+            ctx.exit(exc.exit_code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

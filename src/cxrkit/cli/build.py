@@ -10,6 +10,7 @@ import click
 
 from cxrkit.cli.progress import progress_bar
 from cxrkit.pipeline.build import BuildOptions, BuildSummary, build
+from cxrkit.pipeline.quarantine import summary_lines
 from cxrkit.release.census import CensusSummary, write_census
 from cxrkit.release.verify import VerifyReport, verify
 
@@ -25,13 +26,18 @@ def print_build(summary: BuildSummary, as_json: bool) -> None:
         f"{s.reports} reports ({s.files_seen} source files)"
     )
     click.echo(
-        f"  {s.non_chest} not chest, {s.quarantined} quarantined; "
+        f"  {s.non_chest} not chest, {s.withdrawn} withdrawn, {s.quarantined} quarantined; "
         f"{s.elapsed_seconds} s, {s.images_per_second} images/s"
     )
+    if s.removed_files:
+        click.echo(
+            f"  removed from the release: {s.removed_files} files of {s.removed_studies} "
+            "studies no longer built (source gone or patient withdrawn)"
+        )
     files = ", ".join(f"{n} {kind}" for kind, n in s.report_files.items())
     click.echo(f"  report files read: {files or 'none'}")
-    for reason, n in s.reasons.items():
-        click.echo(f"  {n:6d}  {reason}")
+    for line in summary_lines(s.reasons):
+        click.echo(f"  {line}")
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in s.stage_seconds.items())
     click.echo(f"  time by stage (image stages summed over workers): {stages}")
 
@@ -107,6 +113,12 @@ def print_verify(report: VerifyReport, as_json: bool, census: CensusSummary | No
     default=0,
     help="Number of patients drawn at random for the validate split.",
 )
+@click.option(
+    "--withdraw",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV with a patient_id column: patients who opted out, removed from the release "
+    "(now and in every later build); every other identifier and split is kept.",
+)
 @click.option("--allow-quarantine", is_flag=True, help="Exit 0 even when inputs were quarantined.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
@@ -121,6 +133,7 @@ def build_command(
     gzip_: bool,
     test_patients: Path | None,
     validate_patients: int,
+    withdraw: Path | None,
     allow_quarantine: bool,
     as_json: bool,
     quiet: bool,
@@ -131,6 +144,9 @@ def build_command(
     Running again resumes a killed build; running with more sources adds them and keeps
     every identifier, date shift and split. Inputs that cannot be used are quarantined with
     a reason in PRIVATE/quarantine.csv; the exit status is then 3 unless --allow-quarantine.
+    Faults of the machine stop the build with one line and exit 4 (disk full), 5 (read-only
+    or not permitted), 6 (key or keystore damaged) or 7 (OUT holds files this workspace did
+    not write); fix them and run the same command again.
 
     \b
     Example:
@@ -144,6 +160,7 @@ def build_command(
         gzip=gzip_,
         test_patients=test_patients,
         validate_patients=validate_patients,
+        withdraw=withdraw,
     )
     with progress_bar("building", enabled=not quiet) as update:
         summary = build(

@@ -9,6 +9,7 @@ import click
 
 from cxrkit.cli.progress import progress_bar
 from cxrkit.pipeline.deid_dicom import DeidSummary, deid_dicom
+from cxrkit.pipeline.quarantine import summary_lines
 
 
 def _print(summary: DeidSummary, as_json: bool) -> None:
@@ -21,8 +22,8 @@ def _print(summary: DeidSummary, as_json: bool) -> None:
         f"{s.studies} studies; {s.non_chest} not chest; {s.quarantined} quarantined; "
         f"{s.burned_in_boxes} burned-in text boxes blacked out"
     )
-    for reason, n in s.reasons.items():
-        click.echo(f"  {n:6d}  {reason}")
+    for line in summary_lines(s.reasons):
+        click.echo(f"  {line}")
 
 
 @click.command("deid-dicom")

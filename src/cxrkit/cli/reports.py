@@ -149,8 +149,9 @@ def sections(src: Path, out_dir: Path, as_json: bool, quiet: bool) -> None:
 
 
 def _say_skipped(intake: Intake) -> None:
-    """One line on stderr per reason a report file was skipped (counts only, no names)."""
-    for reason, n in sorted(Counter(item.reason for item in intake.quarantined).items()):
+    """One line on stderr per reason a report file was skipped (counts only, no names; the
+    intake's details name the fault, never the file's content)."""
+    for reason, n in sorted(Counter(item.detail for item in intake.quarantined).items()):
         click.echo(f"skipped {n} s<study_id>.txt file(s): {reason}", err=True)
 
 

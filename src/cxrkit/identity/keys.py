@@ -9,6 +9,7 @@ the same identifiers: back the private workspace up.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import os
@@ -16,7 +17,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from cxrkit.errors import ConfigError
+from cxrkit.errors import ConfigError, WorkspaceError
 
 KEY_FILE = "secret.key"
 KEY_BYTES = 32
@@ -53,13 +54,16 @@ def _read_key(path: Path) -> bytes:
         raise ConfigError(
             f"{path} is readable by others (mode {oct(mode)}); restrict it with `chmod 600 {path}`"
         )
-    text = path.read_text(encoding="ascii").strip()
     try:
+        text = path.read_bytes().decode("ascii").strip()
         key = bytes.fromhex(text)
-    except ValueError:
+    except OSError as exc:
+        name = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+        raise WorkspaceError(f"{path} cannot be read ({name}); make it readable") from None
+    except ValueError:  # not ASCII, not hex
         key = b""
     if len(key) != KEY_BYTES:
-        raise ConfigError(
+        raise WorkspaceError(
             f"{path} does not hold a {KEY_BYTES}-byte hex key; restore it from backup"
         )
     return key

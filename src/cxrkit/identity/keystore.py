@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from cxrkit.errors import ConfigError
+from cxrkit.errors import ConfigError, SourceError
 from cxrkit.identity.dates import draw_shift
 from cxrkit.identity.keys import keyed_digest, load_or_create_key
 from cxrkit.identity.uids import dicom_id
@@ -56,6 +56,11 @@ phi_values = sa.Table(
     sa.Column("subject_id", sa.Integer, sa.ForeignKey("patients.subject_id"), primary_key=True),
     sa.Column("kind", sa.String(32), primary_key=True),
     sa.Column("value", sa.String(512), primary_key=True),
+)
+withdrawals = sa.Table(  # patients who opted out: never released again
+    "withdrawn",
+    metadata,
+    sa.Column("patient_id", sa.String(256), primary_key=True),
 )
 images = sa.Table(
     "images",
@@ -157,13 +162,24 @@ class Keystore:
         )
 
     def study(self, source_study: str, subject_id: int) -> int:
-        """The ``study_id`` of a source study (e.g. its accession number)."""
+        """The ``study_id`` of a source study (e.g. its accession number).
+
+        A study belongs to one patient for ever: a source study an earlier build gave to
+        another patient raises :class:`SourceError` (kind ``study-conflict``).
+        """
         with self.engine.begin() as conn:
 
             def existing() -> int | None:
                 row = conn.execute(
-                    sa.select(studies.c.study_id).where(studies.c.source_study == source_study)
+                    sa.select(studies.c.study_id, studies.c.subject_id).where(
+                        studies.c.source_study == source_study
+                    )
                 ).first()
+                if row is not None and int(row[1]) != subject_id:
+                    raise SourceError(
+                        "the study belongs to another patient in the keystore",
+                        kind="study-conflict",
+                    )
                 return int(row[0]) if row else None
 
             return self._allocate(
@@ -235,6 +251,27 @@ class Keystore:
                     phi_values.insert(),
                     [{"subject_id": subject_id, "kind": k, "value": v} for k, v in new],
                 )
+
+    def withdraw(self, patient_ids: set[str]) -> None:
+        """Record source patient ids (MRNs) that opted out; they stay withdrawn for ever."""
+        with self.engine.begin() as conn:
+            known = {str(r[0]) for r in conn.execute(sa.select(withdrawals.c.patient_id))}
+            new = sorted(patient_ids - known)
+            if new:
+                conn.execute(withdrawals.insert(), [{"patient_id": p} for p in new])
+
+    def withdrawn(self) -> set[str]:
+        """The source patient ids (MRNs) withdrawn by any build."""
+        with self.engine.connect() as conn:
+            return {str(r[0]) for r in conn.execute(sa.select(withdrawals.c.patient_id))}
+
+    def released_ids(self) -> tuple[set[str], set[tuple[int, int]]]:
+        """Every dicom_id and every (subject_id, study_id) this keystore ever handed out."""
+        with self.engine.connect() as conn:
+            dicom_ids = {str(r[0]) for r in conn.execute(sa.select(images.c.dicom_id))}
+            query = sa.select(studies.c.subject_id, studies.c.study_id)
+            pairs = {(int(r[0]), int(r[1])) for r in conn.execute(query)}
+        return dicom_ids, pairs
 
     def known_phi(self) -> list[tuple[int, str, str]]:
         """Every PHI value the crosswalk knows: (subject_id, kind, value)."""

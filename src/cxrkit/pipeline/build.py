@@ -24,12 +24,14 @@ from pathlib import Path
 from cxrkit.errors import ConfigError, SourceError
 from cxrkit.identity.keystore import Keystore
 from cxrkit.pipeline.deid_dicom import check_trees
+from cxrkit.pipeline.environment import environment_faults, probe_writable
 from cxrkit.pipeline.image_work import ImageResult, OutputOptions, Progress, run_images
-from cxrkit.pipeline.link import LinkedStudy, image_patient_id, link
-from cxrkit.pipeline.plan import WorkItem, assign, scan
-from cxrkit.pipeline.quarantine import Quarantined, count_reasons, write_quarantine
+from cxrkit.pipeline.link import LinkedStudy, image_patient_id, link, withdraw
+from cxrkit.pipeline.plan import WorkItem, assign, non_chest, scan
+from cxrkit.pipeline.quarantine import Quarantined, count_kinds, write_quarantine
 from cxrkit.release.assemble import ReleaseContent, StudyReport, assemble
 from cxrkit.release.layout import write_report
+from cxrkit.release.ownership import REPORT, produced, prune, refuse_foreign
 from cxrkit.reports import Intake, process_report, read_export_reports
 from cxrkit.sources.textfile import read_text
 
@@ -45,6 +47,7 @@ class BuildOptions:
     gzip: bool = False
     test_patients: Path | None = None
     validate_patients: int = 0
+    withdraw: Path | None = None  # CSV of patients who opted out (patient_id column)
 
 
 @dataclass(frozen=True)
@@ -58,16 +61,28 @@ class BuildSummary:
     images: int
     reports: int
     non_chest: int
-    quarantined: int
+    quarantined: int  # neither non-chest nor withdrawn: what sets exit status 3
     elapsed_seconds: float
     images_per_second: float
-    reasons: dict[str, int] = field(default_factory=dict)
+    withdrawn: int = 0  # source files and report rows of withdrawn patients
+    removed_files: int = 0  # release files of an earlier build no longer produced
+    removed_studies: int = 0  # of which studies (source gone, patient withdrawn)
+    reasons: dict[str, int] = field(default_factory=dict)  # quarantine kind → count
     report_files: dict[str, int] = field(default_factory=dict)  # "CSV utf-8" → files read
     stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over workers
 
 
-def _test_mrns(path: Path | None) -> set[str]:
-    """The MRNs of ``--test-patients`` (any text encoding), read before any image work."""
+@dataclass(frozen=True)
+class _Inputs:
+    """What is read before any image work: the reports and the ``--test-patients`` MRNs."""
+
+    intake: Intake
+    test_mrns: set[str]
+
+
+def _patient_ids(path: Path | None) -> set[str]:
+    """The source MRNs of a CSV with a ``patient_id`` column (``--test-patients``,
+    ``--withdraw``; any text encoding), read before any image work."""
     if path is None:
         return set()
     try:
@@ -87,16 +102,10 @@ def _plan(
         src / "dicom",
         None if progress is None else (lambda d, t: progress("reading headers", d, t)),
     )
-    bad += [
-        Quarantined(q.source + (f"#{q.item}" if q.item else ""), "report", q.reason)
-        for q in intake.quarantined
-    ]
-    bad += [
-        Quarantined(i.rel, "plan", f"not a chest radiograph: {i.chest.reason}")
-        for i in infos
-        if not i.chest.is_chest
-    ]
-    linked, unlinked = link([i for i in infos if i.chest.is_chest], intake.reports)
+    bad += intake.quarantined
+    infos, records, withdrawn = withdraw(infos, intake.reports, keystore.withdrawn())
+    bad += withdrawn + non_chest(infos)
+    linked, unlinked = link([i for i in infos if i.chest.is_chest], records)
     pixel_deny = {i.rel: s.pixel_deny() for s in linked for i in s.images}
     work, duplicates = assign([i for s in linked for i in s.images], keystore)
     work = [
@@ -127,19 +136,22 @@ def _remember(keystore: Keystore, linked: list[LinkedStudy], work: list[WorkItem
 
 def _reports(
     out: Path, linked: list[LinkedStudy], work: list[WorkItem], written: set[str]
-) -> list[StudyReport]:
+) -> tuple[list[StudyReport], list[Quarantined]]:
+    """Write the report of every study with an image in the release; list the others."""
     ids = {w.rel: w.ids for w in work}
-    reports = []
+    reports, left_out = [], []
     for study in linked:
         kept = [ids[i.rel] for i in study.images if i.rel in written]
         if not kept:
-            continue  # no image of the study made it into the release
+            r = study.report
+            left_out.append(Quarantined(r.source, "report", "report-without-images", str(r.item)))
+            continue
         processed = process_report(study.report.text, study.deny_list())
         write_report(out, kept[0].subject_id, kept[0].study_id, processed.text)
         reports.append(
             StudyReport(kept[0].subject_id, kept[0].study_id, processed.sections.label_text)
         )
-    return reports
+    return reports, left_out
 
 
 def build(
@@ -158,10 +170,33 @@ def build(
     opts = options or BuildOptions()
     src, dst, ws = Path(source), Path(out), Path(private)
     check_trees(src, dst, ws)
+    if not (src / "dicom").is_dir():
+        raise SourceError(f"{src} has no dicom/ folder; see docs/source-contract.md")
+    test_mrns, withdrawn = _patient_ids(opts.test_patients), _patient_ids(opts.withdraw)
+    folders = {"OUT": dst, "the private workspace": ws, "the source": src}
+    with environment_faults(folders):
+        intake = read_export_reports(src)
+        keystore = Keystore.open(ws, opts.keystore_url)
+        refuse_foreign(dst, ws, *keystore.released_ids())
+        keystore.withdraw(withdrawn)
+        probe_writable(ws, folders)
+        probe_writable(dst, folders)
+        inputs = _Inputs(intake, test_mrns)
+        return _run(src, dst, ws, keystore, opts=opts, inputs=inputs, progress=progress)
+
+
+def _run(
+    src: Path,
+    dst: Path,
+    ws: Path,
+    keystore: Keystore,
+    *,
+    opts: BuildOptions,
+    inputs: _Inputs,
+    progress: Progress | None,
+) -> BuildSummary:
     started = time.perf_counter()
-    test_mrns = _test_mrns(opts.test_patients)
-    intake = read_export_reports(src)
-    keystore = Keystore.open(ws, opts.keystore_url)
+    intake, test_mrns = inputs.intake, inputs.test_mrns
     timings: dict[str, float] = {}
     lap = time.perf_counter()
     work, linked, left_out, seen = _plan(src, intake, keystore, progress)
@@ -176,10 +211,13 @@ def build(
         scheduler=opts.scheduler,
         progress=progress,
     )
-    failed = [Quarantined(r.rel, "image", r.reason) for r in results if r.reason]
+    failed = [r.left_out for r in results if r.left_out is not None]
     written = {r.rel for r in results if r.out_rel}
     timings["images (wall)"], lap = time.perf_counter() - lap, time.perf_counter()
-    reports = _reports(dst, linked, work, written)
+    reports, unreported = _reports(dst, linked, work, written)
+    released = [r.out_rel for r in results if r.out_rel]
+    keep = produced(released, [(r.subject_id, r.study_id) for r in reports], opts.jpg)
+    removed = prune(dst, keep)
     timings["reports"], lap = time.perf_counter() - lap, time.perf_counter()
     content = ReleaseContent(
         images=[r for r in results if r.out_rel],
@@ -191,10 +229,11 @@ def build(
     )
     assemble(dst, keystore, content)
     timings["assemble"] = time.perf_counter() - lap
-    everything = left_out + failed
+    everything = left_out + failed + unreported
     write_quarantine(ws, everything)
     elapsed = time.perf_counter() - started
     images = len(content.images)
+    kinds = count_kinds(everything)
     return BuildSummary(
         release=str(dst),
         files_seen=seen,
@@ -202,11 +241,14 @@ def build(
         studies=len(reports),
         images=images,
         reports=len(reports),
-        non_chest=sum(1 for q in left_out if q.reason.startswith("not a chest")),
-        quarantined=sum(1 for q in everything if not q.reason.startswith("not a chest")),
+        non_chest=kinds.get("not-chest", 0),
+        withdrawn=kinds.get("withdrawn", 0),
+        quarantined=sum(n for k, n in kinds.items() if k not in ("not-chest", "withdrawn")),
         elapsed_seconds=round(elapsed, 1),
         images_per_second=round(images / elapsed, 2),
-        reasons=dict(count_reasons(everything).most_common()),
+        removed_files=len(removed),
+        removed_studies=sum(1 for rel in removed if REPORT.fullmatch(rel)),
+        reasons=kinds,
         report_files=dict(sorted(Counter(intake.encodings).items())),
         stage_seconds=_stage_seconds(results, timings),
     )

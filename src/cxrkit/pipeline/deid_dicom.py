@@ -8,15 +8,15 @@ de-identify each image (decode once, header, pixels) in batches on the executor.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxrkit.errors import ConfigError
 from cxrkit.identity.keystore import Keystore
+from cxrkit.pipeline.environment import environment_faults
 from cxrkit.pipeline.image_work import OutputOptions, Progress, run_images
-from cxrkit.pipeline.plan import assign, scan
-from cxrkit.pipeline.quarantine import Quarantined, count_reasons, write_quarantine
+from cxrkit.pipeline.plan import assign, non_chest, scan
+from cxrkit.pipeline.quarantine import count_kinds, write_quarantine
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class DeidSummary:
     patients: int
     studies: int
     burned_in_boxes: int
-    reasons: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)  # quarantine kind → count
 
 
 def check_trees(source: Path, out: Path, private: Path) -> None:
@@ -67,21 +67,30 @@ def deid_dicom(
     """
     src, dst, ws = Path(source), Path(out), Path(private)
     check_trees(src, dst, ws)
-    keystore = Keystore.open(ws, keystore_url)
+    with environment_faults({"OUT": dst, "the private workspace": ws, "the source": src}):
+        keystore = Keystore.open(ws, keystore_url)
+        return _deid_dicom(src, dst, ws, keystore, workers=workers, progress=progress)
+
+
+def _deid_dicom(
+    src: Path,
+    dst: Path,
+    ws: Path,
+    keystore: Keystore,
+    *,
+    workers: int | None,
+    progress: Progress | None,
+) -> DeidSummary:
     infos, bad, seen = scan(
         src, None if progress is None else (lambda d, t: progress("reading headers", d, t))
     )
     chest = [i for i in infos if i.chest.is_chest]
-    left_out = [
-        Quarantined(i.rel, "plan", f"not a chest radiograph: {i.chest.reason}")
-        for i in infos
-        if not i.chest.is_chest
-    ]
+    left_out = non_chest(infos)
     work, duplicates = assign(chest, keystore)
     results = run_images(
         work, OutputOptions(str(dst)), workers=workers or os.cpu_count() or 1, progress=progress
     )
-    failed = [Quarantined(r.rel, "image", r.reason) for r in results if r.reason]
+    failed = [r.left_out for r in results if r.left_out is not None]
     everything = bad + left_out + duplicates + failed
     write_quarantine(ws, everything)
     written = {w.out_rel: w for w in work}
@@ -94,5 +103,5 @@ def deid_dicom(
         patients=len({w.ids.subject_id for w in done}),
         studies=len({w.ids.study_id for w in done}),
         burned_in_boxes=sum(r.boxes for r in results),
-        reasons=dict(Counter(count_reasons(everything)).most_common()),
+        reasons=count_kinds(everything),
     )

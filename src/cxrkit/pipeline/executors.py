@@ -45,6 +45,13 @@ def make_executor(workers: int, scheduler: str | None = None) -> cf.Executor:
     return cf.ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent)
 
 
+def isolated_executor(scheduler: str | None = None) -> cf.Executor:
+    """An executor whose one worker is not the calling process (so it may die alone)."""
+    if scheduler:
+        return _dask_executor(scheduler)
+    return cf.ProcessPoolExecutor(max_workers=1, initializer=die_with_parent)
+
+
 def die_with_parent() -> None:
     """Ask Linux to kill this worker when its parent dies (a killed build leaves no orphans).
 

@@ -9,6 +9,7 @@ back from the written file.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import io
 import time
 import warnings
@@ -17,18 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pydicom
 from pydicom.dataset import Dataset
 
 from cxrkit.derive.jpg import encode_jpg
 from cxrkit.derive.metadata import metadata_row
 from cxrkit.dicom.headers import deidentify_header
 from cxrkit.dicom.scrub import DenyList, encode_pixels, record_scrub, scrub_pixels
-from cxrkit.pipeline.executors import make_executor
+from cxrkit.errors import NotDicomError, OutputError
+from cxrkit.pipeline.environment import os_fault
+from cxrkit.pipeline.executors import isolated_executor, make_executor
 from cxrkit.pipeline.plan import WorkItem
+from cxrkit.pipeline.quarantine import Quarantined
 from cxrkit.release.layout import write_atomic
 from cxrkit.release.tables import gzip_bytes
-from cxrkit.sources.discover import read_dataset
+from cxrkit.sources.discover import PARSER_ERRORS, read_dataset, read_source
 
 #: ``progress(stage, done, total)``: the pipeline's progress callback (stage names hold no PHI).
 Progress = Callable[[str, int, int], None]
@@ -49,7 +52,7 @@ class OutputOptions:
 class ImageResult:
     rel: str  # source path relative to the source root (private)
     out_rel: str  # release path, "" when not written
-    reason: str  # "" when written; why it was left out otherwise (no PHI)
+    left_out: Quarantined | None = None  # why it was not written
     boxes: int = 0
     metadata: dict[str, Any] | None = None
     seconds: dict[str, float] = field(default_factory=dict)  # per stage, for the summary
@@ -81,8 +84,15 @@ def _resumed(item: WorkItem, options: OutputOptions) -> ImageResult | None:
         return None
     if options.jpg_root and not (Path(options.jpg_root) / jpg_rel(item)).exists():
         return None
-    ds = read_dataset(path, pixels=False)
-    return ImageResult(item.rel, dicom_rel(item, options), "", 0, _row(ds, item))
+    try:
+        ds = read_dataset(path, pixels=False)
+    except PARSER_ERRORS:  # damaged since it was written: write it again
+        return None
+    return ImageResult(item.rel, dicom_rel(item, options), None, 0, _row(ds, item))
+
+
+def _left_out(item: WorkItem, kind: str, detail: str = "") -> ImageResult:
+    return ImageResult(item.rel, "", Quarantined(item.rel, "image", kind, detail=detail))
 
 
 class _Clock:
@@ -98,6 +108,15 @@ class _Clock:
         self._last = now
 
 
+def _write(path: Path, data: bytes, options: OutputOptions) -> None:
+    """Write a release file; a fault of the release folder (disk full, read-only) stops the
+    build (:class:`~cxrkit.errors.OutputError`): it is no fault of the image."""
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise os_fault(exc, {"OUT": Path(options.out_root)}) from None
+
+
 def _deidentify(
     ds: Dataset, array: Any, item: WorkItem, options: OutputOptions, clock: _Clock
 ) -> ImageResult:
@@ -109,18 +128,20 @@ def _deidentify(
     result = scrub_pixels(array, photometric=photometric, bits_stored=int(ds.BitsStored), deny=deny)
     clock.lap("pixels")
     if not result.verified:
-        return ImageResult(item.rel, "", f"burned-in text not proven clean: {result.reason}")
+        return _left_out(item, "burned-in-unproven", result.reason)
     record_scrub(ds, result)
     if result.boxes:
         encode_pixels(ds, result.array, transfer_syntax)
     clock.lap("encode")
     if options.jpg_root:
-        write_atomic(Path(options.jpg_root) / jpg_rel(item), encode_jpg(result.array, photometric))
+        _write(
+            Path(options.jpg_root) / jpg_rel(item), encode_jpg(result.array, photometric), options
+        )
         clock.lap("jpg")
-    write_atomic(Path(options.out_root) / dicom_rel(item, options), _serialise(ds, options.gzip))
+    _write(Path(options.out_root) / dicom_rel(item, options), _serialise(ds, options.gzip), options)
     clock.lap("write")
     return ImageResult(
-        item.rel, dicom_rel(item, options), "", len(result.boxes), _row(ds, item), clock.seconds
+        item.rel, dicom_rel(item, options), None, len(result.boxes), _row(ds, item), clock.seconds
     )
 
 
@@ -131,18 +152,22 @@ def process_image(item: WorkItem, options: OutputOptions) -> ImageResult:
         return done
     clock = _Clock()
     try:
-        with Path(item.source).open("rb") as fh:  # a file object: messages name no path
-            ds = pydicom.dcmread(fh)
-            if "PixelData" not in ds:
-                return ImageResult(item.rel, "", "no pixel data")
-            array = ds.pixel_array
-    except Exception as exc:  # any unreadable image is quarantined
-        return ImageResult(item.rel, "", f"pixel data cannot be read ({type(exc).__name__})")
+        ds = read_source(Path(item.source))  # as the plan read it
+    except NotDicomError as exc:
+        return _left_out(item, exc.kind or "unreadable-dicom", str(exc))
+    if "PixelData" not in ds:
+        return _left_out(item, "no-pixel-data")
+    try:
+        array = ds.pixel_array
+    except Exception as exc:  # any pixel data that cannot be decoded is quarantined
+        return _left_out(item, "unreadable-pixels", type(exc).__name__)
     clock.lap("decode")
     try:
         return _deidentify(ds, array, item, options, clock)
+    except OutputError:
+        raise  # the release folder's fault: stops the build
     except Exception as exc:  # bad input never stops a build
-        return ImageResult(item.rel, "", f"de-identification failed ({type(exc).__name__})")
+        return _left_out(item, "deid-failed", type(exc).__name__)
 
 
 def process_batch(items: list[WorkItem], options: OutputOptions) -> list[ImageResult]:
@@ -160,13 +185,42 @@ def run_images(
     scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> list[ImageResult]:
-    """Every image of ``work`` through the executor, in batches, results in ``work`` order."""
+    """Every image of ``work`` through the executor, in batches, results in ``work`` order.
+
+    A batch whose worker process died (the pool is then broken, and every batch not yet done
+    fails with it) is run once more, alone in a fresh worker process (``workers`` of them at a
+    time); if that worker dies too, the batch's images are quarantined (``worker-died``).
+    """
     batches = [work[i : i + BATCH] for i in range(0, len(work), BATCH)]
-    results: list[ImageResult] = []
+    done: dict[int, list[ImageResult]] = {}
     with make_executor(workers, scheduler) as executor:
         futures = [executor.submit(process_batch, b, options) for b in batches]
-        for future in futures:
-            results.extend(future.result())
-            if progress is not None:
-                progress("de-identifying images", len(results), len(work))
+        try:
+            for n, future in enumerate(futures):
+                try:
+                    done[n] = future.result()
+                except cf.BrokenExecutor:
+                    continue  # run again below
+                if progress is not None:
+                    progress("de-identifying images", sum(map(len, done.values())), len(work))
+        except BaseException:  # a fault of the release folder, an interrupt: stop soon
+            for future in futures:
+                future.cancel()
+            raise
+    missing = sorted(set(range(len(batches))) - set(done))
+    with cf.ThreadPoolExecutor(max_workers=max(1, workers)) as threads:  # each in its own worker
+        retried = threads.map(lambda n: _retry(batches[n], options, scheduler), missing)
+        done.update(zip(missing, retried, strict=True))
+    return [result for n in range(len(batches)) for result in done[n]]
+
+
+def _retry(
+    batch: list[WorkItem], options: OutputOptions, scheduler: str | None
+) -> list[ImageResult]:
+    """A batch whose worker died, run once more on its own worker."""
+    with isolated_executor(scheduler) as executor:
+        try:
+            results: list[ImageResult] = executor.submit(process_batch, batch, options).result()
+        except cf.BrokenExecutor as exc:
+            return [_left_out(item, "worker-died", type(exc).__name__) for item in batch]
     return results

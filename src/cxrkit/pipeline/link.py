@@ -3,7 +3,8 @@
 A study is one report with its images. Images whose accession has no report, and reports
 with no (chest) images, are left out of the release and listed with the reason. A report
 whose patient id differs from its images' Patient ID belongs to another patient (or the
-accession was reused): the whole study, report and images, is left out, never linked.
+accession was reused): the whole study, report and images, is left out as a
+``study-conflict``, never linked; so is a study whose images name more than one patient.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ class LinkedStudy:
         return tuple(v for v in values if v)
 
 
+#: Why a study is a ``study-conflict`` (the detail written to the private list).
+IMAGES_OF_TWO_PATIENTS = "its images name more than one patient"
 PATIENT_MISMATCH = "the report's patient id differs from the images' Patient ID"
 
 
@@ -75,28 +78,60 @@ def image_patient_id(info: HeaderInfo) -> str:
     return info.patient_key.split("|", 1)[1]
 
 
-def _other_patient(report: ReportRecord, images: list[HeaderInfo]) -> list[Quarantined]:
-    """The whole study left out: its report and every image."""
-    return [
-        Quarantined(f"{report.source}#{report.item}", "link", PATIENT_MISMATCH),
-        *(Quarantined(i.rel, "link", PATIENT_MISMATCH) for i in images),
-    ]
+def withdraw(
+    infos: list[HeaderInfo], reports: tuple[ReportRecord, ...], patient_ids: set[str]
+) -> tuple[list[HeaderInfo], tuple[ReportRecord, ...], list[Quarantined]]:
+    """Set aside the images and reports of withdrawn patients (source MRNs)."""
+    if not patient_ids:
+        return infos, reports, []
+    kept, kept_reports, left_out = [], [], []
+    for info in infos:
+        if image_patient_id(info) in patient_ids:
+            left_out.append(Quarantined(info.rel, "plan", "withdrawn"))
+        else:
+            kept.append(info)
+    for r in reports:
+        if r.patient_id.strip() in patient_ids:
+            left_out.append(Quarantined(r.source, "report", "withdrawn", str(r.item)))
+        else:
+            kept_reports.append(r)
+    return kept, tuple(kept_reports), left_out
+
+
+def _conflict(images: list[HeaderInfo], report: ReportRecord | None) -> str:
+    """Why a study is not one accession of one patient ("" when it is)."""
+    if len({i.patient_key for i in images}) > 1:
+        return IMAGES_OF_TWO_PATIENTS
+    if report is not None and report.patient_id.strip() != image_patient_id(images[0]):
+        return PATIENT_MISMATCH
+    return ""
+
+
+def _whole_study(
+    images: list[HeaderInfo], report: ReportRecord | None, why: str
+) -> list[Quarantined]:
+    """A study that is not one patient's, left out whole: its images and its report."""
+    left_out = [Quarantined(i.rel, "link", "study-conflict", detail=why) for i in images]
+    if report is not None:
+        left_out.append(Quarantined(report.source, "link", "study-conflict", str(report.item), why))
+    return left_out
 
 
 def link(
     infos: list[HeaderInfo], reports: tuple[ReportRecord, ...]
 ) -> tuple[list[LinkedStudy], list[Quarantined]]:
-    """Pair chest images and reports by accession; list what cannot be paired."""
+    """Pair chest images and reports by accession; list what cannot be paired.
+
+    A study is one accession of one patient: a study whose images carry more than one
+    patient, or whose report names another patient than its images, is left out whole
+    (``study-conflict``), never split or merged.
+    """
     left_out: list[Quarantined] = []
     by_accession: dict[str, ReportRecord] = {}
     for record in reports:
         if record.accession in by_accession:
             left_out.append(
-                Quarantined(
-                    f"{record.source}#{record.item}",
-                    "link",
-                    "a second report with the same accession number",
-                )
+                Quarantined(record.source, "link", "duplicate-report", item=str(record.item))
             )
             continue
         by_accession[record.accession] = record
@@ -108,17 +143,15 @@ def link(
         found: ReportRecord | None = None
         if key.startswith("acc:"):
             found = by_accession.pop(key[len("acc:") :], None)
-        if found is None:
-            left_out.extend(
-                Quarantined(i.rel, "link", "no report for this study") for i in groups[key]
-            )
-            continue
-        if any(image_patient_id(i) != found.patient_id for i in groups[key]):
-            left_out.extend(_other_patient(found, groups[key]))
-            continue
-        linked.append(LinkedStudy(key, found, tuple(groups[key])))
+        conflict = _conflict(groups[key], found)
+        if conflict:
+            left_out.extend(_whole_study(groups[key], found, conflict))
+        elif found is None:
+            left_out.extend(Quarantined(i.rel, "link", "no-report") for i in groups[key])
+        else:
+            linked.append(LinkedStudy(key, found, tuple(groups[key])))
     left_out.extend(
-        Quarantined(f"{r.source}#{r.item}", "link", "report has no chest images")
+        Quarantined(r.source, "link", "report-without-images", item=str(r.item))
         for r in by_accession.values()
     )
     return linked, left_out

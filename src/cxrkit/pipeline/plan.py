@@ -24,7 +24,7 @@ from cxrkit.identity.dates import parse_da
 from cxrkit.identity.keystore import Keystore
 from cxrkit.pipeline.quarantine import Quarantined
 from cxrkit.release.layout import image_path
-from cxrkit.sources.discover import iter_files, read_header
+from cxrkit.sources.discover import PARSER_ERRORS, Entry, read_header, walk
 
 DATE_KEYWORDS = ("StudyDate", "SeriesDate", "AcquisitionDate", "ContentDate")
 # Header values remembered as a study's known PHI: they feed the report de-identifier's
@@ -105,21 +105,38 @@ def header_phi(ds: Dataset) -> frozenset[tuple[str, str]]:
 
 
 def header_info(path: Path, root: Path) -> HeaderInfo:
-    """Read one header; :class:`SourceError` names what is missing (never a value)."""
+    """Read one header; :class:`SourceError` says what is wrong with it (never a value).
+
+    An element pydicom cannot decode (an unknown VR, sequences nested too deep) is a
+    :class:`NotDicomError` of kind ``unreadable-dicom``, as is a file it cannot parse.
+    """
+    ds = read_header(path)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pydicom's warnings would name the file: PHI
-        ds = read_header(path)
-    patient = str(ds.get("PatientID", "") or "").strip()
+        warnings.simplefilter("ignore")  # pydicom's warnings could quote values: PHI
+        try:
+            return _header_info(ds, path, root)
+        except PARSER_ERRORS as exc:
+            raise NotDicomError(
+                f"an element cannot be decoded ({type(exc).__name__})", kind="unreadable-dicom"
+            ) from None
+
+
+def _text(ds: Dataset, keyword: str) -> str:
+    return str(ds.get(keyword, "") or "").strip()
+
+
+def _header_info(ds: Dataset, path: Path, root: Path) -> HeaderInfo:
+    patient = _text(ds, "PatientID")
     if not patient:
-        raise SourceError("no PatientID")
-    sop = str(ds.get("SOPInstanceUID", "") or "").strip()
+        raise SourceError("no PatientID", kind="missing-element")
+    sop = _text(ds, "SOPInstanceUID")
     if not sop:
-        raise SourceError("no SOPInstanceUID")
-    accession = str(ds.get("AccessionNumber", "") or "").strip()
-    study_uid = str(ds.get("StudyInstanceUID", "") or "").strip()
+        raise SourceError("no SOPInstanceUID", kind="missing-element")
+    accession = _text(ds, "AccessionNumber")
+    study_uid = _text(ds, "StudyInstanceUID")
     if not (accession or study_uid):
-        raise SourceError("no AccessionNumber and no StudyInstanceUID")
-    issuer = str(ds.get("IssuerOfPatientID", "") or "").strip()
+        raise SourceError("no AccessionNumber and no StudyInstanceUID", kind="missing-element")
+    issuer = _text(ds, "IssuerOfPatientID")
     return HeaderInfo(
         source=path,
         rel=path.relative_to(root).as_posix(),
@@ -135,42 +152,70 @@ def header_info(path: Path, root: Path) -> HeaderInfo:
 def scan(
     root: Path, progress: Callable[[int, int], None] | None = None
 ) -> tuple[list[HeaderInfo], list[Quarantined], int]:
-    """Headers of every DICOM file under ``root``; the rest quarantined; files seen."""
-    paths = list(iter_files(root))
+    """Headers of every DICOM file under ``root``; the rest quarantined; entries seen.
+
+    Every entry :func:`~cxrkit.sources.discover.walk` finds is counted and ends either in the
+    returned headers or in the quarantine list.
+    """
+    entries = list(walk(root))
     infos, bad = [], []
-    for n, path in enumerate(paths, start=1):
-        rel = path.relative_to(root).as_posix()
-        try:
-            infos.append(header_info(path, root))
-        except NotDicomError as exc:
-            bad.append(Quarantined(rel, "discover", str(exc)))
-        except SourceError as exc:
-            bad.append(Quarantined(rel, "plan", str(exc)))
+    for n, entry in enumerate(entries, start=1):
+        found = _read_entry(entry, root)
+        if isinstance(found, HeaderInfo):
+            infos.append(found)
+        else:
+            bad.append(found)
         if progress is not None:
-            progress(n, len(paths))
-    return infos, bad, len(paths)
+            progress(n, len(entries))
+    return infos, bad, len(entries)
+
+
+def _read_entry(entry: Entry, root: Path) -> HeaderInfo | Quarantined:
+    rel = entry.path.relative_to(root).as_posix()
+    if entry.problem:
+        return Quarantined(rel, "discover", entry.problem, detail=entry.detail)
+    try:
+        return header_info(entry.path, root)
+    except NotDicomError as exc:
+        return Quarantined(rel, "discover", exc.kind or "unreadable-dicom", detail=str(exc))
+    except SourceError as exc:
+        return Quarantined(rel, "plan", exc.kind or "missing-element", detail=str(exc))
+
+
+def non_chest(infos: list[HeaderInfo]) -> list[Quarantined]:
+    """The images that are not chest radiographs, left out (S7)."""
+    return [
+        Quarantined(i.rel, "plan", "not-chest", detail=i.chest.reason)
+        for i in infos
+        if not i.chest.is_chest
+    ]
 
 
 def assign(infos: list[HeaderInfo], keystore: Keystore) -> tuple[list[WorkItem], list[Quarantined]]:
-    """Pseudonyms for every image, allocated in sorted source order; duplicates set aside."""
+    """Pseudonyms for every image, allocated in sorted source order; duplicates, and studies
+    an earlier build gave to another patient, set aside."""
     first: dict[str, dt.date] = {}
     for info in infos:
         if info.study_date is not None:
             known = first.get(info.patient_key)
             first[info.patient_key] = min(known, info.study_date) if known else info.study_date
-    work, duplicates = [], []
+    work, left_out = [], []
     seen: set[str] = set()
     for info in sorted(infos, key=lambda i: (i.patient_key, i.study_key, i.sop_uid, i.rel)):
         if info.sop_uid in seen:
-            duplicates.append(Quarantined(info.rel, "plan", "duplicate SOP Instance UID"))
+            left_out.append(Quarantined(info.rel, "plan", "duplicate-image"))
             continue
         seen.add(info.sop_uid)
         patient = keystore.patient(
             info.patient_key, first.get(info.patient_key, dt.date(2000, 1, 1))
         )
-        study_id = keystore.study(info.study_key, patient.subject_id)
+        try:
+            study_id = keystore.study(info.study_key, patient.subject_id)
+        except SourceError as exc:
+            left_out.append(Quarantined(info.rel, "plan", exc.kind, detail=str(exc)))
+            continue
         dicom_id = keystore.image(info.sop_uid, study_id)
         ids = Pseudonyms(patient.subject_id, study_id, patient.shift_days, keystore.key)
         out = image_path(patient.subject_id, study_id, dicom_id).as_posix()
         work.append(WorkItem(str(info.source), info.rel, ids, dicom_id, out))
-    return work, duplicates
+    return work, left_out

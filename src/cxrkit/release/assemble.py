@@ -6,7 +6,6 @@ file is written with deterministic bytes, so the same input and key give the sam
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +26,19 @@ CHEXPERT = "mimic-cxr-2.0.0-chexpert.csv.gz"
 NEGBIO = "mimic-cxr-2.0.0-negbio.csv.gz"
 SPLIT = "mimic-cxr-2.0.0-split.csv.gz"
 JPG_TABLES = (METADATA, CHEXPERT, NEGBIO, SPLIT)
+#: Every file of a release that is not an image or a report, relative to the release root.
+TABLE_FILES = frozenset(
+    {
+        RECORD_LIST,
+        STUDY_LIST,
+        *JPG_TABLES,
+        "IMAGE_FILENAMES",
+        "README.md",
+        "LICENSE",
+        "SHA256SUMS.txt",
+        *(f"jpg/{name}" for name in JPG_TABLES),
+    }
+)
 LABEL_COLUMNS = ("subject_id", "study_id", *LABELS)
 
 
@@ -106,5 +118,5 @@ def assemble(out: Path, keystore: Keystore, content: ReleaseContent) -> None:
     if content.jpg:
         (out / "jpg").mkdir(exist_ok=True)  # no image written: the tables still go there
         for name in JPG_TABLES:
-            shutil.copyfile(out / name, out / "jpg" / name)
+            write_atomic(out / "jpg" / name, (out / name).read_bytes())
     write_checksums(out)

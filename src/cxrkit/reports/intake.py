@@ -1,11 +1,14 @@
 """RIS intake (S9, S9a): the RIS CSV, HL7 v2 ORU^R01 files, and MIMIC-style text trees.
 
 Every reader returns an :class:`Intake`: the reports it could read and, for each item it could
-not, a :class:`Quarantined` record with the file (relative to the source root), the item
-(``"file"``, a row or a message number) and the reason. Bad input never stops intake: one bad
-file, row or message is quarantined and the rest is read. Files are decoded by
-:mod:`cxrkit.sources.textfile` (UTF-8 with or without a byte order mark, else Windows-1252 or
-Latin-1; binary files refused) and each file's encoding is kept for the build summary.
+not, a :class:`~cxrkit.pipeline.quarantine.Quarantined` record (stage ``report``) with the file
+(relative to the source root), the item (``""`` for the whole file, a row or a message), the
+kind of fault (``report-file-unreadable``, ``csv-file-unusable``, ``csv-row-unusable``,
+``hl7-file-unusable``, ``hl7-message-unusable``) and a detail that says what is wrong without
+quoting the file. Bad input never stops intake: one bad file, row or message is quarantined
+and the rest is read. Files are decoded by :mod:`cxrkit.sources.textfile` (UTF-8 with or
+without a byte order mark, else Windows-1252 or Latin-1; binary files refused) and each file's
+encoding is kept for the build summary.
 Nothing here logs or raises with PHI: items are named by file and position only, and
 python-hl7's own log records (which quote whole fields) are counted, never printed.
 """
@@ -27,6 +30,7 @@ import hl7.containers
 import hl7.util
 
 from cxrkit.errors import SourceError
+from cxrkit.pipeline.quarantine import Quarantined
 from cxrkit.reports.deny import DenyList
 from cxrkit.sources.textfile import read_text
 
@@ -93,15 +97,6 @@ class ReportRecord:
 
 
 @dataclass(frozen=True)
-class Quarantined:
-    """An item intake could not read: where it is and why (never its content)."""
-
-    source: str
-    item: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class Intake:
     """What a reader found: readable reports, quarantined items, and for each file read its
     kind and encoding (``"CSV utf-8"``, ``"HL7 cp1252"``; counted in the build summary)."""
@@ -137,8 +132,20 @@ def _relative(path: Path, root: Path | None) -> str:
     return path.name
 
 
-def _bad_file(source: str, reason: str) -> Intake:
-    return Intake((), (Quarantined(source, "file", reason),))
+def _left_out(source: str, kind: str, detail: str, item: str = "") -> Quarantined:
+    """An item intake could not read: where it is and why (never its content)."""
+    return Quarantined(source, "report", kind, item, detail)
+
+
+def _unreadable(source: str, what: str, exc: SourceError) -> Intake:
+    """A ``what`` file (``"CSV"``, ``"HL7"``) the text reader refused: left out whole."""
+    return Intake((), (_left_out(source, "report-file-unreadable", f"{what} file: {exc}"),))
+
+
+def _unusable(source: str, what: str, problem: str) -> Intake:
+    """A ``what`` file whose text cannot be used as a whole: left out whole."""
+    kind = f"{what.lower()}-file-unusable"
+    return Intake((), (_left_out(source, kind, f"{what} file: {problem}"),))
 
 
 def read_ris_csv(path: Path, root: Path | None = None) -> Intake:
@@ -158,22 +165,23 @@ def read_ris_csv(path: Path, root: Path | None = None) -> Intake:
     >>> read_ris_csv(d / "r.csv").reports[0].text
     'x\\ny'
     >>> _ = (d / "s.csv").write_text("accession_number;patient_id;report_text\\n")
-    >>> read_ris_csv(d / "s.csv").quarantined[0].reason
-    "CSV file: not comma-separated (';' in the header row)"
+    >>> bad = read_ris_csv(d / "s.csv").quarantined[0]
+    >>> bad.kind, bad.detail
+    ('csv-file-unusable', "CSV file: not comma-separated (';' in the header row)")
     """
     source = _relative(path, root)
     try:
         decoded = read_text(path)
     except SourceError as exc:
-        return _bad_file(source, f"CSV file: {exc}")
+        return _unreadable(source, "CSV", exc)
     rows = csv.reader(io.StringIO(decoded.text, newline=""), strict=True)
     try:
         header = [name.strip() for name in next(rows, [])]
     except csv.Error:
-        return _bad_file(source, "CSV file: broken quoting in the header row")
+        return _unusable(source, "CSV", "broken quoting in the header row")
     problem = _header_problem(header)
     if problem:
-        return _bad_file(source, f"CSV file: {problem}")
+        return _unusable(source, "CSV", problem)
     reports, bad = _csv_rows(rows, header, source)
     return Intake(tuple(reports), tuple(bad), (f"CSV {decoded.encoding}",))
 
@@ -207,7 +215,7 @@ def _csv_rows(
         try:
             cells = next(rows, None)
         except csv.Error:
-            bad.append(Quarantined(source, f"rows {row_index}-", "CSV rows: broken quoting"))
+            bad.append(_row_fault(source, f"rows {row_index}-", "CSV rows: broken quoting"))
             break
         if cells is None:
             break
@@ -215,7 +223,7 @@ def _csv_rows(
             continue  # a blank line
         if len(cells) != len(header):
             bad.append(
-                Quarantined(source, f"row {row_index}", "CSV row: cells do not match the header")
+                _row_fault(source, f"row {row_index}", "CSV row: cells do not match the header")
             )
         else:
             row = dict(zip(header, cells, strict=True))
@@ -223,11 +231,15 @@ def _csv_rows(
             empty = [c for c in REQUIRED_COLUMNS if not values.get(c)]
             if empty:
                 reason = f"CSV row: empty {', '.join(empty)}"
-                bad.append(Quarantined(source, f"row {row_index}", reason))
+                bad.append(_row_fault(source, f"row {row_index}", reason))
             else:
                 reports.append(_csv_record(row, values, source, row_index))
         row_index += 1
     return reports, bad
+
+
+def _row_fault(source: str, item: str, detail: str) -> Quarantined:
+    return _left_out(source, "csv-row-unusable", detail, item)
 
 
 def _csv_record(
@@ -361,20 +373,22 @@ def read_hl7(path: Path, root: Path | None = None) -> Intake:
     try:
         decoded = read_text(path)
     except SourceError as exc:
-        return _bad_file(source, f"HL7 file: {exc}")
+        return _unreadable(source, "HL7", exc)
     raw = decoded.text.translate(_MLLP_FRAMING).replace("\r\n", "\r").replace("\n", "\r")
     reports, bad = [], []
     with _hl7_complaints() as complaints:
         chunks = hl7.split_file(raw)
         if not chunks:
-            return _bad_file(source, "HL7 file: no message (no MSH segment)")
+            return _unusable(source, "HL7", "no message (no MSH segment)")
         if complaints.count:
-            bad.append(Quarantined(source, "head", "HL7 file: segments before the first MSH"))
+            head = "HL7 file: segments before the first MSH"
+            bad.append(_left_out(source, "hl7-file-unusable", head, "head"))
         for index, chunk in enumerate(chunks):
             try:
                 reports.append(_message(chunk, source, index, complaints))
             except SourceError as exc:
-                bad.append(Quarantined(source, f"message {index}", f"HL7 message: {exc}"))
+                detail = f"HL7 message: {exc}"
+                bad.append(_left_out(source, "hl7-message-unusable", detail, f"message {index}"))
     return Intake(tuple(reports), tuple(bad), (f"HL7 {decoded.encoding}",))
 
 
@@ -393,7 +407,7 @@ def read_text_tree(root: Path) -> Intake:
         try:
             text = read_text(path).text
         except SourceError as exc:
-            bad.append(Quarantined(source, "file", f"report file: {exc}"))
+            bad.append(_left_out(source, "report-file-unreadable", f"report file: {exc}"))
             continue
         reports.append(ReportRecord(match.group(1), parent.group(1), text, source))
     return Intake(tuple(reports), tuple(bad))
