@@ -120,6 +120,11 @@ def _contrast_crop(a: NDArray[np.integer], box: Box, pad: int) -> NDArray[np.uin
     return out
 
 
+def alnum_count(words: tuple[ocr.Word, ...]) -> int:
+    """How many letters and digits ``words`` hold (punctuation and marks left out)."""
+    return len(re.sub(r"[^A-Za-z0-9]", "", "".join(w.text for w in words)))
+
+
 def _turn(image: NDArray[np.uint8], angle: int) -> NDArray[np.uint8]:
     """``image`` turned so that text drawn at ``angle`` reads upright."""
     return np.ascontiguousarray(np.rot90(image, -(angle // 90) % 4))
@@ -144,9 +149,7 @@ class Reader:
     seen: dict[bytes, tuple[ocr.Word, ...]] = field(default_factory=dict)
     many: dict[bytes, list[tuple[ocr.Word, ...]]] = field(default_factory=dict)
 
-    def crop(
-        self, a: NDArray[np.integer], grey: NDArray[np.uint8], region: Region
-    ) -> NDArray[np.uint8]:
+    def crop(self, a: NDArray[np.integer], region: Region) -> NDArray[np.uint8]:
         """The region rendered dark on light: from its level's mask, or its stored values."""
         pad = max(4, region.glyph_height // 2)
         if region.cand is not None:
@@ -213,7 +216,6 @@ class Reader:
     def readings(
         self,
         a: NDArray[np.integer],
-        grey: NDArray[np.uint8],
         region: Region,
         *,
         tesseract: bool = True,
@@ -226,7 +228,7 @@ class Reader:
         ``tesseract=False`` (a learned region that threshold candidates already cover, and
         that tesseract has read through their cleaner rendering), PP-OCR alone reads.
         """
-        image = self.crop(a, grey, region)
+        image = self.crop(a, region)
         rec = self.learned_readings(image, region)
         if not tesseract:
             return rec
@@ -247,8 +249,7 @@ class Reader:
             words = tuple(
                 w for w in r.words if w.confidence >= sure and not self._kept_piece(w.text)
             )
-            text = re.sub(r"[^A-Za-z0-9]", "", "".join(w.text for w in words))
-            if len(text) >= 3 and self._one(words, region) in (Verdict.TEXT, Verdict.PHI):
+            if alnum_count(words) >= 3 and self._one(words, region) in (Verdict.TEXT, Verdict.PHI):
                 return True
         return False
 

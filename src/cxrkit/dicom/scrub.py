@@ -26,7 +26,6 @@ de-identified) dataset; :func:`encode_pixels` writes the pixel data back lossles
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,15 +35,15 @@ from pydicom.sequence import Sequence
 
 from cxrkit.dicom import continuation, learned, ocr
 from cxrkit.dicom.encode import encode_pixels
-from cxrkit.dicom.phitext import (
-    DenyList,
-    KeepList,
-    Verdict,
-    edits_within,
-    phi_kind,
-    within_text,
+from cxrkit.dicom.phitext import DenyList, KeepList, Verdict, edits_within, phi_kind, within_text
+from cxrkit.dicom.reading import (
+    Reader,
+    Reading,
+    Region,
+    alnum_count,
+    from_candidate,
+    from_detection,
 )
-from cxrkit.dicom.reading import Reader, Reading, Region, from_candidate, from_detection
 from cxrkit.dicom.textfind import Box, Level, find_candidates, text_levels, value_range
 from cxrkit.errors import SourceError
 
@@ -256,7 +255,7 @@ def _verify(
         if verdict not in (Verdict.PHI, Verdict.TEXT):
             continue
         tess = not _covered_by_candidates(region, regions)
-        readings = reader.readings(page.a, page.grey, region, tesseract=tess)
+        readings = reader.readings(page.a, region, tesseract=tess)
         kind = reader.phi_kind(readings, sure=PROOF_SURE) if verdict is Verdict.PHI else None
         if kind is not None and kind != "label":  # a caption alone ("ID") is no PHI
             return f"a {kind} token remains {_nearest(region.box, boxes)}"
@@ -297,11 +296,7 @@ def _covered_by_candidates(region: Region, regions: list[Region]) -> bool:
 def _scrap(readings: list[Reading]) -> bool:
     """Whether no reading of a region shows more than two letters or digits (read with a
     score of at least 0.5): a piece of a glyph or two, which names no one."""
-    return all(
-        len(re.sub(r"[^A-Za-z0-9]", "", "".join(w.text for w in r.words))) <= 2
-        for r in readings
-        if r.score >= 0.5
-    )
+    return all(alnum_count(r.words) <= 2 for r in readings if r.score >= 0.5)
 
 
 def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdict]:
@@ -316,7 +311,7 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
       reading is a misreading of their joined kept text ("120 kyp 3.4 mAs").
     """
     readings = [
-        reader.readings(page.a, page.grey, r, tesseract=not _covered_by_candidates(r, regions))
+        reader.readings(page.a, r, tesseract=not _covered_by_candidates(r, regions))
         for r in regions
     ]
     verdicts = [reader.verdict(rd, r) for rd, r in zip(readings, regions, strict=True)]
