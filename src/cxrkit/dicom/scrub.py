@@ -486,9 +486,7 @@ def scrub_pixels(
     reason = ""
     if boxes:
         page_out = _page(out, int(out.min()), int(out.max()))
-        # the boxes' own edges send no tile to be read again: the windows around them are
-        edged = [(x0 - 2, y0 - 2, x1 + 2, y1 + 2) for x0, y0, x1, y1 in boxes]
-        reason = _verify(page_out, boxes, reader, learned.detect(page_out.grey, edged))
+        reason = _verify(page_out, boxes, reader, learned.detect(page_out.grey))
     return ScrubResult(out, boxes, text_found, not reason, reason)
 
 
