@@ -16,7 +16,9 @@ input*. :func:`detect` therefore runs
 - tiles (:data:`TILE` pixels, contrast stretched) wherever the image holds sharp, strong
   edges (:func:`busy_tiles`): text of any size down to :data:`MIN_GLYPH` pixels is made of
   them, while the smooth body of a radiograph is not. They are read at full resolution, or
-  at twice it when the overview already was (small images, glyphs of 8–12 pixels).
+  at twice it when the overview already was (small images, glyphs of 8–12 pixels), each as
+  it stands and turned by 90°: DBNet often misses a line that runs up or down the image
+  (small, faint glyphs above all) until it is turned across (:func:`detect_in`).
 
 Every box is axis-aligned in the image's own pixels; :func:`recognize` reads crops, and the
 caller turns them to every orientation it wants read.
@@ -54,6 +56,9 @@ EDGE_STEP = 48
 #: An overview box at most this fraction of the image's longer side across is a line: its
 #: edges do not make a tile busy.
 KNOWN_LINE_FRACTION = 0.05
+#: A box found turned is the same line as one found as it stands when this share of the
+#: smaller one lies inside the other (see :func:`_same_box`).
+SAME_SHARE = 0.9
 #: DBNet's thresholds: a text pixel's probability and a box's mean probability.
 PIXEL_THRESHOLD = 0.3
 BOX_THRESHOLD = 0.5
@@ -276,11 +281,26 @@ def merged(boxes: list[Box]) -> list[Box]:
     return out
 
 
-def detect_in(grey: NDArray[np.uint8], box: Box, scale: float) -> list[Detection]:
-    """Text lines in one part of ``grey``, its contrast stretched, read at ``scale``.
+def detect_in(
+    grey: NDArray[np.uint8], box: Box, scale: float, *, turned: bool = True
+) -> list[Detection]:
+    """Text lines in one part of ``grey``, its contrast stretched, read at ``scale`` — as it
+    stands and, with ``turned``, turned by 90° as well.
 
-    For looking along a line already found: small glyphs (under about 16 pixels) are read
-    at twice their size, where DBNet finds faint text it misses at their own.
+    DBNet was trained on lines that run across: a line running up or down the image (a CR
+    reader's edge line, a turned label) is often not found as it stands, but is once turned
+    across. Small glyphs (under about 16 pixels) are read at twice their size, where DBNet
+    finds faint text it misses at their own.
+
+    Examples
+    --------
+    >>> img = np.full((400, 120), 40, np.uint8)
+    >>> line = np.full((40, 380), 40, np.uint8)
+    >>> _ = cv2.putText(line, "DOE JOHN 1961", (5, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 230, 2)
+    >>> img[10:390, 40:80] = np.rot90(line, 1)  # running up the image
+    >>> found = detect_in(img, (0, 0, 120, 400), 1.0)
+    >>> all(35 <= d.box[0] and d.box[2] <= 85 and d.box[3] - d.box[1] > 150 for d in found)
+    True
     """
     x0, y0, x1, y1 = box
     crop = grey[y0:y1, x0:x1]
@@ -288,7 +308,32 @@ def detect_in(grey: NDArray[np.uint8], box: Box, scale: float) -> list[Detection
         return []
     lo, hi = (float(v) for v in np.percentile(crop, (1, 99)))
     stretched = np.clip((crop.astype(np.float32) - lo) * (255.0 / max(hi - lo, 1.0)), 0, 255)
-    return _detect_at(stretched.astype(np.uint8), scale, (x0, y0))
+    flat = stretched.astype(np.uint8)
+    found = _detect_at(flat, scale, (x0, y0))
+    if turned:
+        # np.rot90(m)[i, j] == m[j, W - 1 - i]: a box (u0, v0, u1, v1) of the turned crop
+        # is (W - v1, u0, W - v0, u1) of the crop
+        w, upright = flat.shape[1], list(found)
+        for d in _detect_at(np.ascontiguousarray(np.rot90(flat)), scale, (0, 0)):
+            u0, v0, u1, v1 = d.box
+            back = Detection((x0 + w - v1, y0 + u0, x0 + w - v0, y0 + u1), d.score)
+            if not any(_same_box(back.box, o.box) for o in upright):
+                found.append(back)
+    return _distinct(found)
+
+
+def _same_box(box: Box, other: Box) -> bool:
+    """Whether ``box`` lies inside ``other`` but for a sliver, or holds ``other`` and is
+    at most half as large again: the same line, found twice."""
+    w = min(box[2], other[2]) - max(box[0], other[0])
+    h = min(box[3], other[3]) - max(box[1], other[1])
+    if w <= 0 or h <= 0:
+        return False
+    a = (box[2] - box[0]) * (box[3] - box[1])
+    b = (other[2] - other[0]) * (other[3] - other[1])
+    if a > b:
+        return a <= 1.5 * b and w * h >= SAME_SHARE * b
+    return w * h >= SAME_SHARE * a
 
 
 def _distinct(found: list[Detection]) -> list[Detection]:
