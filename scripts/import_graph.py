@@ -14,7 +14,7 @@ Usage, from the repository root::
     python scripts/import_graph.py          # rewrite the diagram in docs/architecture.md
     python scripts/import_graph.py --check  # exit 1 if the committed diagram is stale
 
-``tests/test_architecture.py`` runs the check, so the diagram cannot drift from the code.
+``tests/test_docs.py`` runs the check, so the diagram cannot drift from the code.
 """
 
 from __future__ import annotations
