@@ -9,7 +9,7 @@ source root; an environment fault names the folder given on the command line.
 
     CxrkitError
     ├── ConfigError         a bad option or configuration value
-    ├── SourceError         the input does not follow the source contract (SYSTEM.md S9a)
+    ├── SourceError         the input does not follow the source contract (S9a)
     │   └── NotDicomError   a file is not a readable DICOM dataset
     ├── OutputError         the output location cannot be used (exists, not empty, not writable)
     │   ├── DiskFullError       no space left on a device the build writes to   (exit 4)
@@ -33,7 +33,7 @@ class ConfigError(CxrkitError):
 
 
 class SourceError(CxrkitError):
-    """The input does not follow the source contract of ``SYSTEM.md`` S9a.
+    """The input does not follow the source contract (S9a, ``docs/source-contract.md``).
 
     ``kind`` is the quarantine kind of the fault (see :mod:`cxrkit.pipeline.quarantine`) when
     the raiser knows it, else empty.

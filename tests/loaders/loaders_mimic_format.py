@@ -1,4 +1,4 @@
-"""Writes MIMIC-CXR-JPG roots in the documented real format (SYSTEM.md S1, S17–S19) for tests:
+"""Writes MIMIC-CXR-JPG roots in the documented real format (S1, S17–S19) for tests:
 8-digit integer subject_id (starts with 1) and study_id (starts with 5), 40-hex dicom_id in five
 dash-separated groups, the real file names and column orders, and tiny flat JPGs."""
 

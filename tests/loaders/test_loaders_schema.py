@@ -68,7 +68,7 @@ def test_bad_policy_is_a_config_error() -> None:
 
 
 def test_agrees_with_the_labelers_schema() -> None:
-    """ARCHITECTURE: loaders and labelers share one set of CheXpert label names."""
+    """docs/architecture.md: loaders and labelers share one set of CheXpert label names."""
     from cxrkit.labels.schema import LABELS
 
     assert tuple(LABELS) == CHEXPERT_LABELS

@@ -35,7 +35,7 @@ _BATCH = 2000
     type=click.Choice(["chexpert", "negbio"]),
     default="chexpert",
     show_default=True,
-    help="CheXpert-style (S12) or NegBio-style (S13) labeler.",
+    help="chexpert: CheXpert-style rules; negbio: NegBio-style scopes of cue phrases.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def label(reports: Path, output: Path, labeler: str, quiet: bool) -> None:
@@ -83,7 +83,7 @@ def label(reports: Path, output: Path, labeler: str, quiet: bool) -> None:
 def evaluate_labels(
     gold: Path, pred: Path, positive_only: bool, label_map: str | None, as_json: bool
 ) -> None:
-    """Score predicted labels against gold labels (S15): F1 per label, macro and micro.
+    """Score predicted labels against gold labels: F1 per label, macro and micro.
 
     GOLD and PRED are label CSVs keyed by study_id (or filename, or Reports), with label
     columns as in mimic-cxr-2.1.0-test-set-labeled.csv. Tasks: mention (any value vs blank),

@@ -1,4 +1,4 @@
 """S16–S17: DICOM to JPG and metadata rows.
 
-Not built yet: see the build issue.
+Used by the per-image work of a build and by ``cxrkit jpg``; see ``docs/build.md``.
 """

@@ -1,4 +1,4 @@
 """S1–S3: keystore, pseudonym allocation, date shifts, keyed UID and dicom_id derivation.
 
-Not built yet: see the identity and header de-identification issue.
+Everything here reads or writes the private workspace; see ``docs/deid-dicom.md``.
 """

@@ -3,7 +3,7 @@
 Files read from the dataset root (each may be gzipped or not):
 
 - ``mimic-cxr-2.0.0-metadata.csv.gz`` — one row per image (``dicom_id``, ``subject_id``,
-  ``study_id``, ``ViewPosition``, …; SYSTEM.md S17);
+  ``study_id``, ``ViewPosition``, …; S17);
 - ``mimic-cxr-2.0.0-chexpert.csv.gz`` / ``-negbio.csv.gz`` — one row per study
   (``subject_id``, ``study_id`` and the 14 labels);
 - ``mimic-cxr-2.1.0-test-set-labeled.csv`` — manual labels of test studies (``study_id`` and

@@ -1,4 +1,5 @@
-"""Plan, state, executors, quarantine and progress: the only package that knows every stage.
+"""Plan, linking, per-image work, executors, quarantine: the package that drives every stage.
 
-Not built yet: see the build issue.
+``cxrkit build`` and ``cxrkit deid-dicom`` live here; see ``docs/build.md`` and
+``docs/architecture.md``.
 """

@@ -1,4 +1,4 @@
-"""Linking (SYSTEM.md S9a): a report belongs to the DICOM study with its accession number.
+"""Linking (S9a): a report belongs to the DICOM study with its accession number.
 
 A study is one report with its images. Images whose accession has no report, and reports
 with no (chest) images, are left out of the release and listed with the reason. A report

@@ -2,7 +2,7 @@
 
 These work on any clinical text, with no knowledge of the patient. Each finder returns
 :class:`Span` objects; :func:`cxrkit.reports.deid.find_phi` merges them with the name contexts
-and the per-study deny-list. Times of day are never matched (``SYSTEM.md`` S2 keeps them).
+and the per-study deny-list. Times of day are never matched (S2 keeps them).
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""The source contract (``SYSTEM.md`` S9a) and the synthetic hospital export generator."""
+"""The source contract (S9a) and the synthetic hospital export generator."""

@@ -1,4 +1,4 @@
-"""DICOM discovery by content (SYSTEM.md S9a): never by file name or extension.
+"""DICOM discovery by content (S9a): never by file name or extension.
 
 A file is DICOM if it has the ``DICM`` marker at byte 128, or if, without it, pydicom parses a
 dataset from it that has a SOP Class UID and a SOP Instance UID (old exports without the

@@ -48,7 +48,7 @@ TRANSFER_SYNTAXES = (
 PHOTOMETRICS = ("MONOCHROME1", "MONOCHROME2")
 BITS_STORED = (8, 10, 12, 15)
 
-# Examinations with Simon-Leeming codes (SYSTEM.md S7) and the views each one produces.
+# Examinations with Simon-Leeming codes (S7) and the views each one produces.
 # The weight is the chance of the exam among chest studies (MIMIC-CXR's Table 1 shape, with
 # the rare exams made commoner so that a small export still has them).
 CHEST_EXAMS: tuple[tuple[Exam, float], ...] = (

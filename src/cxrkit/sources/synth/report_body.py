@@ -2,7 +2,7 @@
 
 About 80% of bodies have an IMPRESSION (most with FINDINGS before it), 13% FINDINGS only and
 7% neither — then the text after COMPARISON is unlabeled paragraphs and the last one is what a
-labeler reads (SYSTEM.md S11). Section headers vary in case and are now and then misspelled;
+labeler reads (S11). Section headers vary in case and are now and then misspelled;
 their text starts on the header line, on the next line or after a blank line.
 """
 

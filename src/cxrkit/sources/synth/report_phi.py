@@ -4,7 +4,7 @@ Values come from the :class:`~cxrkit.sources.synth.model.Study` record where it 
 (patient name, MRN, accession, dates, providers, hospital, relatives), so that what a report
 says matches the DICOM headers and the RIS columns. Values a study does not carry (pager and
 extension numbers, other doctors, outside hospitals, places) are drawn from ``rng`` and
-``_data/people.toml``. Times of day are never PHI here (SYSTEM.md S2 keeps them).
+``_data/people.toml``. Times of day are never PHI here (S2 keeps them).
 """
 
 from __future__ import annotations

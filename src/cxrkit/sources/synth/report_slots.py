@@ -26,7 +26,7 @@ from cxrkit.sources.synth.report_phi import (
 from cxrkit.sources.synth.report_text import Piece, phi, plain
 
 SlotFn = Callable[[str], list[Piece] | None]
-#: Times of day are not PHI (SYSTEM.md S2) and are not recorded; set to ``"time"`` to record
+#: Times of day are not PHI (S2) and are not recorded; set to ``"time"`` to record
 #: them as ``time`` spans that de-identification must keep.
 TIME_CATEGORY = ""
 

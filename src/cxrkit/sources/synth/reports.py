@@ -1,6 +1,6 @@
 """Synthetic radiology reports: raw RIS text full of fake PHI, and where every item of it is.
 
-A report has MIMIC-CXR's raw shape (SYSTEM.md S9): up to four segments separated by lines of
+A report has MIMIC-CXR's raw shape (S9): up to four segments separated by lines of
 underscores — an optional addendum, a header with patient information, the clinical
 information imported from the EHR, and the main body (``FINAL REPORT`` with EXAMINATION,
 INDICATION, TECHNIQUE, COMPARISON, FINDINGS, IMPRESSION), which ends with an electronic

@@ -1,4 +1,4 @@
-"""The RIS side of a synthetic export: reports as CSV and HL7 v2 ORU^R01 files (SYSTEM.md S9a).
+"""The RIS side of a synthetic export: reports as CSV and HL7 v2 ORU^R01 files (S9a).
 
 Most studies go to two CSV files (split by study year, as a RIS exports in batches); a few go
 to ``.hl7`` files of one to three messages each. One HL7 message in the export is corrupt on

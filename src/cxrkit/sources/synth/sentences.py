@@ -4,7 +4,7 @@
 (``1.0`` positive, ``0.0`` negative, ``-1.0`` uncertain) and the report templates. A
 :class:`Composer` picks sentences for one report so that they never contradict each other,
 and :func:`aggregate_labels` turns the sentences of the labeled section into the intended
-labels, aggregated as the CheXpert labeler does (SYSTEM.md S12).
+labels, aggregated as the CheXpert labeler does (S12).
 """
 
 from __future__ import annotations

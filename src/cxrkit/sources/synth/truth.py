@@ -36,7 +36,7 @@ A synthetic export's ``truth/`` folder holds:
 
     Every object also has ``category`` (see :data:`CATEGORIES`). Entries of category ``time``
     are times of day: planted so that a leak audit can find them, but kept by de-identification
-    (``SYSTEM.md`` S2: dates shift, times of day do not). The second message of the first HL7
+    (S2: dates shift, times of day do not). The second message of the first HL7
     file is corrupt on purpose and has no entries here (``studies.csv`` marks its study
     ``report_status`` = ``corrupt``). Of the broken files (``images.csv`` column ``broken``),
     truncated and not-DICOM ones have only their ``path`` entries.
