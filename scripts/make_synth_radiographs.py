@@ -1,8 +1,9 @@
 """Make the small radiographs that ``cxrkit synth`` draws its pixels from.
 
-Run once from the repository root with the shared public test data beside it::
+Run once from the repository root, given a folder DATA that holds the public source files
+at the relative paths listed in ``DICOM_SOURCES`` and ``PNG_SOURCES`` below::
 
-    python scripts/make_synth_radiographs.py ../shared/data
+    python scripts/make_synth_radiographs.py DATA
 
 It reads real public radiographs (sources and licenses in
 ``src/cxrkit/sources/synth/_radiographs/SOURCES.md``), puts them in the MONOCHROME2
@@ -68,4 +69,6 @@ def main(shared_data: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/data")
+    if len(sys.argv) != 2:
+        sys.exit("usage: python scripts/make_synth_radiographs.py DATA")
+    main(sys.argv[1])
