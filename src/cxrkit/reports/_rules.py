@@ -7,8 +7,11 @@ ASCII text, searches the ``body`` alone and checks the zero-width ``lead`` at ea
 start — the same matches, since the lead depends only on where a match starts. A ``gate`` is
 a pattern that every match must contain: a text without it is skipped, and after each match
 the search resumes where the next gate match could belong to a match (the start of its line,
-for a rule whose matches never cross a line). ``lower`` rules are case-insensitive patterns
-searched in the lower-cased text with lower-case alternatives, which ``re`` can skip through.
+for a rule whose matches never cross a line). ``words`` are words of which every match holds
+one whole: a text none of whose words is among them is skipped without a search (the words
+of a text are computed once, and a set lookup costs far less than a scan of the text).
+``lower`` rules are case-insensitive patterns searched in the lower-cased text with
+lower-case alternatives, which ``re`` can skip through.
 
 ``tests/reports/test_reports_rules.py`` checks the fast and the plain forms give the same
 matches on the synthetic corpus, the Open-I reports and generated text.
@@ -16,12 +19,18 @@ matches on the synthetic corpus, the Open-I reports and generated text.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Rule", "Text", "alternation"]
+__all__ = ["Rule", "Text", "alternation", "first_words"]
+
+# Bytes of ASCII text: word characters (``\w``) kept (or lower-cased), the others made blanks.
+_IS_WORD = [c < 128 and (chr(c).isalnum() or chr(c) == "_") for c in range(256)]
+_WORD_BYTES = bytes(c if _IS_WORD[c] else 32 for c in range(256))
+_LOWER_WORD_BYTES = bytes(ord(chr(c).lower()) if _IS_WORD[c] else 32 for c in range(256))
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,23 @@ class Text:
         ascii_ = self.text.isascii()
         object.__setattr__(self, "ascii", ascii_)
         object.__setattr__(self, "lower", self.text.lower() if ascii_ else self.text)
+
+    @functools.cached_property
+    def words(self) -> Set[bytes]:
+        """The words of an ASCII text: its maximal runs of ``\\w`` characters (as bytes,
+        which are split and hashed faster than strings).
+
+        Examples
+        --------
+        >>> sorted(Text("Dr. O'Neil, 3/4: x_1").words)
+        [b'3', b'4', b'Dr', b'Neil', b'O', b'x_1']
+        """
+        return set(self.text.encode().translate(_WORD_BYTES).split())
+
+    @functools.cached_property
+    def lower_words(self) -> Set[bytes]:
+        """The words of the lower-cased ASCII text."""
+        return set(self.text.encode().translate(_LOWER_WORD_BYTES).split())
 
 
 @dataclass(frozen=True)
@@ -57,11 +83,16 @@ class Rule:
     start
         Where a match can start, given the next gate match: ``"text"`` (anywhere: the gate
         only tells a text without matches), ``"line"`` (from the start of the gate's line:
-        matches never cross a line break), ``"word"`` (from the start of the run of letters,
-        digits and hyphens that holds it) or ``"blank"`` (only in the blanks, and the one
-        comma before them, right in front of it).
+        matches never cross a line break), ``"head"`` (only at the start of the gate's line:
+        a pattern anchored by ``^``), ``"word"`` (in the run of letters, digits and hyphens
+        that holds it, at or before it) or ``"blank"`` (only in the blanks, and the one comma
+        before them, right in front of it).
     lower
         The plain pattern is case-insensitive and ``body`` is written in lower case.
+    words
+        Words (maximal runs of ``\\w``) of which every match holds one whole, in lower case
+        for a ``lower`` rule: an ASCII text with none of them is not searched. Empty: no such
+        words.
     """
 
     body: str
@@ -71,10 +102,12 @@ class Rule:
     gate: str = ""
     start: str = "text"
     lower: bool = False
+    words: frozenset[str] = frozenset()
     plain: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _body: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _lead: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _gate: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _words: frozenset[bytes] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         extra = re.IGNORECASE if self.lower else 0
@@ -85,13 +118,17 @@ class Rule:
         object.__setattr__(self, "_lead", lead)
         gate = re.compile(self.gate, fast_flags) if self.gate else None
         object.__setattr__(self, "_gate", gate)
-        if self.start not in ("text", "line", "word", "blank"):
-            raise ValueError(f"Rule start must be text, line, word or blank, not {self.start!r}")
+        # a word that is not ASCII is in no ASCII text
+        object.__setattr__(self, "_words", frozenset(w.encode() for w in self.words if w.isascii()))
+        if self.start not in ("text", "line", "head", "word", "blank"):
+            raise ValueError(f"Rule start must be text, line, head, word or blank: {self.start!r}")
 
     def finditer(self, text: Text) -> Iterator[re.Match[str]]:
         """The matches of the plain pattern in ``text`` (on ``text.lower`` for lower rules)."""
         if not text.ascii:
             yield from self.plain.finditer(text.text)
+            return
+        if self.words and self._words.isdisjoint(text.lower_words if self.lower else text.words):
             return
         s = text.lower if self.lower else text.text
         gate = self._gate
@@ -101,7 +138,13 @@ class Rule:
             return
         if self.start == "blank":
             yield from self._anchored(s, gate)
-            return
+        elif self.start == "line":
+            yield from self._lines(s, gate)
+        else:
+            yield from self._near(s, gate)
+
+    def _lines(self, s: str, gate: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """Matches that never cross a line break, searched from the line of each gate match."""
         pos = 0
         while pos <= len(s):
             # the next match holds a gate match at or after ``pos`` (a long line is not
@@ -109,12 +152,7 @@ class Rule:
             hit = gate.search(s, pos)
             if hit is None:
                 return
-            start = hit.start()
-            if self.start == "line":
-                start = s.rfind("\n", 0, start) + 1
-            else:
-                while start > 0 and s[start - 1] in _WORD_CHARS:
-                    start -= 1
+            start = s.rfind("\n", 0, hit.start()) + 1
             match = None
             for match in self._scan(s, max(pos, start), 1):
                 yield match
@@ -138,6 +176,29 @@ class Rule:
             else:
                 pos = start + 1
 
+    def _near(self, s: str, gate: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """Matches tried only where they can start: at the start of the gate match's line
+        (``head``), or in its run of letters, digits and hyphens up to it (``word``)."""
+        match, pos = self.plain.match, 0
+        while (hit := gate.search(s, pos)) is not None:
+            at = hit.start()
+            if self.start == "head":
+                first = s.rfind("\n", 0, at) + 1
+                anchors = range(first, first + 1 if first >= pos else first)
+                after = s.find("\n", at) + 1 or len(s) + 1  # the next line
+            else:
+                first = at
+                while first > pos and s[first - 1] in _WORD_CHARS:
+                    first -= 1
+                anchors, after = range(first, at + 1), at + 1
+            for anchor in anchors:
+                if (found := match(s, anchor)) is not None:
+                    yield found
+                    pos = found.end() if found.end() > anchor else anchor + 1
+                    break
+            else:
+                pos = after
+
     def _anchored(self, s: str, gate: re.Pattern[str]) -> Iterator[re.Match[str]]:
         """Matches that start in the blanks (and one comma) before a gate match."""
         match, pos = self.plain.match, 0
@@ -155,6 +216,24 @@ class Rule:
                     break
             else:
                 pos = end + 1
+
+
+def first_words(phrases: Iterable[str]) -> frozenset[str]:
+    """The first word (run of ``\\w``) of each phrase: the ``words`` of a rule that matches
+    the phrases from a word boundary, each phrase followed by a non-word character or ``\\b``.
+
+    Examples
+    --------
+    >>> sorted(first_words(["discussed with", "d/w", "pcp"]))
+    ['d', 'discussed', 'pcp']
+    """
+    words = set()
+    for phrase in phrases:
+        match = re.match(r"\w+", phrase)
+        if match is None:
+            raise ValueError(f"first_words() of a phrase that starts with no word: {phrase!r}")
+        words.add(match.group())
+    return frozenset(words)
 
 
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
