@@ -172,7 +172,7 @@ _NUMBER_RULES = (
         r"(?<![\w-])",
         r"(?:x|X|Ext\.?\s?|ext\.?\s?)\d[\d-]{3,7}\d(?![\w-])",
         "phone",
-        r"[xXt]\.?\s?\d",
+        r"\d[\d-]{3,7}\d",
     ),
     _Spec(r"(?<![\w.-])", r"\d-\d{4}(?![\w-])", "pager"),
     # social-security-like and long numbers (MRN, accession, pager, zip): 5+ digits
@@ -183,7 +183,7 @@ _NUMBER_RULES = (
         "",
         r"\b(?=[A-Za-z0-9-]*\d{4})(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b",
         "id",
-        r"\d{4}",
+        r"\d\d\d\d",
         "word",
     ),
     # e-mail addresses and URLs
@@ -379,13 +379,12 @@ def _rules() -> tuple[Rule, ...]:
             "country",
             words=first_words(lex.countries),
         ),
+        # the code after "from " (the body starts with the literal, which re finds fast)
         _Spec(
-            r"(?<=\bfrom )",
-            rf"(?:{codes})\b(?=\s+(?:in|on)\b)",
+            r"\b",
+            rf"from (?P<v>{codes})\b(?=\s+(?:in|on)\b)",
             "state",
-            "from ",
-            "line",
-            frozenset({"from"}),
+            words=frozenset({"from"}),
         ),
     )
     table = [_rule(spec, 0) for spec in _DATE_RULES]
@@ -409,9 +408,9 @@ def find_patterns(text: str | Text) -> Iterator[Span]:
     source = text if isinstance(text, Text) else Text(text)
     raw = source.text
     for rule in _rules():
-        category = rule.category
+        category, group = rule.category, "v" if "v" in rule.plain.groupindex else 0
         for match in rule.finditer(source):
-            start, end = match.span("v") if "v" in match.re.groupindex else match.span()
+            start, end = match.span(group)
             if category in ("hospital", "unit"):
                 start = _trim_lead(raw, start, end)
                 if category == "hospital" and (
