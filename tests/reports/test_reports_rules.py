@@ -1,9 +1,10 @@
 """The fast search of a :class:`~cxrkit.reports._rules.Rule` finds exactly its plain matches.
 
-Every rule of the report de-identifier (generic patterns and name contexts) is run both ways
-on synthetic reports, Open-I reports and generated text made of the pieces the rules look for
-(credentials, month names, labels, digits, blanks, commas, line breaks). A difference in any
-match or group span fails.
+Every rule of the report de-identifier (generic patterns, name contexts and place contexts)
+is run both ways on synthetic reports, Open-I reports and generated text made of the pieces
+the rules look for (credentials, month names, labels, the words that let a rule skip a text,
+digits, blanks, commas, line breaks, the separators ``\\x1c``–``\\x1f``). A difference in
+any match or group span fails.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from hypothesis import strategies as st
 
 from cxrkit.labels.openi import read_openi_reports
 from cxrkit.reports import deidentify_text
-from cxrkit.reports._rules import Rule, Text, alternation
+from cxrkit.reports._rules import Rule, Text, alternation, first_words
 from cxrkit.reports.lexicon import lexicon
 from cxrkit.reports.names import _contexts
 from cxrkit.reports.patterns import _rules
+from cxrkit.reports.places import _rules as _place_rules
 from cxrkit.sources.synth.cohort import build_cohort
 from cxrkit.sources.synth.reports import write_report
 
-RULES = [*_rules(), *_contexts().values()]
+RULES = [*_rules(), *_contexts().values(), *_place_rules().values()]
 Found = list[tuple[tuple[int, int], ...]]
 
 
@@ -129,6 +131,24 @@ _PIECES = [
     "A1234",
     "RAD-2015",
     "é",
+    "\x1c",
+    "\x1f",
+    "son",
+    "son's",
+    "Healthcare",
+    "Medical Center",
+    "Apt ",
+    "P.O. Box ",
+    "PO Box ",
+    "Suite ",
+    "Bay",
+    "CVICU",
+    "http://",
+    "age ",
+    "AGE ",
+    "lives at ",
+    "home address: ",
+    "France",
     *sorted(_LEX.labels)[:25],
     *(p.title() for p in sorted(_LEX.contexts.get("before", ()))[:10]),
     *sorted(_LEX.contexts.get("title", ())),
@@ -166,6 +186,27 @@ def test_alternation_refuses_an_empty_word() -> None:
 def test_a_rule_with_an_unknown_start_is_refused() -> None:
     with pytest.raises(ValueError, match="start"):
         Rule("x", start="everywhere")
+
+
+def test_a_text_with_separators_is_searched_with_the_plain_pattern() -> None:
+    # Unicode \\s counts \\x1c-\\x1f as blanks and the fast (re.ASCII) forms would not
+    text = "Discussed with dr\x1cBell and Dr.\x1dHope on 3/4/2015\x1e."
+    assert not Text(text).ascii
+    assert re.match(r"\s", "\x1c") and not re.match(r"\s", "\x1c", re.ASCII)
+    for rule in RULES:
+        assert _fast(rule, text) == _plain(rule, text), rule.plain.pattern[:80]
+
+
+def test_words_of_a_text() -> None:
+    text = Text("Dr. O'Neil, 3/4: x_1 MAY")
+    assert text.words == {b"Dr", b"O", b"Neil", b"3", b"4", b"x_1", b"MAY"}
+    assert text.lower_words == {b"dr", b"o", b"neil", b"3", b"4", b"x_1", b"may"}
+
+
+def test_first_words_refuses_a_phrase_without_a_leading_word() -> None:
+    assert first_words(["d/w", "discussed with"]) == {"d", "discussed"}
+    with pytest.raises(ValueError, match="no word"):
+        first_words(["(wife)"])
 
 
 def test_non_ascii_text_is_searched_with_the_plain_pattern() -> None:

@@ -45,6 +45,7 @@ def _cased(part: str) -> tuple[str, ...]:
     )
 
 
+@functools.lru_cache(maxsize=256)
 def _date_forms(day: dt.date) -> tuple[str, ...]:
     """3/4/2015 as 03/04/2015, 3/4/2015, 3/4/15, 03/04/15, 2015-03-04, 20150304, 03-04-2015."""
     y, m, d = day.year, day.month, day.day
@@ -140,7 +141,7 @@ class _Needles:
     places: tuple[str, ...]
     phones: tuple[str, ...]
     strong: frozenset[str]
-    forms: tuple[str, ...]
+    forms: frozenset[str]
 
 
 def _needles(deny: DenyList) -> _Needles:
@@ -171,9 +172,21 @@ def _place_pieces(places: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=256)
-def _name_forms(names: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
-    """The cased name parts, and those that are not common words (cached per patient)."""
+def _name_forms(names: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The cased name parts that are not common words, and all of them (cached per patient)."""
+    strong: set[str] = set()
+    forms: set[str] = set()
+    for name in names:
+        name_strong, name_forms = _one_name_forms(name)
+        strong |= name_strong
+        forms |= name_forms
+    return frozenset(strong), frozenset(forms)
+
+
+@functools.lru_cache(maxsize=256)
+def _one_name_forms(name: str) -> tuple[frozenset[str], frozenset[str]]:
+    """:func:`_name_forms` of one name (radiologists and providers recur from study to study)."""
     lex = lexicon()
-    parts = _name_parts(names)
+    parts = _name_parts((name,))
     strong = frozenset(f for p in parts if not lex.is_common(p) for f in _cased(p))
-    return strong, tuple(sorted({f for p in parts for f in _cased(p)}))
+    return strong, frozenset(f for p in parts for f in _cased(p))

@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Iterator
 
-from cxrkit.reports._rules import Rule, Text, alternation
+from cxrkit.reports._rules import Rule, Text, alternation, first_words
 from cxrkit.reports.lexicon import Lexicon, lexicon, read_lines
 from cxrkit.reports.patterns import Span
 
@@ -187,15 +187,21 @@ def _contexts() -> dict[str, Rule]:
     def words(kind: str) -> str:
         return alternation(lex.contexts.get(kind, ()))
 
+    def context(kind: str, body: str, lead: str) -> Rule:
+        # each phrase starts a word and ends at a blank, a dot, a comma or a word boundary
+        first = first_words(lex.contexts.get(kind, ()))
+        return Rule(body, lead, lower=True, words=first)
+
     relations = words("relation")
     return {
-        "title": Rule(rf"(?:{words('title')})(?=[\s.])\.?", r"(?<![\w.])", lower=True),
-        "before": Rule(rf"(?:{words('before')})(?![\w/])[:,]?", r"(?<![\w/])", lower=True),
-        "weak": Rule(rf"(?:{words('weak')})(?![\w/])[:,]?", r"(?<![\w/])", lower=True),
-        "relation": Rule(rf"(?:{relations})(?:'s)?\b,?", r"\b", lower=True),
+        "title": context("title", rf"(?:{words('title')})(?=[\s.])\.?", r"(?<![\w.])"),
+        "before": context("before", rf"(?:{words('before')})(?![\w/])[:,]?", r"(?<![\w/])"),
+        "weak": context("weak", rf"(?:{words('weak')})(?![\w/])[:,]?", r"(?<![\w/])"),
+        "relation": context("relation", rf"(?:{relations})(?:'s)?\b,?", r"\b"),
         "after": Rule(
             rf"{_CREDENTIALS}(?![\w(:])|\s+\((?i:{relations})\)",
-            gate=rf"{alternation(_AFTER_COMMA + _AFTER_BLANK)}|\((?i:{relations})\)",
+            # any bracket stands for "(wife)": one alternation that re can skip through
+            gate=alternation((*_AFTER_COMMA, *_AFTER_BLANK, "(")),
             start="blank",
         ),
         # a label at the start of a line (after blanks), after two blanks, or after "("
@@ -210,7 +216,7 @@ def _contexts() -> dict[str, Rule]:
             r"[ \t]+(?=\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d\d-\d\d)",
             flags=re.MULTILINE,
             gate=r"\d[/-]\d",
-            start="line",
+            start="head",
         ),
     }
 

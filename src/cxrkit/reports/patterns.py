@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from cxrkit.reports._rules import Rule, Text, alternation
+from cxrkit.reports._rules import Rule, Text, alternation, first_words
 from cxrkit.reports.lexicon import lexicon
 
 __all__ = ["Span", "find_patterns"]
@@ -85,6 +85,8 @@ def _cased(words: Iterable[str]) -> str:
 
 
 _MONTH_GATE = rf"(?:{_cased(_MONTHS + _ABBR)})"
+# Every date with a month name holds one of these as a whole word.
+_MONTH_WORDS = frozenset(f for w in _MONTHS + _ABBR for f in (w, w.upper()))
 _MONTH = rf"{_MONTH_GATE}\.?"
 _WEEKDAY = rf"(?:{_cased(_DAYS + _DAY_ABBR)})\.?,?"
 # 1-31: the same matches, tried in the same order, as (?:3[01]|[12]\d|0?[1-9]), but every
@@ -107,25 +109,34 @@ class _Spec(NamedTuple):
     category: str
     gate: str = ""
     start: str = "text"
+    words: frozenset[str] = frozenset()
 
 
 _DATE_RULES = (
     # 3/14/2015, 03-14-15, 14.03.2015
     _Spec(
         r"(?<![\w/.:-])",
-        rf"\d{{1,2}}([/.-])\d{{1,2}}\1(?:\d{{4}}|\d{{2}}){_NOT_AFTER}(?!\.\d)",
+        rf"\d\d?([/.-])\d{{1,2}}\1(?:\d{{4}}|\d{{2}}){_NOT_AFTER}(?!\.\d)",
         "date",
     ),
     # 2015-03-14, 2015/03/14
     _Spec(r"(?<![\w/.-])", rf"{_YEAR}([/-])\d{{1,2}}\1\d{{1,2}}{_NOT_AFTER}", "date"),
     # 14-Mar-2015, 14 March 2015
-    _Spec(r"\b(?=\d)", rf"(?:{_DAY})[- ](?:{_MONTH})[- ,]+{_YEAR}\b", "date", _MONTH_GATE, "line"),
+    _Spec(
+        r"\b(?=\d)",
+        rf"(?:{_DAY})[- ](?:{_MONTH})[- ,]+{_YEAR}\b",
+        "date",
+        _MONTH_GATE,
+        "line",
+        _MONTH_WORDS,
+    ),
     # (Fri) Mar 14(th)(, 2015), MARCH 14 2015
     _Spec(
         "",
         rf"\b(?=[A-Z])(?:{_WEEKDAY}\s+)?(?:{_MONTH})\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?",
         "date",
         _MONTH_GATE,
+        words=_MONTH_WORDS,
     ),
     # the 14th of March(, 2015)
     _Spec(
@@ -133,9 +144,10 @@ _DATE_RULES = (
         rf"\b(?=[Tt\d])(?:[Tt]he\s+)?{_DAY}\s+of\s+(?:{_MONTH})\b(?:,?\s+{_YEAR}\b)?",
         "date",
         rf"of\s+{_MONTH_GATE}",
+        words=_MONTH_WORDS,
     ),
     # March 2015, Mar. '15
-    _Spec(r"\b(?=[A-Z])", rf"(?:{_MONTH})\s+(?:{_YEAR}|'\d\d)\b", "date"),
+    _Spec(r"\b(?=[A-Z])", rf"(?:{_MONTH})\s+(?:{_YEAR}|'\d\d)\b", "date", words=_MONTH_WORDS),
     # 3/14 (month/day, no year); not a fraction ("2/3 of the lung")
     _Spec(
         r"(?<![\w/.:-])",
@@ -152,32 +164,37 @@ _NUMBER_RULES = (
         r"(?<![\w-])",
         r"(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-])",
         "phone",
-        r"\d{3}[ .-]\d{4}",
+        r"\d\d\d[ .-]\d{4}",
     ),
-    _Spec(r"(?<![\w.-])", r"\d{3}-\d{4}(?![\w-])", "phone"),
+    _Spec(r"(?<![\w.-])", r"\d\d\d-\d{4}(?![\w-])", "phone"),
     # extensions and pagers: x5-1234, x51234, ext. 51234, 5-1234
     _Spec(
         r"(?<![\w-])",
         r"(?:x|X|Ext\.?\s?|ext\.?\s?)\d[\d-]{3,7}\d(?![\w-])",
         "phone",
-        r"[xXt]\.?\s?\d",
+        r"\d[\d-]{3,7}\d",
     ),
     _Spec(r"(?<![\w.-])", r"\d-\d{4}(?![\w-])", "pager"),
     # social-security-like and long numbers (MRN, accession, pager, zip): 5+ digits
-    _Spec(r"(?<![\w-])", r"\d{3}-\d{2}-\d{4}(?![\w-])", "id"),
-    _Spec(r"(?<![\w.])", r"\d{5,}(?:-\d{4})?(?![\w]|\.\d)", "id"),
+    _Spec(r"(?<![\w-])", r"\d\d\d-\d\d-\d{4}(?![\w-])", "id"),
+    _Spec(r"(?<![\w.])", r"\d\d{4,}(?:-\d{4})?(?![\w]|\.\d)", "id"),
     # identifiers mixing letters and 4+ digits: A181668277, RAD2015384588, E13099002
     _Spec(
         "",
         r"\b(?=[A-Za-z0-9-]*\d{4})(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b",
         "id",
-        r"\d{4}",
+        r"\d\d\d\d",
         "word",
     ),
     # e-mail addresses and URLs
     # the local part as written, apostrophes and commas too ("svan'twel@", "x-y,van@")
     _Spec(r"(?<![\w.+'’,-])", r"[\w.+'’,-]+@[\w-]+(?:\.[\w-]+)+", "email", "@"),
-    _Spec(r"\b", r"(?:https?://|www\.)[^\s<>\"')\]]+[^\s<>\"')\].,;:]", "url"),
+    _Spec(
+        r"\b",
+        r"(?:https?://|www\.)[^\s<>\"')\]]+[^\s<>\"')\].,;:]",
+        "url",
+        words=frozenset({"http", "https", "www"}),
+    ),
     # ages 90 and over
     _Spec(
         r"\b",
@@ -185,8 +202,13 @@ _NUMBER_RULES = (
         r"\s*-?\s*yo\b|\s*(?:years?|yrs?)\b|\s*[yY]\b|[MF]\b)",
         "age",
     ),
-    _Spec(r"\b", r"(?:Age|age|AGE)[: ]\s*(?P<v>9\d|1[0-4]\d)\b", "age"),
-    _Spec(r"(?<=\baged )", r"(?:9\d|1[0-4]\d)\b", "age"),
+    _Spec(
+        r"\b",
+        r"(?:Age|age|AGE)[: ]\s*(?P<v>9\d|1[0-4]\d)\b",
+        "age",
+        words=frozenset({"Age", "age", "AGE"}),
+    ),
+    _Spec(r"(?<=\baged )", r"(?:9\d|1[0-4]\d)\b", "age", words=frozenset({"aged"})),
     # years on their own: 1998, 2015 (not a quantity: "2000 mL")
     _Spec(r"(?<![\w./:-])", rf"{_YEAR}(?![\w/:-]|\.\d){_UNIT_AFTER}", "year"),
 )
@@ -194,6 +216,21 @@ _NUMBER_RULES = (
 _STREET = (
     r"Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Court|Ct|Way|Boulevard|Blvd|Terrace|Path|"
     r"Place|Pl|Circle|Parkway|Pkwy|Highway|Hwy|Square|Sq|Row|Trail|Plaza"
+)
+#: The first words of the keywords that end an institution name.
+INSTITUTION_WORDS = frozenset(
+    {
+        "Hospital",
+        "Medical",
+        "Health",
+        "Healthcare",
+        "Clinic",
+        "Infirmary",
+        "Nursing",
+        "Rehab",
+        "Rehabilitation",
+        "Cancer",
+    }
 )
 _CAP = r"[A-Z][a-z]+(?:['’][a-z]+)?"
 # Latin letters with their accented forms (Zoë, ÉMILE, Łukasz, Śląskie).
@@ -244,8 +281,18 @@ _NOT_WARD = (
     r"Step|Part|Page|Line|Lines|Tube|Port|Vertebra|Vertebrae|Round|Score|Version|Group)"
 )
 _PLACE_RULES = (
-    _Spec(r"\b", rf"\d{{1,6}}[ \t]+(?:{_CAP}[ \t]+){{1,3}}(?:{_STREET})\b\.?", "address"),
-    _Spec(r"\b", r"(?:P\.?\s?O\.?[ \t]+Box|Apt\.?|Suite|Unit)[ \t]+#?\d+[A-Z]?\b", "address"),
+    _Spec(
+        r"\b",
+        rf"\d\d{{0,5}}[ \t]+(?:{_CAP}[ \t]+){{1,3}}(?:{_STREET})\b\.?",
+        "address",
+        words=frozenset(_STREET.split("|")),
+    ),
+    _Spec(
+        r"\b",
+        r"(?:P\.?\s?O\.?[ \t]+Box|Apt\.?|Suite|Unit)[ \t]+#?\d+[A-Z]?\b",
+        "address",
+        words=frozenset({"P", "PO", "Apt", "Suite", "Unit"}),
+    ),
     _Spec(
         r"\b",
         # a leading particle ("van Nimwegen Clinic") is added by find_patterns: a pattern
@@ -263,6 +310,7 @@ _PLACE_RULES = (
         "hospital",
         r"Hospital|Health|Medical|Clinic|Infirmary|Nursing|Rehab|Cancer",
         "line",
+        INSTITUTION_WORDS,
     ),
     _Spec(
         r"\b",
@@ -270,6 +318,7 @@ _PLACE_RULES = (
         "unit",
         r"ICU|CCU|Unit|Ward|Floor",
         "line",
+        frozenset({"ICU", "CCU", "NICU", "PICU", "MICU", "SICU", "CVICU", "Unit", "Ward", "Floor"}),
     ),
     _Spec(
         r"\b",
@@ -277,6 +326,7 @@ _PLACE_RULES = (
         "unit",
         r"(?:Pod|Bay|Wing|Pavilion|Building|Tower)[ \t]",
         "line",
+        frozenset({"Pod", "Bay", "Wing", "Pavilion", "Building", "Tower"}),
     ),
     _Spec(
         "",
@@ -284,6 +334,7 @@ _PLACE_RULES = (
         "unit",
         r"East|West|North|South",
         "line",
+        frozenset({"East", "West", "North", "South"}),
     ),
     _Spec(
         "",
@@ -293,7 +344,12 @@ _PLACE_RULES = (
         rf"(?!{_NOT_WARD}\b)(?P<v>{_CAP}[ \t]+\d{{1,2}})\b(?![:/.,]\d)",
         "unit",
     ),
-    _Spec(r"\b", r"(?:from|at) (?!OSH\b)(?P<v>[A-Z]{1,4}H|[A-Z]{2,4}MC)\b(?!-)", "hospital"),
+    _Spec(
+        r"\b",
+        r"(?:from|at) (?!OSH\b)(?P<v>[A-Z]{1,4}H|[A-Z]{2,4}MC)\b(?!-)",
+        "hospital",
+        words=frozenset({"from", "at"}),
+    ),
 )
 
 
@@ -316,14 +372,28 @@ def _rules() -> tuple[Rule, ...]:
             "state",
         ),
         _Spec(r"\b", rf"{city}(?=,\s+(?:{state_names})\b)", "city", rf",\s+(?:{state_names})\b"),
-        _Spec(r"\b(?=[A-Z])", rf"(?:{state_names})\b", "state"),
-        _Spec(r"\b(?=[A-Z])", rf"(?:{countries})\b", "country"),
-        _Spec(r"(?<=\bfrom )", rf"(?:{codes})\b(?=\s+(?:in|on)\b)", "state", "from ", "line"),
+        _Spec(r"\b(?=[A-Z])", rf"(?:{state_names})\b", "state", words=first_words(lex.states)),
+        _Spec(
+            r"\b(?=[A-Z])",
+            rf"(?:{countries})\b",
+            "country",
+            words=first_words(lex.countries),
+        ),
+        # the code after "from " (the body starts with the literal, which re finds fast)
+        _Spec(
+            r"\b",
+            rf"from (?P<v>{codes})\b(?=\s+(?:in|on)\b)",
+            "state",
+            words=frozenset({"from"}),
+        ),
     )
-    table = [Rule(r.body, r.lead, r.category, 0, r.gate, r.start) for r in _DATE_RULES]
-    for spec in (*_NUMBER_RULES, *_PLACE_RULES, *places):
-        table.append(Rule(spec.body, spec.lead, spec.category, re.MULTILINE, spec.gate, spec.start))
+    table = [_rule(spec, 0) for spec in _DATE_RULES]
+    table += [_rule(spec, re.MULTILINE) for spec in (*_NUMBER_RULES, *_PLACE_RULES, *places)]
     return tuple(table)
+
+
+def _rule(spec: _Spec, flags: int) -> Rule:
+    return Rule(spec.body, spec.lead, spec.category, flags, spec.gate, spec.start, words=spec.words)
 
 
 def find_patterns(text: str | Text) -> Iterator[Span]:
@@ -338,9 +408,9 @@ def find_patterns(text: str | Text) -> Iterator[Span]:
     source = text if isinstance(text, Text) else Text(text)
     raw = source.text
     for rule in _rules():
-        category = rule.category
+        category, group = rule.category, "v" if "v" in rule.plain.groupindex else 0
         for match in rule.finditer(source):
-            start, end = match.span("v") if "v" in match.re.groupindex else match.span()
+            start, end = match.span(group)
             if category in ("hospital", "unit"):
                 start = _trim_lead(raw, start, end)
                 if category == "hospital" and (

@@ -26,12 +26,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cxrkit.reports._rules import Rule, Text, alternation
+from cxrkit.reports._rules import Rule, Text, alternation, first_words
 from cxrkit.reports.lexicon import lexicon, read_lines
 from cxrkit.reports.patterns import (
     CAP_PARTICLE,
     INNER_PARTICLE,
     INNER_WORD,
+    INSTITUTION_WORDS,
     LOWER,
     NOT_PARTICLE,
     PARTICLE,
@@ -178,6 +179,7 @@ def _rules() -> dict[str, Rule]:
             rf"{INSTITUTION}(?:,[ \t]+|[ \t]+(?:in|at|of)[ \t]+|[ \t]*\([ \t]*)(?P<v>{_RUN})",
             r"(?<![\w-])",
             gate=INSTITUTION,
+            words=INSTITUTION_WORDS,
         ),
         # strong and weak contexts in one scan (the phrase tells which); the phrases are
         # searched in the lower-cased text, the place after them in the text itself
@@ -187,7 +189,10 @@ def _rules() -> dict[str, Rule]:
             lower=True,
         ),
         "address": Rule(
-            rf"(?:{_lower(g.contexts['address'])})(?::|[ \t]*-)?[ \t]+", r"\b", lower=True
+            rf"(?:{_lower(g.contexts['address'])})(?::|[ \t]*-)?[ \t]+",
+            r"\b",
+            lower=True,
+            words=first_words(p.lower() for p in g.contexts["address"]),
         ),
     }
 

@@ -26,6 +26,9 @@ __all__ = ["SECTIONED_COLUMNS", "Sections", "parse_sections", "section_counts", 
 #: Columns of ``mimic_cxr_sectioned.csv``.
 SECTIONED_COLUMNS = ("study", "impression", "findings", "last_paragraph", "comparison")
 _HEADER = re.compile(r"(?m)^[ \t]*(?P<h>[A-Za-z][A-Za-z /()&'-]{0,40}?)[ \t]*(?P<c>:|$)")
+# The same after a line break: a pattern that starts with a literal is searched fast (one
+# that starts with ``^`` is tried at every position).
+_NEXT_HEADER = re.compile(r"(?m)\n[ \t]*(?P<h>[A-Za-z][A-Za-z /()&'-]{0,40}?)[ \t]*(?P<c>:|$)")
 # A known header in the middle of a line, after the end of a sentence ("… PA AND LAT.
 # FINDINGS: …"), as in reports whose line breaks were lost on the way from the RIS.
 _MIDLINE = re.compile(r"[.;?!][ \t]+(?P<h>[A-Z][A-Za-z /()&'-]{2,40}?)[ \t]*:")
@@ -112,9 +115,15 @@ def normalise_header(header: str) -> str | None:
     return None
 
 
+def _line_headers(text: str) -> list[re.Match[str]]:
+    """The matches of ``_HEADER`` in ``text`` (each within its line, found from its start)."""
+    first = _HEADER.match(text)
+    return [first, *_NEXT_HEADER.finditer(text)] if first else list(_NEXT_HEADER.finditer(text))
+
+
 def _headers(text: str) -> list[tuple[int, int, str]]:
     found = []
-    for match in _HEADER.finditer(text):
+    for match in _line_headers(text):
         header = match.group("h")
         name = normalise_header(header)
         if name is None and match.group("c") and header.isupper() and len(header) >= 4:

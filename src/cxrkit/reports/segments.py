@@ -89,11 +89,11 @@ def split_segments(text: str) -> Segments:
     >>> split_segments(raw)
     Segments(addendum='', body=' FINAL REPORT\\n FINDINGS: Clear.', dropped=1)
     """
-    parts = [p.strip("\n") for p in _SEPARATOR.split(text)]
+    parts = [p.strip("\n") for p in _split_on_separators(text)]
     parts = [p for p in parts if p.strip()]
     if not parts:
         return Segments("", "", 0)
-    finals = [i for i, p in enumerate(parts) if _FINAL.search(p)]
+    finals = [i for i, p in enumerate(parts) if _has_final(p)]
     body_index = finals[-1] if finals else len(parts) - 1
     addenda = [i for i, p in enumerate(parts[:body_index]) if _ADDENDUM.match(p)]
     addendum = "\n \n".join(strip_signature(parts[i]) for i in addenda)
@@ -102,6 +102,36 @@ def split_segments(text: str) -> Segments:
         body=strip_signature(parts[body_index]),
         dropped=len(parts) - 1 - len(addenda),
     )
+
+
+def _split_on_separators(text: str) -> list[str]:
+    """``_SEPARATOR.split(text)``, with the separator lines found from their underscores (a
+    pattern that starts with ``^`` is tried at every position of the text)."""
+    parts, pos = [], 0
+    at = text.find("_" * 8)
+    while at >= 0:
+        line = text.rfind("\n", 0, at) + 1
+        if line >= pos and (match := _SEPARATOR.match(text, line)) is not None:
+            parts.append(text[pos : match.start()])
+            pos = match.end()
+        after = text.find("\n", at)
+        at = -1 if after < 0 else text.find("_" * 8, after)
+    parts.append(text[pos:])
+    return parts
+
+
+def _has_final(part: str) -> bool:
+    """Whether ``_FINAL`` is found in ``part``: tried only on the lines where an ASCII part
+    says "final report" (in any case)."""
+    if not part.isascii():
+        return _FINAL.search(part) is not None
+    lower = part.lower()
+    at = lower.find("final report")
+    while at >= 0:
+        if _FINAL.match(part, part.rfind("\n", 0, at) + 1):
+            return True
+        at = lower.find("final report", at + 1)
+    return False
 
 
 def wrap_lines(text: str, width: int = WIDTH) -> str:
