@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -60,16 +61,31 @@ def test_synth_difficulty_hard_draws_every_line_the_hard_way(tmp_path: Path) -> 
     assert json.loads((out / "truth" / "manifest.json").read_text())["difficulty"] == "hard"
 
 
+def _hard_lines_in_chest_images(export: Path) -> int:
+    """Burned-in lines drawn the hard way in the readable chest images of an export."""
+    with (export / "truth" / "images.csv").open(encoding="utf-8") as fh:
+        chest = {r["file"] for r in csv.DictReader(fh) if r["chest"] == "True" and not r["broken"]}
+    lines = 0
+    for name in ("phi.jsonl", "markers.jsonl"):
+        for line in (export / "truth" / name).read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            lines += item.get("file") in chest and item.get("style") == "hard"
+    return lines
+
+
 def test_demo_runs_synth_build_verify_and_says_where(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["demo", str(tmp_path / "demo"), "--patients", "3", "-q"])
+    # One patient: its chest images carry text drawn the hard way (the default mixed
+    # difficulty), which the release must still be proven free of; checked below.
+    result = CliRunner().invoke(main, ["demo", str(tmp_path / "demo"), "--patients", "1", "-q"])
     assert result.exit_code == 0, result.output
+    assert _hard_lines_in_chest_images(tmp_path / "demo" / "export") >= 10
     assert f"written to {tmp_path / 'demo' / 'export'}" in result.stdout
     assert "leaks found: 0" in result.stdout
     assert "release OK" in result.stdout
     assert f"Release: {(tmp_path / 'demo' / 'release').resolve()}" in result.stdout
     assert (tmp_path / "demo" / "release" / "SHA256SUMS.txt").exists()
     sums = (tmp_path / "demo" / "release" / "SHA256SUMS.txt").read_bytes()
-    again = CliRunner().invoke(main, ["demo", str(tmp_path / "demo"), "--patients", "3", "-q"])
+    again = CliRunner().invoke(main, ["demo", str(tmp_path / "demo"), "--patients", "1", "-q"])
     assert again.exit_code == 0, again.output
     assert (tmp_path / "demo" / "release" / "SHA256SUMS.txt").read_bytes() == sums
 

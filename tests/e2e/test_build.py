@@ -28,12 +28,19 @@ TABLES = (
 )
 
 
+#: Test patients listed, and validation patients drawn, in the shared release.
+HELD = 2
+
+
 @pytest.fixture(scope="session")
-def release50(
-    export50: SynthSummary, tmp_path_factory: pytest.TempPathFactory
+def release8(
+    export8: SynthSummary, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[BuildSummary, Path, Path]:
-    base = tmp_path_factory.mktemp("release50")
-    return _build_release(export50.root, base, held=5)
+    """The release of the small shared export, for every test here that reads a release (and
+    the tests of how builds run: resume after a kill, incremental, Dask): small, since every
+    image is scrubbed by two OCR engines and every audit reads every image again."""
+    base = tmp_path_factory.mktemp("release8")
+    return _build_release(export8.root, base, held=HELD)
 
 
 def _build_release(src: Path, base: Path, *, held: int) -> tuple[BuildSummary, Path, Path]:
@@ -48,23 +55,34 @@ def _build_release(src: Path, base: Path, *, held: int) -> tuple[BuildSummary, P
     return summary, base / "out", base / "private"
 
 
-@pytest.fixture(scope="session")
-def release12(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[SynthSummary, BuildSummary, Path, Path]:
-    """A 12-patient export and its release, for the tests of how builds run (resume after a
-    kill, incremental, Dask): small, since every image is scrubbed by two OCR engines."""
-    from cxrkit.sources.synth import synthesize
-
-    base = tmp_path_factory.mktemp("release12")
-    export = synthesize(base / "export", patients=12, seed=1, workers=2)
-    return (export, *_build_release(export.root, base, held=2))
+def _truth_images(root: Path) -> list[dict[str, str]]:
+    with (root / "truth" / "images.csv").open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
 
 
-def test_the_build_makes_a_release(release50: tuple[BuildSummary, Path, Path]) -> None:
-    summary, out, _ = release50
-    assert summary.images >= 180
-    assert summary.studies >= 100
+def test_the_build_makes_a_release(
+    export8: SynthSummary, release8: tuple[BuildSummary, Path, Path]
+) -> None:
+    summary, out, private = release8
+    rows = _truth_images(export8.root)
+    with (export8.root / "truth" / "studies.csv").open(encoding="utf-8") as fh:
+        studies = list(csv.DictReader(fh))
+    reported = {s["accession"] for s in studies if s["report_status"] == "ok"}
+    chest = [r for r in rows if r["chest"] == "True" and not r["broken"]]
+    with (private / "quarantine.csv").open(encoding="utf-8") as fh:
+        kinds = [r["kind"] for r in csv.DictReader(fh)]
+    unproven = kinds.count("burned-in-unproven")
+    assert unproven <= 0.1 * len(chest)
+    # every readable chest image with a readable report is released, unless unproven
+    assert summary.images == sum(1 for r in chest if r["accession"] in reported) - unproven
+    assert kinds.count("no-report") == sum(1 for r in chest if r["accession"] not in reported) > 0
+    assert summary.studies == sum(
+        1
+        for s in studies
+        if s["accession"] in reported and s["chest"] == "True" and s["images"] != "0"
+    )
+    assert summary.patients == export8.patients
+    assert summary.non_chest == sum(1 for r in rows if r["chest"] == "False") > 0
     for name in (*TABLES, "IMAGE_FILENAMES", "SHA256SUMS.txt", "README.md", "LICENSE"):
         assert (out / name).exists(), name
     metadata = read_table(out / "mimic-cxr-2.0.0-metadata.csv.gz")
@@ -89,16 +107,16 @@ def test_the_build_makes_a_release(release50: tuple[BuildSummary, Path, Path]) -
     splits = read_table(out / "mimic-cxr-2.0.0-split.csv.gz")
     per_subject = {s["subject_id"]: s["split"] for s in splits}
     assert set(per_subject.values()) == {"train", "validate", "test"}
-    assert sum(1 for v in per_subject.values() if v == "validate") == 5
+    assert sum(1 for v in per_subject.values() if v == "validate") == HELD
     chexpert = read_table(out / "mimic-cxr-2.0.0-chexpert.csv.gz")
     assert list(chexpert[0])[:4] == ["subject_id", "study_id", "Atelectasis", "Cardiomegaly"]
     assert len(list((out / "jpg" / "files").rglob("*.jpg"))) == summary.images
 
 
 def test_verify_finds_a_sound_release_with_no_leak(
-    release50: tuple[BuildSummary, Path, Path],
+    release8: tuple[BuildSummary, Path, Path],
 ) -> None:
-    _, out, private = release50
+    _, out, private = release8
     report = verify(out, private, workers=2)
     assert dict(report.problems) == {}
     assert report.leaks == 0
@@ -106,9 +124,9 @@ def test_verify_finds_a_sound_release_with_no_leak(
 
 
 def test_verify_catches_tampering(
-    release50: tuple[BuildSummary, Path, Path], tmp_path: Path
+    release8: tuple[BuildSummary, Path, Path], tmp_path: Path
 ) -> None:
-    _, out, _ = release50
+    _, out, _ = release8
     copy = tmp_path / "copy"
     shutil.copytree(out, copy)
     first = next((copy / "files").rglob("*.txt"))
@@ -143,21 +161,23 @@ def _run_build(src: Path, out: Path, private: Path) -> subprocess.Popen[bytes]:
 
 
 def test_a_killed_build_resumes_to_the_same_release(
-    release12: tuple[SynthSummary, BuildSummary, Path, Path],
+    export8: SynthSummary,
+    release8: tuple[BuildSummary, Path, Path],
     tmp_path: Path,
 ) -> None:
-    export, _, out, private = release12
+    _, out, private = release8
+    assert len(list((out / "files").rglob("*.dcm"))) > 12, "too few images to kill it midway"
     again_private = tmp_path / "private"
     shutil.copytree(private, again_private)  # the same key and identifiers
     again = tmp_path / "out"
-    proc = _run_build(export.root, again, again_private)
+    proc = _run_build(export8.root, again, again_private)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and len(list(again.rglob("*.dcm"))) < 12:
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (again / "SHA256SUMS.txt").exists(), "killed before the end"
-    assert _run_build(export.root, again, again_private).wait() == 0
+    assert _run_build(export8.root, again, again_private).wait() == 0
     assert (again / "SHA256SUMS.txt").read_bytes() == (out / "SHA256SUMS.txt").read_bytes()
 
 
@@ -169,21 +189,23 @@ def _ids(out: Path) -> set[tuple[str, str, str]]:
 
 
 def test_an_incremental_build_keeps_every_identifier_and_split(
-    release12: tuple[SynthSummary, BuildSummary, Path, Path],
+    export8: SynthSummary,
     tmp_path: Path,
 ) -> None:
-    export = release12[0]
     part = tmp_path / "part"
-    shutil.copytree(export.root / "reports", part / "reports")
-    with (export.root / "truth" / "images.csv").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if int(row["patient_index"]) < 6:
-                (part / row["file"]).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(export.root / row["file"], part / row["file"])
+    shutil.copytree(export8.root / "reports", part / "reports")
+    rows = _truth_images(export8.root)
+    assert {r["patient_index"] for r in rows} > {str(i) for i in range(6)}, "patients come later"
+    for row in rows:
+        if int(row["patient_index"]) < 6:
+            (part / row["file"]).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(export8.root / row["file"], part / row["file"])
     private = tmp_path / "private"
     options = BuildOptions(workers=2, validate_patients=2, jpg=False)
     build(part, tmp_path / "out1", private, options=options)
-    build(export.root, tmp_path / "out2", private, options=options)
+    # the release grows in place (out1 is kept to compare): only the new images are scrubbed
+    shutil.copytree(tmp_path / "out1", tmp_path / "out2")
+    build(export8.root, tmp_path / "out2", private, options=options)
     first, second = _ids(tmp_path / "out1"), _ids(tmp_path / "out2")
     assert first < second
     split1 = {
@@ -198,12 +220,13 @@ def test_an_incremental_build_keeps_every_identifier_and_split(
 
 
 def test_a_dask_build_equals_the_process_pool_build(
-    release12: tuple[SynthSummary, BuildSummary, Path, Path],
+    export8: SynthSummary,
+    release8: tuple[BuildSummary, Path, Path],
     tmp_path: Path,
 ) -> None:
     from distributed import LocalCluster
 
-    export, _, out, private = release12
+    _, out, private = release8
     dask_private = tmp_path / "private"
     shutil.copytree(private, dask_private)
     with LocalCluster(
@@ -211,17 +234,17 @@ def test_a_dask_build_equals_the_process_pool_build(
     ) as cluster:
         options = BuildOptions(
             scheduler=cluster.scheduler_address,
-            validate_patients=2,
+            validate_patients=HELD,
             test_patients=out.parent / "test_patients.csv",
         )
-        build(export.root, tmp_path / "out", dask_private, options=options)
+        build(export8.root, tmp_path / "out", dask_private, options=options)
     assert (tmp_path / "out" / "SHA256SUMS.txt").read_bytes() == (
         out / "SHA256SUMS.txt"
     ).read_bytes()
 
 
-def test_tables_are_gzip_without_timestamps(release50: tuple[BuildSummary, Path, Path]) -> None:
-    _, out, _ = release50
+def test_tables_are_gzip_without_timestamps(release8: tuple[BuildSummary, Path, Path]) -> None:
+    _, out, _ = release8
     for name in TABLES:
         data = (out / name).read_bytes()
         assert data[4:8] == b"\x00\x00\x00\x00", name  # gzip MTIME is zero
@@ -250,13 +273,13 @@ def _a_released_image(
 
 
 def test_the_leak_audit_finds_planted_leaks(
-    release50: tuple[BuildSummary, Path, Path], tmp_path: Path
+    release8: tuple[BuildSummary, Path, Path], tmp_path: Path
 ) -> None:
     import cv2
     import numpy as np
     import pydicom
 
-    copy, private, image, names, ids = _a_released_image(release50, tmp_path, 0)
+    copy, private, image, names, ids = _a_released_image(release8, tmp_path, 0)
     family = names[0].split("^")[0]
     report = next(image.parent.parent.glob(f"{image.parent.name}.txt"))
     report.write_text(report.read_text() + f" MRN {ids[0]}\n")
@@ -277,7 +300,7 @@ def test_the_leak_audit_finds_planted_leaks(
 
 
 def test_the_audit_reads_a_name_turned_along_the_edge(
-    release50: tuple[BuildSummary, Path, Path], tmp_path: Path
+    release8: tuple[BuildSummary, Path, Path], tmp_path: Path
 ) -> None:
     """A name and birth date printed along the left edge (turned 90°, anti-aliased), as CR
     readers print them, in a released image: the audit reads every orientation itself."""
@@ -285,7 +308,7 @@ def test_the_audit_reads_a_name_turned_along_the_edge(
     import numpy as np
     import pydicom
 
-    copy, private, image, names, _ = _a_released_image(release50, tmp_path, 1)
+    copy, private, image, names, _ = _a_released_image(release8, tmp_path, 1)
     family, given = names[0].split("^")[:2]
     ds = pydicom.dcmread(image)
     pixels = ds.pixel_array.copy()
@@ -308,13 +331,13 @@ def test_the_audit_reads_a_name_turned_along_the_edge(
 
 
 def test_stats_reproduce_the_summary_tables(
-    release50: tuple[BuildSummary, Path, Path], tmp_path: Path
+    release8: tuple[BuildSummary, Path, Path], tmp_path: Path
 ) -> None:
     from click.testing import CliRunner
 
     from cxrkit.cli import main
 
-    summary, out, _ = release50
+    summary, out, _ = release8
     result = CliRunner().invoke(main, ["stats", str(out), "-o", str(tmp_path / "stats")])
     assert result.exit_code == 0, result.output
     assert "## images_per_examination" in result.stdout
@@ -329,13 +352,13 @@ def test_stats_reproduce_the_summary_tables(
     assert (tmp_path / "stats" / "labels.png").stat().st_size > 1000
 
 
-def test_the_release_loads_as_mimic_cxr_jpg(release50: tuple[BuildSummary, Path, Path]) -> None:
+def test_the_release_loads_as_mimic_cxr_jpg(release8: tuple[BuildSummary, Path, Path]) -> None:
     import numpy as np
 
     import cxrkit
     from cxrkit.loaders import load
 
-    summary, out, _ = release50
+    summary, out, _ = release8
     assert cxrkit.build is build
     ds = load("mimic-cxr-jpg", out / "jpg")
     assert len(ds) == summary.images
@@ -348,21 +371,21 @@ def test_the_release_loads_as_mimic_cxr_jpg(release50: tuple[BuildSummary, Path,
 
 
 def test_released_dicom_gains_no_conformance_error(
-    release50: tuple[BuildSummary, Path, Path],
-    export50: SynthSummary,
+    release8: tuple[BuildSummary, Path, Path],
+    export8: SynthSummary,
 ) -> None:
     import sqlalchemy as sa
 
     from cxrkit.dicom.conformance import new_errors
     from cxrkit.identity.keystore import Keystore, images
 
-    _, out, private = release50
+    _, out, private = release8
     keystore = Keystore.open(private)
     with keystore.engine.connect() as conn:
         sop_of = {
             d: s for s, d in conn.execute(sa.select(images.c.sop_instance_uid, images.c.dicom_id))
         }
-    with (export50.root / "truth" / "images.csv").open(encoding="utf-8") as fh:
+    with (export8.root / "truth" / "images.csv").open(encoding="utf-8") as fh:
         rows = {r["sop_instance_uid"]: r for r in csv.DictReader(fh) if not r["broken"]}
     checked = set()
     for path in sorted((out / "files").rglob("*.dcm")):
@@ -371,7 +394,7 @@ def test_released_dicom_gains_no_conformance_error(
         if kind in checked:
             continue
         checked.add(kind)
-        assert new_errors(export50.root / row["file"], path) == set(), kind
+        assert new_errors(export8.root / row["file"], path) == set(), kind
     assert len(checked) >= 12
 
 
@@ -393,12 +416,12 @@ def test_a_gzip_build_verifies(tmp_path: Path) -> None:
 
 
 def test_an_audit_with_the_wrong_workspace_is_refused(
-    release50: tuple[BuildSummary, Path, Path], tmp_path: Path
+    release8: tuple[BuildSummary, Path, Path], tmp_path: Path
 ) -> None:
     from cxrkit.errors import ConfigError
     from cxrkit.identity.keystore import Keystore
 
-    _, out, _ = release50
+    _, out, _ = release8
     with pytest.raises(ConfigError, match="not a private workspace"):
         verify(out, tmp_path / "nothing")
     Keystore.open(tmp_path / "fresh")  # a key and an empty keystore

@@ -18,12 +18,12 @@ LAYOUT = re.compile(r"files/p1\d/p1\d{7}/s5\d{7}/[0-9a-f]{8}(-[0-9a-f]{8}){4}\.d
 
 
 @pytest.fixture(scope="session")
-def deid50(
-    export50: SynthSummary, tmp_path_factory: pytest.TempPathFactory
+def deid8(
+    export8: SynthSummary, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[DeidSummary, Path, Path]:
-    base = tmp_path_factory.mktemp("deid50")
+    base = tmp_path_factory.mktemp("deid8")
     out, private = base / "release", base / "private"
-    summary = deid_dicom(export50.root / "dicom", out, private, workers=2)
+    summary = deid_dicom(export8.root / "dicom", out, private, workers=2)
     return summary, out, private
 
 
@@ -32,16 +32,23 @@ def _images(root: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def test_counts_match_the_export(
-    deid50: tuple[DeidSummary, Path, Path], export50_root: Path
-) -> None:
-    summary, out, _ = deid50
-    rows = _images(export50_root)
+def test_counts_match_the_export(deid8: tuple[DeidSummary, Path, Path], export8_root: Path) -> None:
+    summary, out, private = deid8
+    rows = _images(export8_root)
     chest = [r for r in rows if r["chest"] == "True" and not r["broken"]]
-    assert summary.non_chest == sum(1 for r in rows if r["chest"] == "False")
+    broken = [r for r in rows if r["broken"]]
+    other = [r for r in rows if r["chest"] == "False"]
+    assert other and broken and any(r["burned_in_phi"] == "True" for r in chest)  # the cases
+    with (private / "quarantine.csv").open(encoding="utf-8") as fh:
+        unproven = sum(1 for r in csv.DictReader(fh) if r["kind"] == "burned-in-unproven")
+    assert summary.non_chest == len(other)
     assert summary.files_seen == len(rows)
-    assert summary.written + summary.quarantined + summary.non_chest == summary.files_seen
-    assert summary.written >= 0.9 * len(chest)
+    assert summary.quarantined == len(broken) + unproven
+    assert summary.written == len(chest) - unproven
+    assert unproven <= 0.1 * len(chest)
+    if not unproven:
+        assert summary.patients == len({r["mrn"] for r in chest})
+        assert summary.studies == len({r["accession"] for r in chest})
     assert summary.burned_in_boxes > 0
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.dcm"))
     assert len(written) == summary.written
@@ -49,23 +56,24 @@ def test_counts_match_the_export(
 
 
 def test_broken_files_are_quarantined_with_reasons(
-    deid50: tuple[DeidSummary, Path, Path], export50_root: Path
+    deid8: tuple[DeidSummary, Path, Path], export8_root: Path
 ) -> None:
-    _, _, private = deid50
+    _, _, private = deid8
     with (private / "quarantine.csv").open(encoding="utf-8") as fh:
         listed = {r["source"]: r["kind"] for r in csv.DictReader(fh)}
-    for row in _images(export50_root):
-        if row["broken"]:
-            rel = row["file"].removeprefix("dicom/")
-            assert listed.get(rel), row["broken"]
+    broken = [row for row in _images(export8_root) if row["broken"]]
+    assert {row["broken"] for row in broken} == {"truncated", "no-pixels", "not-dicom"}
+    for row in broken:
+        rel = row["file"].removeprefix("dicom/")
+        assert listed.get(rel), row["broken"]
 
 
 def test_outputs_carry_pseudonyms_and_no_header_phi(
-    deid50: tuple[DeidSummary, Path, Path], export50_root: Path
+    deid8: tuple[DeidSummary, Path, Path], export8_root: Path
 ) -> None:
-    _, out, _ = deid50
+    _, out, _ = deid8
     values: set[str] = set()
-    for line in (export50_root / "truth" / "phi.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (export8_root / "truth" / "phi.jsonl").read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         if item["where"] in ("dicom", "path") and item["category"] != "time":
             value = item["value"]
@@ -73,6 +81,7 @@ def test_outputs_carry_pseudonyms_and_no_header_phi(
             if item.get("match") != "overlay" and len(value) >= (7 if value.isdigit() else 5):
                 values.add(value)
     needles = sorted({c for v in values for c in (v, v.upper())})
+    assert needles and list(out.rglob("*.dcm"))
     for path in sorted(out.rglob("*.dcm")):
         rel = path.relative_to(out).as_posix()
         assert not any(n in rel for n in needles)
@@ -88,18 +97,18 @@ def test_outputs_carry_pseudonyms_and_no_header_phi(
 
 
 def test_a_rerun_keeps_every_identifier(
-    deid50: tuple[DeidSummary, Path, Path], export50_root: Path, tmp_path: Path
+    deid8: tuple[DeidSummary, Path, Path], export8_root: Path, tmp_path: Path
 ) -> None:
-    _, out, private = deid50
+    _, out, private = deid8
     before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.dcm"))
     again = tmp_path / "again"
-    deid_dicom(export50_root / "dicom", again, private, workers=2)
+    deid_dicom(export8_root / "dicom", again, private, workers=2)
     after = sorted(p.relative_to(again).as_posix() for p in again.rglob("*.dcm"))
     assert after == before
 
 
 def test_refuses_the_private_workspace_inside_the_release(
-    tmp_path: Path, export50_root: Path
+    tmp_path: Path, export8_root: Path
 ) -> None:
     with pytest.raises(ConfigError, match="private workspace inside the release"):
-        deid_dicom(export50_root / "dicom", tmp_path / "out", tmp_path / "out" / "private")
+        deid_dicom(export8_root / "dicom", tmp_path / "out", tmp_path / "out" / "private")

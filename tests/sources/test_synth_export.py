@@ -42,6 +42,24 @@ def test_figures_of_a_50_patient_export(export50: SynthSummary) -> None:
     assert s.corrupt_reports == 1
 
 
+def test_the_small_export_holds_every_case(export8: SynthSummary) -> None:
+    """The shared 8-patient export (tests/conftest.py) that the scrub, deid-dicom and build
+    tests use still holds every case they need, so none of them can pass vacuously."""
+    rows = _rows(export8.root, "images.csv")
+    good = [r for r in rows if not r["broken"]]
+    chest = [r for r in good if r["chest"] == "True"]
+    assert {r["broken"] for r in rows} - {""} == {"truncated", "no-pixels", "not-dicom"}
+    assert export8.non_chest_images == sum(1 for r in good if r["chest"] == "False") > 0
+    assert {r["transfer_syntax"] for r in chest} == set(TRANSFER_SYNTAXES)
+    assert {r["photometric"] for r in chest} == set(PHOTOMETRICS)
+    assert {int(r["bits_stored"]) for r in chest} == set(BITS_STORED)
+    assert len({(r["modality"], r["transfer_syntax"], r["photometric"]) for r in chest}) >= 12
+    assert {r["patient_index"] for r in chest} == {str(i) for i in range(8)}
+    burned = Counter(r["burned_in_phi"] for r in chest)
+    assert burned["True"] > 0 and burned["False"] > 0
+    assert export8.kept_markers > 0 and export8.corrupt_reports == 1
+
+
 def test_same_seed_same_bytes_whatever_the_workers(tmp_path: Path) -> None:
     a = synthesize(tmp_path / "a", patients=6, seed=3, workers=1)
     b = synthesize(tmp_path / "b", patients=6, seed=3, workers=2)
