@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from cxrkit.sources.synth import SynthSummary, synthesize
 
@@ -32,3 +34,20 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.get_uri()
     finally:
         server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def new_pg_database(postgres_url: str) -> Callable[[str], str]:
+    """Makes a fresh database on the session's server: ``new_pg_database(prefix)`` → its URL."""
+    from cxrkit.identity.keystore import engine_for
+
+    def make(prefix: str) -> str:
+        admin = engine_for(Path(), postgres_url)
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text(f"CREATE DATABASE {name}"))
+        admin.dispose()
+        base, _, query = postgres_url.partition("?")
+        return f"{base.rsplit('/', 1)[0]}/{name}?{query}"
+
+    return make
