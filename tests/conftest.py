@@ -1,15 +1,22 @@
-"""Shared fixtures: synthetic exports are made once per test session."""
+"""Shared fixtures: synthetic exports and their releases are made once per test session."""
 
 from __future__ import annotations
 
+import csv
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
 
 from cxrkit.sources.synth import SynthSummary, synthesize
+
+if TYPE_CHECKING:
+    from cxrkit.pipeline.build import BuildSummary
 
 
 @pytest.fixture(scope="session")
@@ -25,15 +32,56 @@ def export50_root(export50: SynthSummary) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real PostgreSQL 16 server (PyPI ``pgserver``) for the session, on a Unix socket."""
+def release50(
+    export50: SynthSummary, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[BuildSummary, Path, Path]:
+    base = tmp_path_factory.mktemp("release50")
+    return _build_release(export50.root, base, held=5)
+
+
+def _build_release(src: Path, base: Path, *, held: int) -> tuple[BuildSummary, Path, Path]:
+    """Build ``src`` into ``base/out`` (workspace ``base/private``), the first ``held``
+    patients listed as test patients and ``held`` patients drawn for validation."""
+    from cxrkit.pipeline.build import BuildOptions, build
+
+    test_csv = base / "test_patients.csv"
+    with (src / "truth" / "studies.csv").open(encoding="utf-8") as fh:
+        mrns = sorted({r["mrn"] for r in csv.DictReader(fh)})
+    test_csv.write_text("patient_id\n" + "\n".join(mrns[:held]) + "\n", encoding="utf-8")
+    options = BuildOptions(workers=2, test_patients=test_csv, validate_patients=held)
+    summary = build(src, base / "out", base / "private", options=options)
+    return summary, base / "out", base / "private"
+
+
+@pytest.fixture(scope="session")
+def release12(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[SynthSummary, BuildSummary, Path, Path]:
+    """A 12-patient export and its release, for the tests of how builds run (resume after a
+    kill, incremental, Dask) and of the EHR linkage: small, since every image is scrubbed by
+    two OCR engines. Tests copy the release and workspace before changing them."""
+    base = tmp_path_factory.mktemp("release12")
+    export = synthesize(base / "export", patients=12, seed=1, workers=2)
+    return (export, *_build_release(export.root, base, held=2))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL 16 server (PyPI ``pgserver``) for the session, on a Unix socket.
+
+    Its data folder is made directly under the system's temporary folder: run as root,
+    pgserver hands the folder to its own user, who must be able to reach it, and pytest's
+    base folder is private to the user who made it (mode 0700).
+    """
     import pgserver
 
-    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    data = Path(tempfile.mkdtemp(prefix="cxrkit-pgdata-"))
+    server = pgserver.get_server(data, cleanup_mode="stop")
     try:
         yield server.get_uri()
     finally:
         server.cleanup()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

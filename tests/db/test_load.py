@@ -221,3 +221,24 @@ def test_the_command_loads_and_says_so(release: Path) -> None:
     assert "metadata" in result.output and (release / "cxr.duckdb").is_file()
     result = CliRunner().invoke(main, ["db", str(release)])
     assert "nothing to do" in result.output
+
+
+def test_the_schema_diagram_of_the_docs_is_the_live_schema(release: Path, tmp_path: Path) -> None:
+    admissions = tmp_path / "admissions.csv"
+    admissions.write_text(
+        "subject_id,hadm_id,admittime,dischtime,admission_type\n"
+        "10000001,a1,2150-03-13 07:00:00,2150-03-16 07:00:00,URGENT\n",
+        encoding="utf-8",
+    )
+    picture = tmp_path / "schema.png"
+    result = CliRunner().invoke(
+        main,
+        ["db", str(release), "--attach", f"admissions={admissions}", "--diagram", str(picture)],
+    )
+    assert result.exit_code == 0, result.output
+    assert picture.read_bytes()[:4] == b"\x89PNG"
+    drawn = picture.with_suffix(".mmd").read_text(encoding="utf-8")
+    assert 'study_list ||--o{ metadata : "study_id"' in drawn
+    docs = Path(__file__).parents[2] / "docs"
+    assert (docs / "database-schema.mmd").read_text(encoding="utf-8") == drawn
+    assert f"```mermaid\n{drawn}```" in (docs / "database.md").read_text(encoding="utf-8")

@@ -28,39 +28,6 @@ TABLES = (
 )
 
 
-@pytest.fixture(scope="session")
-def release50(
-    export50: SynthSummary, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[BuildSummary, Path, Path]:
-    base = tmp_path_factory.mktemp("release50")
-    return _build_release(export50.root, base, held=5)
-
-
-def _build_release(src: Path, base: Path, *, held: int) -> tuple[BuildSummary, Path, Path]:
-    """Build ``src`` into ``base/out`` (workspace ``base/private``), the first ``held``
-    patients listed as test patients and ``held`` patients drawn for validation."""
-    test_csv = base / "test_patients.csv"
-    with (src / "truth" / "studies.csv").open(encoding="utf-8") as fh:
-        mrns = sorted({r["mrn"] for r in csv.DictReader(fh)})
-    test_csv.write_text("patient_id\n" + "\n".join(mrns[:held]) + "\n", encoding="utf-8")
-    options = BuildOptions(workers=2, test_patients=test_csv, validate_patients=held)
-    summary = build(src, base / "out", base / "private", options=options)
-    return summary, base / "out", base / "private"
-
-
-@pytest.fixture(scope="session")
-def release12(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[SynthSummary, BuildSummary, Path, Path]:
-    """A 12-patient export and its release, for the tests of how builds run (resume after a
-    kill, incremental, Dask): small, since every image is scrubbed by two OCR engines."""
-    from cxrkit.sources.synth import synthesize
-
-    base = tmp_path_factory.mktemp("release12")
-    export = synthesize(base / "export", patients=12, seed=1, workers=2)
-    return (export, *_build_release(export.root, base, held=2))
-
-
 def test_the_build_makes_a_release(release50: tuple[BuildSummary, Path, Path]) -> None:
     summary, out, _ = release50
     assert summary.images >= 180

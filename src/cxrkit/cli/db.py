@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from cxrkit.db.load import LoadOptions, LoadSummary, load_release
+from cxrkit.db.diagram import draw, mermaid, read_schema
+from cxrkit.db.ehr import LinkSpec, link_ehr
+from cxrkit.db.load import LoadOptions, LoadSummary, load_release, open_backend
 from cxrkit.db.schema import DEFAULT_SCHEMA
 from cxrkit.errors import ConfigError
 
@@ -65,6 +67,13 @@ def print_load(summary: LoadSummary, as_json: bool) -> None:
     show_default=True,
     help="Widen each admission by this much on both ends when assigning studies.",
 )
+@click.option(
+    "--diagram",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also draw the loaded schema (PNG; DuckDB or PostgreSQL) and write its Mermaid text "
+    "beside it (.mmd).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def db_command(
     out: Path,
@@ -73,6 +82,7 @@ def db_command(
     bigquery_names: bool,
     attach: tuple[str, ...],
     tolerance_hours: float,
+    diagram: Path | None,
     as_json: bool,
 ) -> None:
     """Load every table of the release OUT into a database, with typed columns, keys,
@@ -86,3 +96,77 @@ def db_command(
     """
     options = LoadOptions(schema, bigquery_names, _attachments(attach), tolerance_hours)
     print_load(load_release(out, url, options), as_json)
+    if diagram is not None:
+        db = open_backend(out, url)
+        try:
+            graph = read_schema(db, schema)
+        finally:
+            db.close()
+        draw(graph, diagram)
+        diagram.with_suffix(".mmd").write_text(mermaid(graph), encoding="utf-8")
+        click.echo(f"schema drawn in {diagram}", err=as_json)
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in value.split(",") if n.strip())
+
+
+@click.command("link-ehr")
+@click.argument("table", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--private",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The private workspace of the release (key and keystore).",
+)
+@click.option("--keystore", "keystore_url", default=None, help="Keystore URL (default: SQLite).")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The pseudonymised table (.csv, or .parquet).",
+)
+@click.option("--mrn-column", required=True, help="The column holding the patient's MRN.")
+@click.option("--date-columns", default="", help="Comma-separated date/datetime columns to shift.")
+@click.option("--drop", default="", help="Comma-separated identifier columns to remove.")
+@click.option(
+    "--hash", "hash_", default="", help="Comma-separated columns to replace by a keyed pseudonym."
+)
+@click.option("--keep", default="", help="Comma-separated columns to keep as they are.")
+@click.option(
+    "--issuer",
+    default=None,
+    help="Assigning authority of the MRNs (DICOM IssuerOfPatientID); default: the keystore's.",
+)
+def link_ehr_command(
+    table: Path,
+    private: Path,
+    keystore_url: str | None,
+    out: Path,
+    mrn_column: str,
+    date_columns: str,
+    drop: str,
+    hash_: str,
+    keep: str,
+    issuer: str | None,
+) -> None:
+    """Pseudonymise a hospital EHR table (CSV or Parquet) with the keystore of a release:
+    MRN → subject_id, dates shifted by the patient's shift, identifiers dropped or hashed.
+    Every column must be named by one option.
+
+    \b
+    Example:
+      cxrkit link-ehr admissions.csv --private ./private -o adm.csv --mrn-column mrn \\
+        --date-columns admittime,dischtime --hash hadm_id --keep admission_type
+    """
+    spec = LinkSpec(
+        mrn_column, _names(date_columns), _names(drop), _names(hash_), _names(keep), issuer
+    )
+    s = link_ehr(table, private, out, spec, keystore_url)
+    click.echo(
+        f"{s.written} of {s.rows} rows written to {out}: {s.patients} patients "
+        f"({s.new_patients} new in the keystore); left out: {s.withdrawn_rows} rows of "
+        f"withdrawn patients, {s.no_mrn_rows} rows without an MRN"
+    )

@@ -207,10 +207,10 @@ def load_release(
     try:
         if _loaded_fingerprint(db, options.schema) == print_:
             summary.unchanged = True
-            for spec in TABLES:
-                if spec.name in files:
-                    query = f"SELECT count(*) FROM {db.table(options.schema, spec.name)}"
-                    summary.rows[spec.name] = int(db.query(query)[0][0])
+            marker = db.table(options.schema, MARKER)
+            for item, value in db.query(f"SELECT item, value FROM {marker} ORDER BY item"):
+                if str(item).startswith("rows:"):
+                    summary.rows[str(item)[len("rows:") :]] = int(value)
             return summary
         db.begin()
         try:
