@@ -15,7 +15,7 @@ from cxrkit.db import LoadOptions, load_release
 from cxrkit.db.backends import Backend
 from cxrkit.db.load import open_backend
 from cxrkit.db.schema import seconds_of_day
-from cxrkit.errors import DataFileError
+from cxrkit.errors import ConfigError, DataFileError
 from cxrkit.release.assemble import CHEXPERT, METADATA
 from cxrkit.release.tables import gzip_bytes
 
@@ -242,3 +242,22 @@ def test_the_schema_diagram_of_the_docs_is_the_live_schema(release: Path, tmp_pa
     docs = Path(__file__).parents[2] / "docs"
     assert (docs / "database-schema.mmd").read_text(encoding="utf-8") == drawn
     assert f"```mermaid\n{drawn}```" in (docs / "database.md").read_text(encoding="utf-8")
+
+
+def test_a_schema_with_tables_of_others_is_left_alone(release: Path, db_url: str) -> None:
+    db = open_backend(release, db_url)
+    try:
+        if db.dialect != "sqlite":
+            db.execute(f"CREATE SCHEMA {SCHEMA}")
+        db.execute(f"CREATE TABLE {db.table(SCHEMA, 'mine')} (x INTEGER)")
+        if db.dialect == "postgresql":
+            db.commit()
+    finally:
+        db.close()
+    with pytest.raises(ConfigError, match="holds tables that cxrkit db did not load"):
+        load_release(release, db_url)
+    assert query(release, db_url, "SELECT count(*) FROM " + _mine(db_url)) == [(0,)]
+
+
+def _mine(url: str) -> str:
+    return '"mine"' if url.startswith("sqlite") else f'"{SCHEMA}"."mine"'

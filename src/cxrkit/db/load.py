@@ -104,6 +104,17 @@ def _loaded_fingerprint(db: Backend, schema: str) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
+def _holds_tables(db: Backend, schema: str) -> bool:
+    """Whether the schema (SQLite: the file) has any table or view."""
+    if db.dialect == "sqlite":
+        found = db.query("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') LIMIT 1")
+    else:
+        found = db.query(
+            f"SELECT 1 FROM information_schema.tables WHERE table_schema = '{schema}' LIMIT 1"
+        )
+    return bool(found)
+
+
 def attached_columns(path: Path) -> list[Column]:
     """Column types of an attached EHR table: ``subject_id`` integer, names ending in ``time``
     or ``date`` timestamps, everything else text."""
@@ -205,7 +216,13 @@ def load_release(
     db = open_backend(release, url)
     summary = LoadSummary(db.dialect, db.location, options.schema)
     try:
-        if _loaded_fingerprint(db, options.schema) == print_:
+        loaded = _loaded_fingerprint(db, options.schema)
+        if loaded is None and _holds_tables(db, options.schema):
+            raise ConfigError(
+                f"schema {options.schema} of {db.location} holds tables that cxrkit db did not "
+                "load; choose another --schema (or an empty database)"
+            )
+        if loaded == print_:
             summary.unchanged = True
             marker = db.table(options.schema, MARKER)
             for item, value in db.query(f"SELECT item, value FROM {marker} ORDER BY item"):
