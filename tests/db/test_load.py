@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +224,9 @@ def test_the_command_loads_and_says_so(release: Path) -> None:
     assert "nothing to do" in result.output
 
 
-def test_the_schema_diagram_of_the_docs_is_the_live_schema(release: Path, tmp_path: Path) -> None:
+def test_the_schema_diagram_of_the_docs_is_the_live_schema(
+    release: Path, tmp_path: Path, new_pg_database: Callable[[str], str]
+) -> None:
     admissions = tmp_path / "admissions.csv"
     admissions.write_text(
         "subject_id,hadm_id,admittime,dischtime,admission_type\n"
@@ -231,10 +234,12 @@ def test_the_schema_diagram_of_the_docs_is_the_live_schema(release: Path, tmp_pa
         encoding="utf-8",
     )
     picture = tmp_path / "schema.png"
+    url = new_pg_database("diagram")
     result = CliRunner().invoke(
         main,
-        ["db", str(release), "--attach", f"admissions={admissions}", "--diagram", str(picture)],
-    )
+        ["db", str(release), "--url", url, "--attach", f"admissions={admissions}",
+         "--diagram", str(picture)],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert picture.read_bytes()[:4] == b"\x89PNG"
     drawn = picture.with_suffix(".mmd").read_text(encoding="utf-8")
@@ -261,3 +266,39 @@ def test_a_schema_with_tables_of_others_is_left_alone(release: Path, db_url: str
 
 def _mine(url: str) -> str:
     return '"mine"' if url.startswith("sqlite") else f'"{SCHEMA}"."mine"'
+
+
+def test_study_admission_with_tolerance_and_overlapping_stays(
+    release: Path, db_url: str, tmp_path: Path
+) -> None:
+    admissions = tmp_path / "admissions.csv"
+    admissions.write_text(
+        "subject_id,hadm_id,admittime,dischtime,admission_type\n"
+        "10000001,A,2150-03-13 00:00:00,2150-03-14 07:00:00,URGENT\n"  # ends 48 min early
+        "10000001,B,2150-03-19 00:00:00,2150-03-21 00:00:00,URGENT\n"
+        "10000001,C,2150-03-19 12:00:00,2150-03-25 00:00:00,URGENT\n"  # overlaps B
+        "10000002,D,2161-01-02 00:00:00,2161-01-05 00:00:00,ELECTIVE\n",  # a second late
+        encoding="utf-8",
+    )
+    sql = (
+        "SELECT study_id, hadm_id, n_candidates, ambiguous FROM {study_admission} ORDER BY study_id"
+    )
+    for hours, first, third in (
+        (0.0, (None, 0, 0), (None, 0, 0)),
+        (1.0, ("A", 1, 0), ("D", 1, 0)),  # both ends widened
+    ):
+        attach = (("admissions", admissions),)
+        load_release(release, db_url, LoadOptions(attach=attach, tolerance_hours=hours))
+        rows = query(release, db_url, sql)
+        assert [r[0] for r in rows] == [50000001, 50000002, 50000003, 50000004, 50000005]
+        assert rows[0][1:] == first
+        assert rows[1][1:] == ("C", 2, 1)  # inside both: flagged, the later admission
+        assert rows[2][1:] == third
+
+
+def test_an_image_of_a_study_not_listed_is_refused(release: Path, db_url: str) -> None:
+    path = release / "cxr-record-list.csv.gz"
+    data = gzip.decompress(path.read_bytes()) + b"10000009,59999999,ffff,files/x.dcm\n"
+    path.write_bytes(gzip_bytes(data))
+    with pytest.raises(DataFileError, match=r"(?i)foreign key|not in study_list|constraint"):
+        load_release(release, db_url)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -86,6 +86,7 @@ class Backend(Protocol):
 
     dialect: str
     location: str
+    errors: tuple[type[Exception], ...]
 
     def table(self, schema: str, name: str) -> str: ...
     def execute(self, sql: str) -> None: ...
@@ -148,6 +149,8 @@ class _Connection:
     dialect = ""
     location = ""
     conn: Any
+    #: The driver's own error classes (a table the database refuses).
+    errors: tuple[type[Exception], ...] = ()
 
     def table(self, schema: str, name: str) -> str:
         return f"{quote(schema)}.{quote(name)}"
@@ -189,13 +192,13 @@ class DuckDBBackend(_Connection):
         self.location = str(path)
         try:
             self.conn = duckdb.connect(str(path))
+            self.errors = (duckdb.Error,)
+            self.conn.execute("SET enable_progress_bar = false")  # cxrkit prints its own
         except duckdb.Error as exc:
             raise OutputError(f"{path} cannot be opened as a DuckDB database") from exc
 
     def create_table(self, schema: str, spec: TableSpec) -> None:
-        # DuckDB cannot add foreign keys to a filled table: they are declared here.
         parts = column_sql(self.dialect, (*spec.columns, *spec.derived))
-        parts += constraint_sql(lambda t: self.table(schema, t), spec)
         self.execute(f"CREATE TABLE {self.table(schema, spec.name)} ({', '.join(parts)})")
 
     def load_table(self, schema: str, spec: TableSpec, path: Path) -> None:
@@ -231,6 +234,22 @@ class DuckDBBackend(_Connection):
         return f"CAST({name} AS {TYPES['duckdb'][column.type]})"
 
     def add_keys(self, schema: str, spec: TableSpec) -> None:
+        """The primary key and indexes, after the load. DuckDB cannot add a foreign key to a
+        filled table (and declared ones make the load about twice as slow): each is checked
+        with an anti-join instead, and a broken one refuses the load."""
+        table = self.table(schema, spec.name)
+        if spec.primary_key:
+            key = ", ".join(quote(c) for c in spec.primary_key)
+            self.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({key})")
+        for fk in spec.foreign_keys:
+            broken = self.query(
+                f"SELECT count(*) FROM {table} a ANTI JOIN {self.table(schema, fk.table)} b "
+                f"ON a.{quote(fk.column)} = b.{quote(fk.target)}"
+            )[0][0]
+            if broken:
+                raise DataFileError(
+                    f"{spec.name}: {broken} rows whose {fk.column} is not in {fk.table}"
+                )
         for sql in index_sql(self, schema, spec):
             self.execute(sql)
 
@@ -253,6 +272,7 @@ class PostgresBackend(_Connection):
         url = url.replace("postgresql+psycopg://", "postgresql://", 1)
         try:
             self.conn = psycopg.connect(url)
+            self.errors = (psycopg.Error,)
         except psycopg.Error as exc:
             raise OutputError(
                 f"cannot connect to PostgreSQL at --url ({type(exc).__name__})"
@@ -315,6 +335,10 @@ class SQLiteBackend(_Connection):
         self.location = str(path)
         try:
             self.conn = sqlite3.connect(str(path), isolation_level=None)
+            self.errors = (sqlite3.Error,)
+            self.conn.create_function(
+                "cxr_study_datetime", 2, _sqlite_study_datetime, deterministic=True
+            )
         except sqlite3.Error as exc:
             raise OutputError(f"{path} cannot be opened as a SQLite database") from exc
         self.conn.execute("PRAGMA foreign_keys = ON")
@@ -339,59 +363,52 @@ class SQLiteBackend(_Connection):
 
     def load_table(self, schema: str, spec: TableSpec, path: Path) -> None:
         _check_header(spec.name, path, spec.file_columns)
-        columns = list(spec.columns)
-        derive = any(c.name == "study_datetime" for c in spec.derived)
-        names = [c.name for c in columns] + (["study_datetime"] if derive else [])
+        names = list(spec.file_columns)
+        values = [_sqlite_value_sql(c, k) for k, c in enumerate(spec.columns, start=1)]
+        if any(c.name == "study_datetime" for c in spec.derived):
+            date, time = names.index("StudyDate") + 1, names.index("StudyTime") + 1
+            names.append("study_datetime")
+            values.append(f"cxr_study_datetime(?{date}, ?{time})")
+        self._insert(quote(spec.name), names, values, path)
+
+    def load_csv(self, schema: str, name: str, path: Path, columns: Sequence[Column]) -> None:
+        self.execute(create_sql(quote(name), self.dialect, columns))
+        values = [_sqlite_value_sql(c, k) for k, c in enumerate(columns, start=1)]
+        self._insert(quote(name), [c.name for c in columns], values, path)
+
+    def _insert(self, target: str, names: list[str], values: list[str], path: Path) -> None:
+        """Rows of the file as they are; SQLite converts them (typed, empty → NULL)."""
         sql = (
-            f"INSERT INTO {quote(spec.name)} ({', '.join(quote(n) for n in names)}) "
-            f"VALUES ({', '.join('?' for _ in names)})"
+            f"INSERT INTO {target} ({', '.join(quote(n) for n in names)}) "
+            f"VALUES ({', '.join(values)})"
         )
         with open_text(path) as fh:
             reader = csv.reader(fh)
             next(reader)
-            rows = (self._row(columns, raw, derive) for raw in reader)
-            for batch in iter(lambda: list(islice(rows, 10_000)), []):
+            for batch in iter(lambda: list(islice(reader, 20_000)), []):
                 self.conn.executemany(sql, batch)
-
-    def load_csv(self, schema: str, name: str, path: Path, columns: Sequence[Column]) -> None:
-        self.execute(create_sql(quote(name), self.dialect, columns))
-        sql = f"INSERT INTO {quote(name)} VALUES ({', '.join('?' for _ in columns)})"
-        with open_text(path) as fh:
-            reader = csv.reader(fh)
-            next(reader)
-            rows = (self._row(list(columns), raw, False) for raw in reader)
-            for batch in iter(lambda: list(islice(rows, 10_000)), []):
-                self.conn.executemany(sql, batch)
-
-    @staticmethod
-    def _row(columns: list[Column], raw: list[str], derive: bool) -> list[Any]:
-        values = [_sqlite_value(c, v) for c, v in zip(columns, raw, strict=True)]
-        if derive:
-            record = dict(zip((c.name for c in columns), raw, strict=True))
-            when = study_datetime(record.get("StudyDate"), record.get("StudyTime"))
-            values.append(when.isoformat(sep=" ") if when else None)
-        return values
 
     def add_keys(self, schema: str, spec: TableSpec) -> None:
         for sql in index_sql(self, schema, spec):
             self.execute(sql)
 
 
-def _sqlite_value(column: Column, raw: str) -> Any:
-    if raw == "":
-        return None
+def _sqlite_value_sql(column: Column, k: int) -> str:
+    """SQLite's conversion of the ``k``-th text value of a row to the column's type."""
     if column.type == "int":
-        return int(raw)
+        return f"CAST(NULLIF(?{k}, '') AS INTEGER)"
     if column.type == "float":
-        return float(raw)
-    if column.type == "date":
-        text = raw.replace("-", "")
-        return f"{text[:4]}-{text[4:6]}-{text[6:8]}"
+        return f"CAST(NULLIF(?{k}, '') AS REAL)"
+    if column.type == "date":  # YYYYMMDD → YYYY-MM-DD; ISO kept
+        return (
+            f"CASE WHEN length(?{k}) = 8 THEN substr(?{k}, 1, 4) || '-' || substr(?{k}, 5, 2) "
+            f"|| '-' || substr(?{k}, 7, 2) ELSE NULLIF(?{k}, '') END"
+        )
     if column.type == "timestamp":
-        return raw.replace("T", " ")
-    return raw
+        return f"NULLIF(replace(?{k}, 'T', ' '), '')"
+    return f"NULLIF(?{k}, '')"
 
 
-def rows_of(path: Path) -> Iterator[dict[str, str]]:
-    with open_text(path) as fh:
-        yield from csv.DictReader(fh)
+def _sqlite_study_datetime(date: str | None, time: str | None) -> str | None:
+    when = study_datetime(date, time)
+    return when.isoformat(sep=" ") if when else None

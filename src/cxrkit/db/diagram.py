@@ -1,5 +1,8 @@
 """The schema of a loaded release as a diagram, read from the live database.
 
+Foreign keys are drawn where the database declares them: PostgreSQL (DuckDB checks them at
+load time but cannot declare them on filled tables, see :mod:`cxrkit.db.backends`).
+
 :func:`read_schema` asks the database's ``information_schema`` (DuckDB and PostgreSQL) for the
 tables, their columns and types, primary and foreign keys, and the views; :func:`draw` makes a
 PNG of it with matplotlib and :func:`mermaid` the text of a Mermaid ER diagram.
@@ -22,6 +25,20 @@ class SchemaGraph:
     views: list[str]
 
 
+_TYPE_NAMES = {
+    "character varying": "text",
+    "varchar": "text",
+    "double precision": "double",
+    "timestamp without time zone": "timestamp",
+}
+
+
+def _type_name(kind: str) -> str:
+    """One name per type whichever database reports it (``double precision`` → ``double``)."""
+    kind = kind.lower()
+    return _TYPE_NAMES.get(kind, kind)
+
+
 def read_schema(db: Backend, schema: str) -> SchemaGraph:
     """The tables, keys and views of ``schema`` as the database itself reports them."""
     if db.dialect == "sqlite":
@@ -36,7 +53,7 @@ def read_schema(db: Backend, schema: str) -> SchemaGraph:
         f"WHERE {where} ORDER BY table_name, ordinal_position"
     ):
         if kinds.get(table) == "BASE TABLE" and not str(table).startswith("_"):
-            tables.setdefault(str(table), []).append((str(column), str(kind).lower()))
+            tables.setdefault(str(table), []).append((str(column), _type_name(str(kind))))
     primary = {
         (str(t), str(c))
         for t, c in db.query(

@@ -236,6 +236,12 @@ def load_release(
             _views(db, options.schema, options, summary)
             _write_marker(db, options.schema, print_, summary)
             db.commit()
+        except db.errors as exc:
+            db.rollback()
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise DataFileError(
+                f"the database refused the release's tables ({type(exc).__name__}: {reason})"
+            ) from None
         except BaseException:
             db.rollback()
             raise
