@@ -17,6 +17,7 @@ from cxrkit.db.backends import Backend
 from cxrkit.db.load import open_backend
 from cxrkit.db.schema import seconds_of_day
 from cxrkit.errors import ConfigError, DataFileError
+from cxrkit.labels import LABELS
 from cxrkit.release.assemble import CHEXPERT, METADATA
 from cxrkit.release.tables import gzip_bytes
 
@@ -47,6 +48,7 @@ _NAMES = (
     "paths",
     "admissions",
     "study_admission",
+    "test_set_labeled",
 )
 
 
@@ -302,3 +304,14 @@ def test_an_image_of_a_study_not_listed_is_refused(release: Path, db_url: str) -
     path.write_bytes(gzip_bytes(data))
     with pytest.raises(DataFileError, match=r"(?i)foreign key|not in study_list|constraint"):
         load_release(release, db_url)
+
+
+def test_the_labeled_test_set_is_loaded_where_present(release: Path, db_url: str) -> None:
+    header = ",".join(["study_id", *(f'"{n}"' if " " in n else n for n in LABELS)])
+    row = ",".join(["50000004", *("1.0" if n == "No Finding" else "" for n in LABELS)])
+    (release / "mimic-cxr-2.1.0-test-set-labeled.csv").write_text(
+        f"{header}\n{row}\n", encoding="utf-8"
+    )
+    assert load_release(release, db_url).rows["test_set_labeled"] == 1
+    found = query(release, db_url, 'SELECT study_id, "No Finding", "Edema" FROM {test_set_labeled}')
+    assert found == [(50000004, 1.0, None)]
