@@ -35,7 +35,7 @@ COMMON = ("errors",)
 #: The intended layers, highest first: a package imports only its own layer or lower ones.
 LAYERS: dict[str, int] = {
     "cli": 4,
-    "pipeline": 3,
+    **dict.fromkeys(("pipeline", "db"), 3),
     **dict.fromkeys(
         ("derive", "dicom", "labels", "loaders", "release", "reports", "sources.synth"), 2
     ),

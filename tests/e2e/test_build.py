@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import HELD
 
 from cxrkit.pipeline.build import BuildOptions, BuildSummary, build
 from cxrkit.release.verify import read_table, verify
@@ -26,33 +27,6 @@ TABLES = (
     "mimic-cxr-2.0.0-negbio.csv.gz",
     "mimic-cxr-2.0.0-split.csv.gz",
 )
-
-
-#: Test patients listed, and validation patients drawn, in the shared release.
-HELD = 2
-
-
-@pytest.fixture(scope="session")
-def release8(
-    export8: SynthSummary, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[BuildSummary, Path, Path]:
-    """The release of the small shared export, for every test here that reads a release (and
-    the tests of how builds run: resume after a kill, incremental, Dask): small, since every
-    image is scrubbed by two OCR engines and every audit reads every image again."""
-    base = tmp_path_factory.mktemp("release8")
-    return _build_release(export8.root, base, held=HELD)
-
-
-def _build_release(src: Path, base: Path, *, held: int) -> tuple[BuildSummary, Path, Path]:
-    """Build ``src`` into ``base/out`` (workspace ``base/private``), the first ``held``
-    patients listed as test patients and ``held`` patients drawn for validation."""
-    test_csv = base / "test_patients.csv"
-    with (src / "truth" / "studies.csv").open(encoding="utf-8") as fh:
-        mrns = sorted({r["mrn"] for r in csv.DictReader(fh)})
-    test_csv.write_text("patient_id\n" + "\n".join(mrns[:held]) + "\n", encoding="utf-8")
-    options = BuildOptions(workers=2, test_patients=test_csv, validate_patients=held)
-    summary = build(src, base / "out", base / "private", options=options)
-    return summary, base / "out", base / "private"
 
 
 def _truth_images(root: Path) -> list[dict[str, str]]:

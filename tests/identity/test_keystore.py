@@ -7,8 +7,7 @@ import datetime as dt
 import itertools
 import os
 import random
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,23 +23,13 @@ from cxrkit.identity.keystore import Keystore, engine_for
 DAY = dt.date(2015, 3, 14)
 
 
-def _fresh_pg_database(server_url: str) -> str:
-    admin = engine_for(Path(), server_url)
-    name = f"ks_{uuid.uuid4().hex[:12]}"
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    base, _, query = server_url.partition("?")
-    return f"{base.rsplit('/', 1)[0]}/{name}?{query}"
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
     """``None`` for the default SQLite file, or a fresh database on the session's server."""
     if request.param == "sqlite":
         yield None
     else:
-        yield _fresh_pg_database(request.getfixturevalue("postgres_url"))
+        yield request.getfixturevalue("new_pg_database")("ks")
 
 
 def test_key_is_made_once_with_mode_600(tmp_path: Path) -> None:
@@ -155,8 +144,10 @@ def _allocate_all(url: str, key_hex: str, sources: list[str]) -> dict[str, tuple
     return out
 
 
-def test_concurrent_allocation_on_postgresql_never_collides(postgres_url: str) -> None:
-    url = _fresh_pg_database(postgres_url)
+def test_concurrent_allocation_on_postgresql_never_collides(
+    new_pg_database: Callable[[str], str],
+) -> None:
+    url = new_pg_database("ks")
     key = os.urandom(32).hex()
     Keystore(engine_for(Path(), url), bytes.fromhex(key)).engine.dispose()  # create tables
     sources = [f"MRN{i:04d}" for i in range(300)]

@@ -14,6 +14,7 @@ import click
 
 from cxrkit import __version__
 from cxrkit.cli.build import build_command, verify_command
+from cxrkit.cli.db import db_command, link_ehr_command
 from cxrkit.cli.deid import deid_dicom_command
 from cxrkit.cli.evaluate_deid import evaluate_deid_command
 from cxrkit.cli.jpg import jpg
@@ -62,6 +63,8 @@ main.add_command(evaluate_model)
 main.add_command(deid_text)
 main.add_command(sections)
 main.add_command(evaluate_deid_command)
+main.add_command(db_command)
+main.add_command(link_ehr_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

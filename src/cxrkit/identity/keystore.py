@@ -252,6 +252,17 @@ class Keystore:
                     [{"subject_id": subject_id, "kind": k, "value": v} for k, v in new],
                 )
 
+    def issuers(self) -> set[str]:
+        """The assigning authorities of the source patient ids (``issuer|id``) held."""
+        with self.engine.connect() as conn:
+            keys = [str(r[0]) for r in conn.execute(sa.select(patients.c.source_patient))]
+        return {k.split("|", 1)[0] for k in keys if "|" in k}
+
+    def patient_count(self) -> int:
+        """How many patients the keystore holds."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(patients)).scalar_one())
+
     def withdraw(self, patient_ids: set[str]) -> None:
         """Record source patient ids (MRNs) that opted out; they stay withdrawn for ever."""
         with self.engine.begin() as conn:

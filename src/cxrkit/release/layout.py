@@ -16,6 +16,9 @@ from pathlib import Path, PurePosixPath
 
 #: The name prefix of every temporary file a writer of release files leaves while it writes.
 TEMPORARY_PREFIX = ".tmp-"
+#: The database ``cxrkit db`` makes in a release folder by default (and DuckDB's log beside
+#: it): made from the release, not part of it — no checksum, never foreign, never pruned.
+DATABASE_FILES = frozenset({"cxr.duckdb", "cxr.duckdb.wal"})
 
 
 def patient_dir(subject_id: int | str) -> PurePosixPath:
@@ -61,6 +64,12 @@ def report_path(subject_id: int | str, study_id: int | str) -> PurePosixPath:
 def is_temporary(name: str) -> bool:
     """Whether a file name is a writer's temporary name (not part of the release)."""
     return name.startswith(TEMPORARY_PREFIX)
+
+
+def is_beside_release(rel: str) -> bool:
+    """Whether a path relative to the release root is a temporary or a database file: kept
+    in the folder but not part of the release."""
+    return is_temporary(rel.rsplit("/", 1)[-1]) or rel in DATABASE_FILES
 
 
 def write_atomic(path: Path, data: bytes) -> Path:

@@ -19,7 +19,7 @@ from pathlib import Path
 from cxrkit.errors import ReleaseRefusedError
 from cxrkit.pipeline.quarantine import safe_name
 from cxrkit.release.assemble import TABLE_FILES
-from cxrkit.release.layout import is_temporary, report_path
+from cxrkit.release.layout import is_beside_release, report_path
 
 IMAGE = re.compile(
     r"(?:jpg/)?files/p(?P<nn>\d\d)/p(?P<subject>\d{8})/s(?P<study>\d{8})/"
@@ -30,13 +30,14 @@ FOREIGN_LIST = "foreign-files.txt"
 
 
 def release_files(out: Path) -> list[str]:
-    """Every file under ``out`` (relative, sorted), temporary files left out."""
+    """Every file under ``out`` (relative, sorted), temporary and database files left out."""
     found = []
     for folder, dirs, names in os.walk(out):
         dirs.sort()
         for name in names:
-            if not is_temporary(name):
-                found.append((Path(folder) / name).relative_to(out).as_posix())
+            rel = (Path(folder) / name).relative_to(out).as_posix()
+            if not is_beside_release(rel):
+                found.append(rel)
     return sorted(found)
 
 

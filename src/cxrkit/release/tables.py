@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from cxrkit.release.layout import is_temporary, write_atomic
+from cxrkit.release.layout import is_beside_release, write_atomic
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> bytes:
@@ -43,12 +43,13 @@ def sha256_file(path: Path) -> str:
 
 
 def release_files(root: Path) -> list[str]:
-    """Every file of a release, relative, sorted; temporary files and checksums excluded."""
+    """Every file of a release, relative, sorted; temporary and database files and the
+    checksums excluded."""
     out = []
     for path in root.rglob("*"):
-        if path.is_file() and not is_temporary(path.name):
+        if path.is_file():
             rel = path.relative_to(root).as_posix()
-            if rel != "SHA256SUMS.txt":
+            if rel != "SHA256SUMS.txt" and not is_beside_release(rel):
                 out.append(rel)
     return sorted(out)
 

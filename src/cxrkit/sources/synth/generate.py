@@ -23,7 +23,7 @@ from typing import Any
 
 from cxrkit.errors import ConfigError, OutputError
 from cxrkit.labels.schema import LABELS
-from cxrkit.sources.synth import ris
+from cxrkit.sources.synth import ehr, ris
 from cxrkit.sources.synth.cohort import Cohort, build_cohort
 from cxrkit.sources.synth.dicomfiles import DIFFICULTIES, WrittenImage, write_study
 from cxrkit.sources.synth.model import Study
@@ -31,7 +31,7 @@ from cxrkit.sources.synth.reports import write_report
 from cxrkit.sources.synth.truth import SynthReport
 
 LABEL_NAMES = LABELS  # truth/labels.csv columns, in MIMIC-CXR file order
-SUBDIRS = ("dicom", "reports", "truth")
+SUBDIRS = ("dicom", "reports", "truth", "ehr")
 
 
 @dataclass(frozen=True)
@@ -231,6 +231,17 @@ def _write_truth(
     return n_phi
 
 
+def _write_ehr(root: Path, cohort: Cohort) -> None:
+    """The synthetic EHR and its truth (its own random generator: nothing else changes)."""
+    stays = ehr.admissions(cohort)
+    _csv(root / "ehr" / "admissions.csv", list(ehr.ADMISSION_COLUMNS), ehr.admission_rows(stays))
+    _csv(
+        root / "truth" / "study_admissions.csv",
+        ["accession", "mrn", "hadm_id"],
+        ehr.truth_rows(cohort, stays),
+    )
+
+
 def _summary(
     root: Path, cohort: Cohort, images: list[WrittenImage], files: list[ris.RisFile], n_phi: int
 ) -> SynthSummary:
@@ -322,6 +333,7 @@ def synthesize(
         (path / f.file).parent.mkdir(parents=True, exist_ok=True)
         (path / f.file).write_bytes(f.data)
     n_phi = _write_truth(path, cohort, images, reports, files)
+    _write_ehr(path, cohort)
     summary = _summary(path, cohort, images, files, n_phi)
     (path / "truth" / "manifest.json").write_text(
         json.dumps(

@@ -53,6 +53,10 @@ A synthetic export's ``truth/`` folder holds:
 ``labels.csv``, ``sections.jsonl``
     The intended CheXpert-style label of each observation per report, and the intended
     sections of each report.
+
+``study_admissions.csv``
+    ``accession, mrn, hadm_id``: the admission of ``ehr/admissions.csv`` each study was taken
+    in, empty for an outpatient study (see :mod:`cxrkit.sources.synth.ehr`).
 """
 
 from __future__ import annotations
