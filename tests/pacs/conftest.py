@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from helpers import CT_ACCESSION
 from pacs_server import Orthanc, running_orthanc, upload
 from pydicom.uid import generate_uid
 
 from cxrkit.sources.discover import iter_files
 from cxrkit.sources.synth import SynthSummary, synthesize
-
-#: A study that the PACS holds under a reported accession but with no CR or DX image.
-CT_ACCESSION = "CT20990001"
 
 
 def _ct_study(export: Path, folder: Path) -> Path:

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import httpx
 
 from cxrkit.pacs.pull import accessions
 from cxrkit.sources.discover import iter_files, read_source
+
+#: A study that the PACS holds under a reported accession but with no CR or DX image.
+CT_ACCESSION = "CT20990001"
 
 
 def pixel_hash(path: Path) -> str:
@@ -44,3 +52,51 @@ def tree(src: Path) -> dict[str, bytes]:
     """Every file of ``SRC/dicom/`` by relative path, with its bytes."""
     root = src / "dicom"
     return {str(p.relative_to(root)): p.read_bytes() for p in iter_files(root)}
+
+
+class Proxy:
+    """A tiny HTTP proxy in front of the PACS's DICOMweb: counts the instance requests and
+    answers HTTP 500 to every instance retrieval whose path holds ``fail`` (a study UID), and
+    waits ``delay`` seconds before each instance retrieval (a slow PACS)."""
+
+    def __init__(self, upstream: str, fail: str = "", delay: float = 0.0) -> None:
+        self.upstream, self.fail, self.delay = upstream.rstrip("/"), fail, delay
+        self.requests: list[str] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                proxy.requests.append(self.path)
+                retrieval = "/instances/" in self.path
+                if retrieval:
+                    time.sleep(proxy.delay)
+                if retrieval and proxy.fail and proxy.fail in self.path:
+                    self.send_response(500)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                accept = self.headers.get("Accept", "")
+                answer = httpx.get(proxy.upstream + self.path, headers={"Accept": accept})
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", answer.headers.get("content-type", ""))
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def instance_requests(self) -> list[str]:
+        return [p for p in self.requests if "/instances/" in p]
+
+    def __enter__(self) -> Proxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

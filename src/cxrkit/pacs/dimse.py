@@ -27,6 +27,7 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     StudyRootQueryRetrieveInformationModelFind,
     StudyRootQueryRetrieveInformationModelGet,
     StudyRootQueryRetrieveInformationModelMove,
+    Verification,
 )
 
 from cxrkit.errors import PacsError
@@ -235,6 +236,7 @@ def _storage_scp(ae_title: str, port: int, sink: StoreTo, host: str = "") -> Any
     """A C-STORE SCP on ``host:port`` answering as ``ae_title``; each instance goes to
     ``sink(study_uid, sop_uid, part10_bytes)``. Returns the running server."""
     ae = AE(ae_title=ae_title)
+    ae.add_supported_context(Verification)  # so that the PACS administrator can C-ECHO us
     for context in StoragePresentationContexts:
         ae.add_supported_context(str(context.abstract_syntax), ALL_TRANSFER_SYNTAXES)
 
