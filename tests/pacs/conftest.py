@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from pydicom.uid import generate_uid
 
 from cxrkit.sources.discover import iter_files
 from cxrkit.sources.synth import SynthSummary, synthesize
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pipeline"))
+import tiny_export as tiny
 
 
 def _ct_study(export: Path, folder: Path) -> Path:
@@ -46,16 +50,25 @@ def pacs_export(tmp_path_factory: pytest.TempPathFactory) -> SynthSummary:
 
 
 @pytest.fixture(scope="session")
+def blank_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One blank 32×32 radiograph with its report (accession ACC00): builds in a second."""
+    root = tmp_path_factory.mktemp("blank-export")
+    tiny.export(root, patients=1, studies=1, images=1)
+    return root
+
+
+@pytest.fixture(scope="session")
 def orthanc(
-    pacs_export: SynthSummary, tmp_path_factory: pytest.TempPathFactory
+    pacs_export: SynthSummary, blank_export: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Orthanc]:
-    """A real Orthanc on free loopback ports holding the export (and the CT study)."""
+    """A real Orthanc on free loopback ports holding the export, the CT study and the blank
+    export."""
     root = pacs_export.root
     with running_orthanc(tmp_path_factory.mktemp("orthanc")) as server:
         files = [*iter_files(root / "dicom"), root.parent / f"{root.name}-ct" / "ct.dcm"]
-        assert (
-            upload(server.url, files) == len(files) - 2
-        )  # truncated and not-DICOM files are refused
+        files += iter_files(blank_export / "dicom")
+        refused = 2  # the truncated and the not-DICOM files
+        assert upload(server.url, files) == len(files) - refused
         yield server
 
 

@@ -8,6 +8,6 @@ from pacs_server import Orthanc
 
 def test_orthanc_holds_the_export_and_answers_qido(orthanc: Orthanc) -> None:
     stats = httpx.get(f"{orthanc.url}/statistics").json()
-    assert stats["CountInstances"] == 14  # 12 images, 1 without pixels, 1 CT
+    assert stats["CountInstances"] == 15  # 12 images, 1 without pixels, 1 CT, 1 blank
     studies = httpx.get(f"{orthanc.dicomweb}/studies").json()
-    assert len(studies) == 9
+    assert len(studies) == 10

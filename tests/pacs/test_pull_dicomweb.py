@@ -41,8 +41,7 @@ def test_pull_brings_every_chest_instance_of_the_reports(
     assert by_status == {COMPLETE, NO_STUDY, NO_CHEST}
     assert [r.accession for r in rows if r.status == NO_CHEST] == [CT_ACCESSION]
     assert sum(r.expected for r in rows) == sum(r.received for r in rows) == len(want)
-    assert "accessions with no study: 1" in out
-    assert "studies with no chest (CR/DX) images: 1" in out
+    assert "1 accessions with no study, 1 studies with no chest (CR/DX) images, 0 failed" in out
     for r in rows:  # the console names no accession or UID
         assert r.accession not in out
         assert not r.study_uid or r.study_uid not in out
@@ -50,7 +49,7 @@ def test_pull_brings_every_chest_instance_of_the_reports(
     before = tree(src)
     code, out = _pull(src, "--dicomweb", orthanc.dicomweb)
     assert code == 0, out
-    assert "(0 fetched by this run)" in out
+    assert "instances fetched by this run: 0\n" in out
     assert tree(src) == before
 
 
@@ -72,8 +71,8 @@ def test_a_500_on_one_study_fails_that_study_only_and_a_rerun_completes_it(
         code, out = _pull(src, *args)
         tries = [p for p in proxy.instance_requests() if bad in p]
     assert code == 8, out
-    assert "1 × HTTP 500" in out
-    assert "failed: 1" in out
+    assert "failed: 1 × HTTP 500" in out
+    assert ", 1 failed;" in out
     rows = read_log(src)
     failed = [r for r in rows if r.status == FAILED]
     assert [(r.study_uid, r.reason, r.received) for r in failed] == [(bad, "HTTP 500", 0)]
@@ -82,7 +81,7 @@ def test_a_500_on_one_study_fails_that_study_only_and_a_rerun_completes_it(
     assert all(r.received == r.expected for r in rows if r.status == COMPLETE)
     code, out = _pull(src, "--dicomweb", orthanc.dicomweb)  # the PACS is well again
     assert code == 0, out
-    assert f"({failed[0].expected} fetched by this run)" in out
+    assert f"instances fetched by this run: {failed[0].expected}\n" in out
     assert pulled_instances(src) == expected_instances(pacs_export.root, src)
 
 

@@ -32,7 +32,7 @@ def test_dimse_pull_brings_every_chest_instance(
     assert not [r for r in read_log(src) if r.status == FAILED]
     code, out = _pull(src, "--dimse", orthanc.dimse, *move)
     assert code == 0, out
-    assert "(0 fetched by this run)" in out
+    assert "instances fetched by this run: 0\n" in out
 
 
 def test_a_refused_association_stops_the_pull_with_a_clear_error(

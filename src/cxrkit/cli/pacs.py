@@ -6,14 +6,16 @@ source folder.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import click
 
+from cxrkit.cli.build import pull_line
 from cxrkit.cli.progress import progress_bar
 from cxrkit.errors import ConfigError, PacsError
 from cxrkit.pacs.base import Options, Pacs
-from cxrkit.pacs.log import FAILED, LOG_NAME, NO_CHEST, NO_STUDY, PullRecord, counts
+from cxrkit.pacs.log import FAILED, LOG_NAME, PullRecord, counts
 from cxrkit.pacs.pull import pull as run_pull
 
 _EXTRA = "cxrkit pull and receive need the pacs extra: pip install 'cxrkit[pacs]'"
@@ -31,17 +33,11 @@ def _dimse_address(value: str) -> tuple[str, str, int]:
 
 
 def _print_pull(src: Path, rows: list[PullRecord]) -> None:
-    c = counts(rows)
-    click.echo(
-        f"studies complete {c['complete']}; instances received {c['instances received']} of "
-        f"{c['instances expected']} ({sum(r.fetched for r in rows)} fetched by this run)"
-    )
-    click.echo(f"accessions with no study: {c[NO_STUDY]}")
-    click.echo(f"studies with no chest (CR/DX) images: {c[NO_CHEST]}")
-    click.echo(f"failed: {c[FAILED]}")
-    for reason in sorted({r.reason for r in rows if r.status == FAILED}):
-        n = sum(1 for r in rows if r.status == FAILED and r.reason == reason)
-        click.echo(f"  {n} × {reason}")
+    click.echo(pull_line(counts(rows)))
+    click.echo(f"instances fetched by this run: {sum(r.fetched for r in rows)}")
+    failed = Counter(r.reason for r in rows if r.status == FAILED)
+    for reason, n in sorted(failed.items()):
+        click.echo(f"  failed: {n} × {reason}")
     click.echo(f"log: {src / LOG_NAME}")
 
 
