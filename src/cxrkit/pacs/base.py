@@ -21,12 +21,6 @@ class TransientError(Exception):
     DIMSE sub-operation). The message is PHI-free: a status or an error kind."""
 
 
-@dataclass(frozen=True)
-class Series:
-    uid: str
-    modality: str
-
-
 class Pacs(Protocol):
     """A PACS as ``pull`` uses it (:class:`~cxrkit.pacs.dicomweb.DicomWeb`,
     :class:`~cxrkit.pacs.dimse.Dimse`)."""
@@ -36,11 +30,15 @@ class Pacs(Protocol):
 
     def studies(self, accession: str, modalities: tuple[str, ...]) -> list[str]: ...
 
-    def series(self, study_uid: str) -> list[Series]: ...
+    def chest_instances(self, study_uid: str) -> dict[str, list[str]]:
+        """SOP Instance UIDs of the study's CR and DX series, by series UID."""
+        ...
 
-    def instances(self, study_uid: str, series_uid: str) -> list[str]: ...
-
-    def fetch(self, study_uid: str, series_uid: str, sops: list[str], sink: Sink) -> None: ...
+    def fetch(
+        self, study_uid: str, series_uid: str, sops: list[str], sink: Sink, whole: bool
+    ) -> None:
+        """Retrieve ``sops`` (``whole``: every instance of the series) into ``sink``."""
+        ...
 
     def close(self) -> None: ...
 

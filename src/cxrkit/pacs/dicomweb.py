@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from cxrkit.errors import PacsError
-from cxrkit.pacs.base import Options, RateLimit, Series, Sink, TransientError, retrying
+from cxrkit.pacs.base import CHEST_MODALITIES, Options, RateLimit, Sink, TransientError, retrying
 from cxrkit.pacs.store import checked_uid
 
 TOKEN_ENV, USER_ENV, PASSWORD_ENV = "CXRKIT_PACS_TOKEN", "CXRKIT_PACS_USER", "CXRKIT_PACS_PASSWORD"
@@ -121,15 +121,19 @@ class DicomWeb:
         found = self._json("/studies", params)
         return sorted({checked_uid(_value(item, _STUDY_UID)) for item in found})
 
-    def series(self, study_uid: str) -> list[Series]:
-        found = self._json(f"/studies/{study_uid}/series")
-        return [Series(checked_uid(_value(s, _SERIES_UID)), _value(s, _MODALITY)) for s in found]
+    def chest_instances(self, study_uid: str) -> dict[str, list[str]]:
+        """One instance-level query (it returns each instance's series UID and modality)."""
+        found = self._json(f"/studies/{study_uid}/instances")
+        out: dict[str, list[str]] = {}
+        for item in found:
+            if _value(item, _MODALITY) in CHEST_MODALITIES:
+                series = checked_uid(_value(item, _SERIES_UID))
+                out.setdefault(series, []).append(checked_uid(_value(item, _SOP_UID)))
+        return {series: sorted(sops) for series, sops in sorted(out.items())}
 
-    def instances(self, study_uid: str, series_uid: str) -> list[str]:
-        found = self._json(f"/studies/{study_uid}/series/{series_uid}/instances")
-        return sorted(checked_uid(_value(item, _SOP_UID)) for item in found)
-
-    def fetch(self, study_uid: str, series_uid: str, sops: list[str], sink: Sink) -> None:
+    def fetch(
+        self, study_uid: str, series_uid: str, sops: list[str], sink: Sink, whole: bool
+    ) -> None:
         for sop in sops:
             path = f"/studies/{study_uid}/series/{series_uid}/instances/{sop}"
             response = self._get(path, accept=INSTANCE_ACCEPT)

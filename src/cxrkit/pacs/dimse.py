@@ -31,7 +31,14 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
 )
 
 from cxrkit.errors import PacsError
-from cxrkit.pacs.base import Options, RateLimit, Series, Sink, TransientError, retrying
+from cxrkit.pacs.base import (
+    CHEST_MODALITIES,
+    Options,
+    RateLimit,
+    Sink,
+    TransientError,
+    retrying,
+)
 from cxrkit.pacs.store import checked_uid, write_instance
 
 CHEST_STORAGE = (
@@ -81,7 +88,9 @@ class Dimse:
         self.opts = options or Options()
         self.rate = RateLimit(self.opts.rate)
         self.batch = 1_000_000  # one association per series
-        self._finder: Association | None = None
+        self._local = threading.local()  # one query association per thread
+        self._finders: list[Association] = []
+        self._lock = threading.Lock()
         self._sink: Sink | None = None
         self._arrived: set[str] = set()  # C-MOVE: every instance the SCP has stored
         self._scp: Any = None
@@ -112,11 +121,14 @@ class Dimse:
         )
 
     def _find(self, query: Dataset) -> Iterator[Dataset]:
-        if self._finder is None or not self._finder.is_established:
+        finder: Association | None = getattr(self._local, "finder", None)
+        if finder is None or not finder.is_established:
             ae = self._ae()
             ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind)
-            self._finder = self._associate(ae)
-        for status, identifier in self._finder.send_c_find(
+            finder = self._local.finder = self._associate(ae)
+            with self._lock:
+                self._finders.append(finder)
+        for status, identifier in finder.send_c_find(
             query, StudyRootQueryRetrieveInformationModelFind
         ):
             code = _status(status)
@@ -142,21 +154,25 @@ class Dimse:
         found = self._found(query, "StudyInstanceUID")
         return sorted({checked_uid(str(ds.StudyInstanceUID)) for ds in found})
 
-    def series(self, study_uid: str) -> list[Series]:
+    def chest_instances(self, study_uid: str) -> dict[str, list[str]]:
         query = _query("SERIES", StudyInstanceUID=study_uid, SeriesInstanceUID="", Modality="")
-        found = self._found(query, "SeriesInstanceUID")
-        return [Series(checked_uid(str(s.SeriesInstanceUID)), str(s.Modality)) for s in found]
+        out = {}
+        for series in self._found(query, "SeriesInstanceUID"):
+            if str(series.get("Modality", "")) in CHEST_MODALITIES:
+                uid = checked_uid(str(series.SeriesInstanceUID))
+                query = _query(
+                    "IMAGE", StudyInstanceUID=study_uid, SeriesInstanceUID=uid, SOPInstanceUID=""
+                )
+                found = self._found(query, "SOPInstanceUID")
+                out[uid] = sorted(checked_uid(str(ds.SOPInstanceUID)) for ds in found)
+        return dict(sorted(out.items()))
 
-    def instances(self, study_uid: str, series_uid: str) -> list[str]:
-        query = _query(
-            "IMAGE", StudyInstanceUID=study_uid, SeriesInstanceUID=series_uid, SOPInstanceUID=""
-        )
-        found = self._found(query, "SOPInstanceUID")
-        return sorted(checked_uid(str(ds.SOPInstanceUID)) for ds in found)
-
-    def fetch(self, study_uid: str, series_uid: str, sops: list[str], sink: Sink) -> None:
-        """Retrieve ``sops``, one C-GET (or C-MOVE) each, in one association; after a fault,
-        only the instances still missing are asked for again, after a back-off."""
+    def fetch(
+        self, study_uid: str, series_uid: str, sops: list[str], sink: Sink, whole: bool
+    ) -> None:
+        """Retrieve ``sops`` in one association: the whole series in one C-GET (or C-MOVE)
+        if ``whole``, else one per instance; after a fault, only the instances still missing
+        are asked for again, one each, after a back-off."""
         arrived: set[str] = set()
         lock = threading.Lock()
 
@@ -172,11 +188,13 @@ class Dimse:
         def once() -> None:
             with lock:
                 missing = [s for s in sops if s not in arrived]
-            self._retrieve(study_uid, series_uid, missing, store)
+            series = whole and len(missing) == len(sops)
+            self._retrieve(study_uid, series_uid, None if series else missing, store)
 
         retrying(once, self.opts.retries, self.opts.backoff)
 
-    def _retrieve(self, study: str, series: str, sops: list[str], store: Sink) -> None:
+    def _retrieve(self, study: str, series: str, sops: list[str] | None, store: Sink) -> None:
+        """C-GET (or C-MOVE) each of ``sops``, or the whole series if ``sops`` is None."""
         ae = self._ae()
         moving = self._scp is not None
         model = (
@@ -200,11 +218,14 @@ class Dimse:
             handlers.append((evt.EVT_C_STORE, on_store))
         assoc = self._associate(ae, ext_neg=roles, evt_handlers=handlers)
         try:
-            for sop in sops:
+            keys = {"StudyInstanceUID": study, "SeriesInstanceUID": series}
+            queries = (
+                [_query("SERIES", **keys)]
+                if sops is None
+                else [_query("IMAGE", **keys, SOPInstanceUID=sop) for sop in sops]
+            )
+            for query in queries:
                 self.rate.wait()
-                query = _query(
-                    "IMAGE", StudyInstanceUID=study, SeriesInstanceUID=series, SOPInstanceUID=sop
-                )
                 if moving:
                     answers = assoc.send_c_move(query, self.opts.calling_ae, model)
                 else:
@@ -223,8 +244,9 @@ class Dimse:
         self._arrived.add(sop_uid)  # set.add is atomic
 
     def close(self) -> None:
-        if self._finder is not None and self._finder.is_established:
-            self._finder.release()
+        for finder in self._finders:
+            if finder.is_established:
+                finder.release()
         if self._scp is not None:
             self._scp.shutdown()
 

@@ -52,12 +52,9 @@ def _find(pacs: Pacs, accession: str, present: set[str]) -> list[StudyPlan | Pul
             return [PullRecord(accession, bool(other), status=status, reason=reason)]
         plans: list[StudyPlan | PullRecord] = []
         for study in chest:
-            plan = StudyPlan(accession, study)
-            for series in pacs.series(study):
-                if series.modality in CHEST_MODALITIES:
-                    sops = pacs.instances(study, series.uid)
-                    plan.instances[series.uid] = sops
-                    plan.missing[series.uid] = [s for s in sops if s not in present]
+            plan = StudyPlan(accession, study, pacs.chest_instances(study))
+            for series, sops in plan.instances.items():
+                plan.missing[series] = [s for s in sops if s not in present]
             plans.append(plan)
         return plans
     except TransientError as exc:
@@ -101,7 +98,8 @@ def _fetch_all(
     progress(0, count.images, stage="images")
     with ThreadPoolExecutor(max_workers=max(parallel, 1)) as pool:
         futures = {
-            pool.submit(pacs.fetch, p.study_uid, s, sops, sink): (p, sops) for p, s, sops in tasks
+            pool.submit(pacs.fetch, p.study_uid, s, sops, sink, sops == p.instances[s]): (p, sops)
+            for p, s, sops in tasks
         }
         for future in as_completed(futures):
             plan, sops = futures[future]
@@ -147,10 +145,12 @@ def pull(
     rows: list[PullRecord] = []
     plans: list[StudyPlan] = []
     wanted = accessions(src)
-    for i, accession in enumerate(wanted):
-        for found in _find(pacs, accession, present):
-            (plans if isinstance(found, StudyPlan) else rows).append(found)  # type: ignore[arg-type]
-        update(i + 1, len(wanted), stage="accessions queried")
+    with ThreadPoolExecutor(max_workers=max(parallel, 1)) as pool:
+        answers = pool.map(lambda accession: _find(pacs, accession, present), wanted)
+        for i, answer in enumerate(answers):
+            plans += [f for f in answer if isinstance(f, StudyPlan)]
+            rows += [f for f in answer if isinstance(f, PullRecord)]
+            update(i + 1, len(wanted), stage="accessions queried")
     written = _fetch_all(pacs, dicom, plans, parallel, update)
     rows += [_row(plan, dicom, written[plan.study_uid]) for plan in plans]
     rows.sort(key=lambda r: (r.accession, r.study_uid))
