@@ -10,8 +10,11 @@ import time
 from pathlib import Path
 
 import httpx
+from click.testing import CliRunner
 from helpers import pulled_instances
 from pacs_server import RECEIVE_AE, Orthanc
+
+from cxrkit.cli import main
 
 
 def _wait_listening(port: int, process: subprocess.Popen[str]) -> None:
@@ -56,3 +59,13 @@ def test_receive_stores_a_push_by_sop_uid_ignores_duplicates_and_stops_on_sigter
     }
     assert set(pulled_instances(src)) == sops
     assert not [p for p in (src / "dicom").rglob("*") if p.is_file() and p.suffix != ".dcm"]
+
+
+def test_receive_on_a_port_in_use_says_so(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["receive", str(tmp_path), "--port", str(port)])
+    assert result.exit_code == 8
+    assert f"cannot listen on port {port}" in result.output

@@ -9,6 +9,7 @@ authorities or a CA bundle.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import ssl
 from collections.abc import Mapping
@@ -23,6 +24,8 @@ from cxrkit.pacs.store import checked_uid
 TOKEN_ENV, USER_ENV, PASSWORD_ENV = "CXRKIT_PACS_TOKEN", "CXRKIT_PACS_USER", "CXRKIT_PACS_PASSWORD"
 #: Original transfer syntax: the PACS must not transcode (pixels arrive as they were stored).
 INSTANCE_ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*'
+# httpx logs each request's URL at INFO, and a QIDO URL holds an accession number.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 _STUDY_UID, _SERIES_UID, _SOP_UID, _MODALITY = "0020000D", "0020000E", "00080018", "00080060"
 
 

@@ -270,7 +270,12 @@ def _storage_scp(ae_title: str, port: int, sink: StoreTo, host: str = "") -> Any
             return 0xA700  # out of resources / cannot store: the sender reports it
         return _SUCCESS
 
-    return ae.start_server((host, port), block=False, evt_handlers=[(evt.EVT_C_STORE, on_store)])
+    try:
+        return ae.start_server(
+            (host, port), block=False, evt_handlers=[(evt.EVT_C_STORE, on_store)]
+        )
+    except OSError as exc:
+        raise PacsError(f"cannot listen on port {port} ({exc.strerror or exc})") from None
 
 
 @dataclass

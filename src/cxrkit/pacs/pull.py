@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from cxrkit.errors import PacsError
 from cxrkit.pacs.base import CHEST_MODALITIES, Pacs, TransientError
 from cxrkit.pacs.log import FAILED, NO_CHEST, NO_STUDY, PullRecord, write_log
 from cxrkit.pacs.store import present_instances, write_instance
@@ -107,6 +108,8 @@ def _fetch_all(
                 future.result()
             except TransientError as exc:
                 plan.failure = plan.failure or str(exc)
+            except PacsError:  # e.g. an association refused for retrieval: the log says so
+                plan.failure = plan.failure or "association refused or not answered"
             count.done_images += len(sops)
             left[plan.study_uid] -= len(sops)
             progress(count.done_images, count.images, stage="images")
