@@ -11,7 +11,17 @@ import pytest
 from cxrkit.errors import PacsError
 from cxrkit.pacs.base import RateLimit, TransientError, retrying
 from cxrkit.pacs.dicomweb import auth_from_env, split_multipart
-from cxrkit.pacs.log import COMPLETE, FAILED, NO_STUDY, PullRecord, counts, read_log, write_log
+from cxrkit.pacs.log import (
+    COMPLETE,
+    FAILED,
+    NO_CHEST,
+    NO_STUDY,
+    PullRecord,
+    counts,
+    read_log,
+    write_log,
+)
+from cxrkit.pacs.pull import pull
 from cxrkit.pacs.store import checked_uid, present_instances, write_instance
 
 
@@ -96,3 +106,31 @@ def test_rate_limit_spaces_requests_and_retrying_backs_off() -> None:
     calls.clear()
     with pytest.raises(TransientError):
         retrying(flaky, retries=0, backoff=0)
+
+
+class _IndexSaysChest:
+    """A PACS whose study index lists DX for a study whose series hold none."""
+
+    batch = 1
+
+    def studies(self, accession: str, modalities: tuple[str, ...]) -> list[str]:
+        return ["1.2.3"]
+
+    def chest_instances(self, study_uid: str) -> dict[str, list[str]]:
+        return {}
+
+    def fetch(self, *args: object) -> None:
+        raise AssertionError("nothing to fetch")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_study_listed_as_chest_without_chest_series_is_not_complete(tmp_path: Path) -> None:
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "ris.csv").write_text(
+        "accession_number,patient_id,report_text\nA1,P1,FINDINGS: clear.\n"
+    )
+    rows = pull(tmp_path, _IndexSaysChest())
+    assert [(r.status, r.reason) for r in rows] == [(NO_CHEST, "no CR or DX series")]
+    assert read_log(tmp_path) == rows

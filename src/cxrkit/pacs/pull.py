@@ -8,6 +8,7 @@ only the rest, so a killed pull resumes without fetching an instance twice.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
@@ -91,9 +92,12 @@ def _fetch_all(
     count = _Counter(progress, sum(left.values()), len(plans))
     count.done_studies = sum(1 for n in left.values() if n == 0)
 
+    lock = threading.Lock()
+
     def sink(study: str, sop: str, data: bytes) -> None:
         if write_instance(dicom, study, sop, data) and study in written:
-            written[study] += 1
+            with lock:
+                written[study] += 1
 
     progress(count.done_studies, count.studies, stage="studies")
     progress(0, count.images, stage="images")
@@ -131,6 +135,8 @@ def _row(plan: StudyPlan, dicom: Path, written: int) -> PullRecord:
         received=received,
         fetched=written,
     )
+    if not plan.expected:  # the study index said CR or DX, its series say otherwise
+        return replace(record, status=NO_CHEST, reason="no CR or DX series")
     if received == plan.expected:
         return record
     reason = plan.failure or "instances missing after the transfer"
