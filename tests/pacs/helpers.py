@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +15,8 @@ import httpx
 from cxrkit.pacs.pull import accessions
 from cxrkit.sources.discover import iter_files, read_source
 
+#: WADO-RS retrieval of a study or of an instance (not a QIDO query)
+RETRIEVAL = re.compile(r"/studies/[0-9.]+(/series/[0-9.]+/instances/[0-9.]+)?$")
 #: A study that the PACS holds under a reported accession but with no CR or DX image.
 CT_ACCESSION = "CT20990001"
 
@@ -56,8 +59,8 @@ def tree(src: Path) -> dict[str, bytes]:
 
 class Proxy:
     """A tiny HTTP proxy in front of the PACS's DICOMweb: counts the instance requests and
-    answers HTTP 500 to every instance retrieval whose path holds ``fail`` (a study UID), and
-    waits ``delay`` seconds before each instance retrieval (a slow PACS)."""
+    answers HTTP 500 to every retrieval whose path holds ``fail`` (a study UID), and waits
+    ``delay`` seconds before each retrieval (a slow PACS)."""
 
     def __init__(self, upstream: str, fail: str = "", delay: float = 0.0) -> None:
         self.upstream, self.fail, self.delay = upstream.rstrip("/"), fail, delay
@@ -67,7 +70,7 @@ class Proxy:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 proxy.requests.append(self.path)
-                retrieval = "/instances/" in self.path
+                retrieval = bool(RETRIEVAL.search(self.path))
                 if retrieval:
                     time.sleep(proxy.delay)
                 if retrieval and proxy.fail and proxy.fail in self.path:
@@ -90,8 +93,9 @@ class Proxy:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def instance_requests(self) -> list[str]:
-        return [p for p in self.requests if "/instances/" in p]
+    def retrievals(self) -> list[str]:
+        """The retrieval requests (a study or an instance), in order."""
+        return [p for p in self.requests if RETRIEVAL.search(p)]
 
     def __enter__(self) -> Proxy:
         self.thread.start()

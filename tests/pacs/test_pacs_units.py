@@ -10,7 +10,7 @@ import pytest
 
 from cxrkit.errors import PacsError
 from cxrkit.pacs.base import RateLimit, TransientError, retrying
-from cxrkit.pacs.dicomweb import auth_from_env, split_multipart
+from cxrkit.pacs.dicomweb import auth_from_env, iter_parts, split_multipart
 from cxrkit.pacs.log import (
     COMPLETE,
     FAILED,
@@ -111,7 +111,7 @@ def test_rate_limit_spaces_requests_and_retrying_backs_off() -> None:
 class _IndexSaysChest:
     """A PACS whose study index lists DX for a study whose series hold none."""
 
-    batch = 1
+    study_level = True
 
     def studies(self, accession: str, modalities: tuple[str, ...]) -> list[str]:
         return ["1.2.3"]
@@ -134,3 +134,10 @@ def test_a_study_listed_as_chest_without_chest_series_is_not_complete(tmp_path: 
     rows = pull(tmp_path, _IndexSaysChest())
     assert [(r.status, r.reason) for r in rows] == [(NO_CHEST, "no CR or DX series")]
     assert read_log(tmp_path) == rows
+
+
+def test_parts_are_found_whatever_the_chunking() -> None:
+    body = b"pre\r\n--b1\r\nA: 1\r\n\r\nONE\r\n--b1\r\n\r\nTWO\r\nx\r\n--b1--\r\n"
+    for size in (1, 2, 3, 7, len(body)):
+        chunks = [body[i : i + size] for i in range(0, len(body), size)]
+        assert list(iter_parts(b"b1", chunks)) == [b"ONE", b"TWO\r\nx"]

@@ -25,8 +25,9 @@ class Pacs(Protocol):
     """A PACS as ``pull`` uses it (:class:`~cxrkit.pacs.dicomweb.DicomWeb`,
     :class:`~cxrkit.pacs.dimse.Dimse`)."""
 
-    #: how many instances one fetch task carries (DICOMweb 1: one request each)
-    batch: int
+    #: True: a study none of which is present is one task (DICOMweb: one streamed request),
+    #: other instances one task each; False: one task per series (DIMSE: one association)
+    study_level: bool
 
     def studies(self, accession: str, modalities: tuple[str, ...]) -> list[str]: ...
 
@@ -35,9 +36,10 @@ class Pacs(Protocol):
         ...
 
     def fetch(
-        self, study_uid: str, series_uid: str, sops: list[str], sink: Sink, whole: bool
+        self, study_uid: str, instances: dict[str, list[str]], sink: Sink, whole: bool
     ) -> None:
-        """Retrieve ``sops`` (``whole``: every instance of the series) into ``sink``."""
+        """Retrieve ``instances`` (series UID → SOP UIDs) into ``sink``; ``whole``: they are
+        all the chest instances of the study (``study_level``) or of the series."""
         ...
 
     def close(self) -> None: ...

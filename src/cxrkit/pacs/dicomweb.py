@@ -9,17 +9,21 @@ authorities or a CA bundle.
 from __future__ import annotations
 
 import base64
+import contextlib
+import io
 import logging
 import os
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import httpx
+import pydicom
 
 from cxrkit.errors import PacsError
 from cxrkit.pacs.base import CHEST_MODALITIES, Options, RateLimit, Sink, TransientError, retrying
 from cxrkit.pacs.store import checked_uid
+from cxrkit.sources.discover import PARSER_ERRORS
 
 TOKEN_ENV, USER_ENV, PASSWORD_ENV = "CXRKIT_PACS_TOKEN", "CXRKIT_PACS_USER", "CXRKIT_PACS_PASSWORD"
 #: Original transfer syntax: the PACS must not transcode (pixels arrive as they were stored).
@@ -40,20 +44,51 @@ def auth_from_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return {}
 
 
-def split_multipart(content_type: str, body: bytes) -> list[bytes]:
-    """The bodies of a ``multipart/related`` response (RFC 2046), headers dropped."""
+def boundary_of(content_type: str) -> bytes:
+    """The boundary of a ``multipart/related`` content type; :class:`TransientError` if none."""
     params = dict(p.strip().split("=", 1) for p in content_type.split(";")[1:] if "=" in p)
     boundary = params.get("boundary", "").strip('"')
     if not boundary:
         raise TransientError("WADO-RS answer without a multipart boundary")
-    parts = []
-    for chunk in body.split(b"--" + boundary.encode())[1:]:
-        if chunk.startswith(b"--"):
-            break
-        _head, sep, data = chunk.partition(b"\r\n\r\n")
-        if sep:
-            parts.append(data[:-2] if data.endswith(b"\r\n") else data)
-    return parts
+    return boundary.encode()
+
+
+def iter_parts(boundary: bytes, chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The bodies of a ``multipart/related`` stream (RFC 2046), each as soon as it is whole,
+    headers dropped; at most one part is held in memory."""
+    delimiter, buf, scanned = b"--" + boundary, bytearray(), 0
+    for chunk in chunks:
+        buf += chunk
+        while True:
+            start = buf.find(delimiter)
+            if start < 0 or buf[start + len(delimiter) : start + len(delimiter) + 2] == b"--":
+                break  # not started yet, or the closing delimiter
+            body = buf.find(b"\r\n\r\n", start)
+            if body < 0:
+                break
+            end = buf.find(b"\r\n" + delimiter, max(body + 4, scanned))
+            if end < 0:
+                scanned = max(len(buf) - len(delimiter) - 2, 0)
+                break
+            yield bytes(buf[body + 4 : end])
+            del buf[: end + 2]
+            scanned = 0
+
+
+def split_multipart(content_type: str, body: bytes) -> list[bytes]:
+    """The bodies of a whole ``multipart/related`` response."""
+    return list(iter_parts(boundary_of(content_type), [body]))
+
+
+def _sop_of(part: bytes) -> str:
+    """The SOP Instance UID of a Part 10 file's bytes (its header only is read)."""
+    try:
+        ds = pydicom.dcmread(
+            io.BytesIO(part), stop_before_pixels=True, specific_tags=["SOPInstanceUID"]
+        )
+        return str(ds.get("SOPInstanceUID", ""))
+    except PARSER_ERRORS:
+        return ""
 
 
 def _value(item: dict[str, Any], tag: str) -> str:
@@ -64,7 +99,8 @@ def _value(item: dict[str, Any], tag: str) -> str:
 class DicomWeb:
     """A DICOMweb service at ``url`` (its root, e.g. ``https://pacs/dicom-web``)."""
 
-    batch = 1
+    #: one task per study when none of it is present (streamed), else one per instance
+    study_level = True
 
     def __init__(self, url: str, options: Options | None = None) -> None:
         opts = options or Options()
@@ -135,14 +171,51 @@ class DicomWeb:
         return {series: sorted(sops) for series, sops in sorted(out.items())}
 
     def fetch(
-        self, study_uid: str, series_uid: str, sops: list[str], sink: Sink, whole: bool
+        self, study_uid: str, instances: dict[str, list[str]], sink: Sink, whole: bool
     ) -> None:
-        for sop in sops:
-            path = f"/studies/{study_uid}/series/{series_uid}/instances/{sop}"
-            response = self._get(path, accept=INSTANCE_ACCEPT)
-            if response.status_code != 200:
-                raise TransientError(f"WADO-RS HTTP {response.status_code}")
-            parts = split_multipart(response.headers.get("content-type", ""), response.content)
-            if len(parts) != 1:
-                raise TransientError(f"WADO-RS sent {len(parts)} parts for one instance")
-            sink(study_uid, sop, parts[0])
+        """Retrieve ``instances`` (series UID → SOP UIDs): if ``whole`` (none of the study is
+        present), the whole study in one streamed request, each instance written as soon as
+        it has come; then, one request each, whatever did not come."""
+        arrived: set[str] = set()
+        wanted = {sop for sops in instances.values() for sop in sops}
+        if whole:  # on a fault, what did not come is asked for one by one, with retries
+            with contextlib.suppress(TransientError):
+                self._stream_study(study_uid, wanted, sink, arrived)
+        faults = []
+        for series_uid, sops in instances.items():
+            for sop in sops:
+                if sop not in arrived:
+                    try:
+                        self._fetch_one(study_uid, series_uid, sop, sink)
+                    except TransientError as exc:  # the others are still tried
+                        faults.append(exc)
+        if faults:
+            raise faults[0]
+
+    def _stream_study(self, study: str, wanted: set[str], sink: Sink, arrived: set[str]) -> None:
+        self.rate.wait()
+        headers = {"Accept": INSTANCE_ACCEPT}
+        try:
+            with self.client.stream("GET", f"{self.url}/studies/{study}", headers=headers) as r:
+                if r.status_code != 200:
+                    raise TransientError(f"WADO-RS HTTP {r.status_code}")
+                boundary = boundary_of(r.headers.get("content-type", ""))
+                for part in iter_parts(boundary, r.iter_bytes()):
+                    sop = _sop_of(part)
+                    if sop in wanted:  # other series (not CR or DX) are dropped
+                        sink(study, sop, part)
+                        arrived.add(sop)
+        except httpx.TimeoutException:
+            raise TransientError("timeout") from None
+        except httpx.TransportError as exc:
+            raise TransientError(f"connection: {type(exc).__name__}") from None
+
+    def _fetch_one(self, study_uid: str, series_uid: str, sop: str, sink: Sink) -> None:
+        path = f"/studies/{study_uid}/series/{series_uid}/instances/{sop}"
+        response = self._get(path, accept=INSTANCE_ACCEPT)
+        if response.status_code != 200:
+            raise TransientError(f"WADO-RS HTTP {response.status_code}")
+        parts = split_multipart(response.headers.get("content-type", ""), response.content)
+        if len(parts) != 1:
+            raise TransientError(f"WADO-RS sent {len(parts)} parts for one instance")
+        sink(study_uid, sop, parts[0])

@@ -83,11 +83,12 @@ def _query(level: str, **keys: str) -> Dataset:
 class Dimse:
     """A PACS at ``host:port`` with AE title ``called``, spoken to as ``options.calling_ae``."""
 
+    study_level = False  # one association per series
+
     def __init__(self, called: str, host: str, port: int, options: Options | None = None) -> None:
         self.called, self.host, self.port = called, host, port
         self.opts = options or Options()
         self.rate = RateLimit(self.opts.rate)
-        self.batch = 1_000_000  # one association per series
         self._local = threading.local()  # one query association per thread
         self._finders: list[Association] = []
         self._lock = threading.Lock()
@@ -168,6 +169,12 @@ class Dimse:
         return dict(sorted(out.items()))
 
     def fetch(
+        self, study_uid: str, instances: dict[str, list[str]], sink: Sink, whole: bool
+    ) -> None:
+        for series_uid, sops in instances.items():
+            self._fetch_series(study_uid, series_uid, sops, sink, whole)
+
+    def _fetch_series(
         self, study_uid: str, series_uid: str, sops: list[str], sink: Sink, whole: bool
     ) -> None:
         """Retrieve ``sops`` in one association: the whole series in one C-GET (or C-MOVE)

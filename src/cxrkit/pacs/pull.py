@@ -63,12 +63,21 @@ def _find(pacs: Pacs, accession: str, present: set[str]) -> list[StudyPlan | Pul
         return [PullRecord(accession, status=FAILED, reason=f"query: {exc}")]
 
 
-def _tasks(plans: list[StudyPlan], batch: int) -> list[tuple[StudyPlan, str, list[str]]]:
-    tasks = []
+Task = tuple[StudyPlan, dict[str, list[str]], bool]
+
+
+def _tasks(plans: list[StudyPlan], study_level: bool) -> list[Task]:
+    """What to fetch, task by task, and whether a task is a whole study (or series)."""
+    tasks: list[Task] = []
     for plan in plans:
+        if study_level and plan.expected and plan.missing == plan.instances:
+            tasks.append((plan, plan.missing, True))
+            continue
         for series, sops in plan.missing.items():
-            for i in range(0, len(sops), batch):
-                tasks.append((plan, series, sops[i : i + batch]))
+            if study_level:
+                tasks += [(plan, {series: [sop]}, False) for sop in sops]
+            elif sops:
+                tasks.append((plan, {series: sops}, sops == plan.instances[series]))
     return tasks
 
 
@@ -86,7 +95,7 @@ def _fetch_all(
 ) -> dict[str, int]:
     """Fetch every missing instance; a study's failure is noted on its plan. Returns the
     number of instances written, by study."""
-    tasks = _tasks(plans, max(pacs.batch, 1))
+    tasks = _tasks(plans, pacs.study_level)
     left = {p.study_uid: sum(len(s) for s in p.missing.values()) for p in plans}
     written: dict[str, int] = dict.fromkeys(left, 0)
     count = _Counter(progress, sum(left.values()), len(plans))
@@ -103,19 +112,20 @@ def _fetch_all(
     progress(0, count.images, stage="images")
     with ThreadPoolExecutor(max_workers=max(parallel, 1)) as pool:
         futures = {
-            pool.submit(pacs.fetch, p.study_uid, s, sops, sink, sops == p.instances[s]): (p, sops)
-            for p, s, sops in tasks
+            pool.submit(pacs.fetch, plan.study_uid, part, sink, whole): (plan, part)
+            for plan, part, whole in tasks
         }
         for future in as_completed(futures):
-            plan, sops = futures[future]
+            plan, part = futures[future]
+            images = sum(len(sops) for sops in part.values())
             try:
                 future.result()
             except TransientError as exc:
                 plan.failure = plan.failure or str(exc)
             except PacsError:  # e.g. an association refused for retrieval: the log says so
                 plan.failure = plan.failure or "association refused or not answered"
-            count.done_images += len(sops)
-            left[plan.study_uid] -= len(sops)
+            count.done_images += images
+            left[plan.study_uid] -= images
             progress(count.done_images, count.images, stage="images")
             if left[plan.study_uid] == 0:
                 count.done_studies += 1
