@@ -111,7 +111,7 @@ def test_rate_limit_spaces_requests_and_retrying_backs_off() -> None:
 class _IndexSaysChest:
     """A PACS whose study index lists DX for a study whose series hold none."""
 
-    study_level = True
+    split_partial_studies = True
 
     def studies(self, accession: str, modalities: tuple[str, ...]) -> list[str]:
         return ["1.2.3"]

@@ -25,9 +25,9 @@ class Pacs(Protocol):
     """A PACS as ``pull`` uses it (:class:`~cxrkit.pacs.dicomweb.DicomWeb`,
     :class:`~cxrkit.pacs.dimse.Dimse`)."""
 
-    #: True: a study none of which is present is one task (DICOMweb: one streamed request),
-    #: other instances one task each; False: one task per series (DIMSE: one association)
-    study_level: bool
+    #: a study is one fetch task, unless it is partly present and this is True: then each
+    #: of its missing instances is one (DICOMweb: one request each, run in parallel)
+    split_partial_studies: bool
 
     def studies(self, accession: str, modalities: tuple[str, ...]) -> list[str]: ...
 
@@ -39,7 +39,7 @@ class Pacs(Protocol):
         self, study_uid: str, instances: dict[str, list[str]], sink: Sink, whole: bool
     ) -> None:
         """Retrieve ``instances`` (series UID → SOP UIDs) into ``sink``; ``whole``: they are
-        all the chest instances of the study (``study_level``) or of the series."""
+        all the chest instances of the study (none of it is present)."""
         ...
 
     def close(self) -> None: ...

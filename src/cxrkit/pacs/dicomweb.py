@@ -99,8 +99,9 @@ def _value(item: dict[str, Any], tag: str) -> str:
 class DicomWeb:
     """A DICOMweb service at ``url`` (its root, e.g. ``https://pacs/dicom-web``)."""
 
-    #: one task per study when none of it is present (streamed), else one per instance
-    study_level = True
+    #: a study none of which is present is one (streamed) request, the instances of a study
+    #: that is partly present one request each
+    split_partial_studies = True
 
     def __init__(self, url: str, options: Options | None = None) -> None:
         opts = options or Options()

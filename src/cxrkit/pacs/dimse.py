@@ -83,7 +83,7 @@ def _query(level: str, **keys: str) -> Dataset:
 class Dimse:
     """A PACS at ``host:port`` with AE title ``called``, spoken to as ``options.calling_ae``."""
 
-    study_level = False  # one association per series
+    split_partial_studies = False  # one association per study
 
     def __init__(self, called: str, host: str, port: int, options: Options | None = None) -> None:
         self.called, self.host, self.port = called, host, port
@@ -171,15 +171,10 @@ class Dimse:
     def fetch(
         self, study_uid: str, instances: dict[str, list[str]], sink: Sink, whole: bool
     ) -> None:
-        for series_uid, sops in instances.items():
-            self._fetch_series(study_uid, series_uid, sops, sink, whole)
-
-    def _fetch_series(
-        self, study_uid: str, series_uid: str, sops: list[str], sink: Sink, whole: bool
-    ) -> None:
-        """Retrieve ``sops`` in one association: the whole series in one C-GET (or C-MOVE)
-        if ``whole``, else one per instance; after a fault, only the instances still missing
-        are asked for again, one each, after a back-off."""
+        """Retrieve ``instances`` (series UID → SOP UIDs) in one association: each series in
+        one series-level C-GET (or C-MOVE) if ``whole`` (none of the study is present), else
+        one per instance; after a fault, only the instances still missing are asked for
+        again, one each, after a back-off."""
         arrived: set[str] = set()
         lock = threading.Lock()
 
@@ -193,15 +188,22 @@ class Dimse:
             self._arrived = arrived = self._arrived
 
         def once() -> None:
-            with lock:
-                missing = [s for s in sops if s not in arrived]
-            series = whole and len(missing) == len(sops)
-            self._retrieve(study_uid, series_uid, None if series else missing, store)
+            queries = []
+            for series, sops in instances.items():
+                keys = {"StudyInstanceUID": study_uid, "SeriesInstanceUID": series}
+                with lock:
+                    missing = [s for s in sops if s not in arrived]
+                if whole and len(missing) == len(sops):
+                    queries.append(_query("SERIES", **keys))
+                else:
+                    queries += [_query("IMAGE", **keys, SOPInstanceUID=s) for s in missing]
+            if queries:
+                self._retrieve(study_uid, queries, store)
 
         retrying(once, self.opts.retries, self.opts.backoff)
 
-    def _retrieve(self, study: str, series: str, sops: list[str] | None, store: Sink) -> None:
-        """C-GET (or C-MOVE) each of ``sops``, or the whole series if ``sops`` is None."""
+    def _retrieve(self, study: str, queries: list[Dataset], store: Sink) -> None:
+        """Send each C-GET (or C-MOVE) of ``queries`` over one association."""
         ae = self._ae()
         moving = self._scp is not None
         model = (
@@ -225,12 +227,6 @@ class Dimse:
             handlers.append((evt.EVT_C_STORE, on_store))
         assoc = self._associate(ae, ext_neg=roles, evt_handlers=handlers)
         try:
-            keys = {"StudyInstanceUID": study, "SeriesInstanceUID": series}
-            queries = (
-                [_query("SERIES", **keys)]
-                if sops is None
-                else [_query("IMAGE", **keys, SOPInstanceUID=sop) for sop in sops]
-            )
             for query in queries:
                 self.rate.wait()
                 if moving:

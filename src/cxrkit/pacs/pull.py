@@ -66,18 +66,18 @@ def _find(pacs: Pacs, accession: str, present: set[str]) -> list[StudyPlan | Pul
 Task = tuple[StudyPlan, dict[str, list[str]], bool]
 
 
-def _tasks(plans: list[StudyPlan], study_level: bool) -> list[Task]:
-    """What to fetch, task by task, and whether a task is a whole study (or series)."""
+def _tasks(plans: list[StudyPlan], split_partial: bool) -> list[Task]:
+    """What to fetch, task by task, and whether a task is a whole study."""
     tasks: list[Task] = []
     for plan in plans:
-        if study_level and plan.expected and plan.missing == plan.instances:
-            tasks.append((plan, plan.missing, True))
+        missing = {series: sops for series, sops in plan.missing.items() if sops}
+        whole = plan.missing == plan.instances
+        if not missing:
             continue
-        for series, sops in plan.missing.items():
-            if study_level:
-                tasks += [(plan, {series: [sop]}, False) for sop in sops]
-            elif sops:
-                tasks.append((plan, {series: sops}, sops == plan.instances[series]))
+        if whole or not split_partial:
+            tasks.append((plan, missing, whole))
+        else:
+            tasks += [(plan, {s: [sop]}, False) for s, sops in missing.items() for sop in sops]
     return tasks
 
 
@@ -95,7 +95,7 @@ def _fetch_all(
 ) -> dict[str, int]:
     """Fetch every missing instance; a study's failure is noted on its plan. Returns the
     number of instances written, by study."""
-    tasks = _tasks(plans, pacs.study_level)
+    tasks = _tasks(plans, pacs.split_partial_studies)
     left = {p.study_uid: sum(len(s) for s in p.missing.values()) for p in plans}
     written: dict[str, int] = dict.fromkeys(left, 0)
     count = _Counter(progress, sum(left.values()), len(plans))
