@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import expected_instances, pulled_instances
+from helpers import expected_instances, pulled_instances, tree
 from pacs_server import PULL_AE, Orthanc
 
 from cxrkit.cli import main
@@ -33,6 +33,14 @@ def test_dimse_pull_brings_every_chest_instance(
     code, out = _pull(src, "--dimse", orthanc.dimse, *move)
     assert code == 0, out
     assert "instances fetched by this run: 0\n" in out
+    # a study partly present: only its missing instance is asked for, one C-GET / C-MOVE
+    whole = tree(src)
+    studies = [s for s in (src / "dicom").iterdir() if len(list(s.iterdir())) > 1]
+    next(studies[0].iterdir()).unlink()
+    code, out = _pull(src, "--dimse", orthanc.dimse, *move)
+    assert code == 0, out
+    assert "instances fetched by this run: 1\n" in out
+    assert tree(src) == whole
 
 
 def test_a_refused_association_stops_the_pull_with_a_clear_error(
