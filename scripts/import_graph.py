@@ -37,7 +37,8 @@ LAYERS: dict[str, int] = {
     "cli": 4,
     **dict.fromkeys(("pipeline", "db"), 3),
     **dict.fromkeys(
-        ("derive", "dicom", "labels", "loaders", "release", "reports", "sources.synth"), 2
+        ("derive", "dicom", "labels", "loaders", "pacs", "release", "reports", "sources.synth"),
+        2,
     ),
     **dict.fromkeys(("identity", "sources"), 1),
     "errors": 0,

@@ -16,6 +16,7 @@ source root; an environment fault names the folder given on the command line.
     │   ├── NotWritableError    a folder is read-only or not permitted           (exit 5)
     │   └── ReleaseRefusedError OUT holds files this workspace did not write     (exit 7)
     ├── WorkspaceError      the private workspace's key or keystore cannot be used (exit 6)
+    ├── PacsError           the PACS refused, failed or did not answer (exit 8)
     └── DataFileError       a file of a public dataset is missing or malformed
 """
 
@@ -74,6 +75,16 @@ class WorkspaceError(CxrkitError):
     """The private workspace's key or keystore cannot be read or is damaged."""
 
     exit_code = 6
+
+
+class PacsError(CxrkitError):
+    """The PACS refused an association or a request, failed, or did not answer in time.
+
+    Raised by ``cxrkit pull`` and ``cxrkit receive``; a pull that ends with failed transfers
+    raises it after writing ``SRC/pull-log.csv``, and rerunning resumes.
+    """
+
+    exit_code = 8
 
 
 class DataFileError(CxrkitError):

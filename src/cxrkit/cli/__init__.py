@@ -20,6 +20,7 @@ from cxrkit.cli.evaluate_deid import evaluate_deid_command
 from cxrkit.cli.jpg import jpg
 from cxrkit.cli.labels import evaluate_labels, label
 from cxrkit.cli.loaders import evaluate_model
+from cxrkit.cli.pacs import pull, receive
 from cxrkit.cli.reports import deid_text, sections
 from cxrkit.cli.stats import stats
 from cxrkit.cli.synth import demo, synth
@@ -65,6 +66,8 @@ main.add_command(sections)
 main.add_command(evaluate_deid_command)
 main.add_command(db_command)
 main.add_command(link_ehr_command)
+main.add_command(pull)
+main.add_command(receive)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -9,10 +9,21 @@ from pathlib import Path
 import click
 
 from cxrkit.cli.progress import progress_bar
+from cxrkit.pacs.log import COMPLETE, FAILED, LOG_NAME, NO_CHEST, NO_STUDY
 from cxrkit.pipeline.build import BuildOptions, BuildSummary, build
 from cxrkit.pipeline.quarantine import summary_lines
 from cxrkit.release.census import CensusSummary, write_census
 from cxrkit.release.verify import VerifyReport, verify
+
+
+def pull_line(c: dict[str, int]) -> str:
+    """The counts of ``SRC/pull-log.csv`` in one line (``cxrkit pull`` and ``cxrkit build``)."""
+    return (
+        f"pulled from the PACS ({LOG_NAME}): {c[COMPLETE]} studies complete, "
+        f"{c[NO_STUDY]} accessions with no study, {c[NO_CHEST]} studies with no chest "
+        f"(CR/DX) images, {c[FAILED]} failed; instances received "
+        f"{c['instances received']} of {c['instances expected']}"
+    )
 
 
 def print_build(summary: BuildSummary, as_json: bool) -> None:
@@ -38,6 +49,8 @@ def print_build(summary: BuildSummary, as_json: bool) -> None:
     click.echo(f"  report files read: {files or 'none'}")
     for line in summary_lines(s.reasons):
         click.echo(f"  {line}")
+    if s.pull:
+        click.echo(f"  {pull_line(s.pull)}")
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in s.stage_seconds.items())
     click.echo(f"  time by stage (image stages summed over workers): {stages}")
 

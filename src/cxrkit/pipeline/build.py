@@ -23,6 +23,7 @@ from pathlib import Path
 
 from cxrkit.errors import ConfigError, SourceError
 from cxrkit.identity.keystore import Keystore
+from cxrkit.pacs.log import LOG_NAME, counts, read_log
 from cxrkit.pipeline.deid_dicom import check_trees
 from cxrkit.pipeline.environment import environment_faults, probe_writable
 from cxrkit.pipeline.image_work import ImageResult, OutputOptions, Progress, run_images
@@ -70,6 +71,7 @@ class BuildSummary:
     reasons: dict[str, int] = field(default_factory=dict)  # quarantine kind → count
     report_files: dict[str, int] = field(default_factory=dict)  # "CSV utf-8" → files read
     stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over workers
+    pull: dict[str, int] = field(default_factory=dict)  # SRC/pull-log.csv counts, if any
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,7 @@ def _run(
         reasons=kinds,
         report_files=dict(sorted(Counter(intake.encodings).items())),
         stage_seconds=_stage_seconds(results, timings),
+        pull=counts(read_log(src)) if (src / LOG_NAME).is_file() else {},
     )
 
 

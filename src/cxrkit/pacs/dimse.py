@@ -1,0 +1,317 @@
+"""DIMSE client (C-FIND at study, series and image level, then C-GET, or C-MOVE to a storage
+SCP that the pull runs itself) and the storage SCP of ``cxrkit receive``, over pynetdicom.
+
+Instances are stored as they arrive (the bytes of the C-STORE, with a file meta header), in
+the transfer syntax the PACS holds them in: one presentation context is proposed for each
+chest storage class and transfer syntax, so the PACS never has to transcode.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from pydicom.dataset import Dataset
+from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, StoragePresentationContexts, build_role, evt
+from pynetdicom.association import Association
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]
+    ComputedRadiographyImageStorage,
+    DigitalXRayImageStorageForPresentation,
+    DigitalXRayImageStorageForProcessing,
+    StudyRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelGet,
+    StudyRootQueryRetrieveInformationModelMove,
+    Verification,
+)
+
+from cxrkit.errors import PacsError
+from cxrkit.pacs.base import (
+    CHEST_MODALITIES,
+    Options,
+    RateLimit,
+    Sink,
+    TransientError,
+    retrying,
+)
+from cxrkit.pacs.store import checked_uid, write_instance
+
+CHEST_STORAGE = (
+    ComputedRadiographyImageStorage,
+    DigitalXRayImageStorageForPresentation,
+    DigitalXRayImageStorageForProcessing,
+)
+#: The transfer syntaxes radiographs are stored in (uncompressed, JPEG, JPEG-LS, JPEG 2000,
+#: RLE): one context each per storage class keeps the request under 128 contexts.
+RETRIEVE_SYNTAXES = tuple(
+    f"1.2.840.10008.1.2{tail}"
+    for tail in (
+        *("", ".1", ".1.99", ".2"),  # implicit, explicit, deflated, big endian
+        *(".4.50", ".4.51", ".4.57", ".4.70", ".4.80", ".4.81"),  # JPEG, JPEG-LS
+        *(".4.90", ".4.91", ".5"),  # JPEG 2000, RLE
+    )
+)
+_PENDING = (0xFF00, 0xFF01)
+_SUCCESS, _WARNING = 0x0000, 0xB000
+logging.getLogger("pynetdicom").setLevel(logging.CRITICAL)  # its log quotes identifiers
+
+
+def _status(status: Dataset) -> int:
+    if "Status" not in status:  # an empty status: the association broke or timed out
+        raise TransientError("association lost or timed out")
+    return int(status.Status)
+
+
+def _sop(event: evt.Event) -> str:
+    """The SOP Instance UID a C-STORE request names."""
+    return str(getattr(event.request, "AffectedSOPInstanceUID", ""))
+
+
+def _query(level: str, **keys: str) -> Dataset:
+    ds = Dataset()
+    ds.QueryRetrieveLevel = level
+    for keyword, value in keys.items():
+        setattr(ds, keyword, value)
+    return ds
+
+
+class Dimse:
+    """A PACS at ``host:port`` with AE title ``called``, spoken to as ``options.calling_ae``."""
+
+    split_partial_studies = False  # one association per study
+
+    def __init__(self, called: str, host: str, port: int, options: Options | None = None) -> None:
+        self.called, self.host, self.port = called, host, port
+        self.opts = options or Options()
+        self.rate = RateLimit(self.opts.rate)
+        self._local = threading.local()  # one query association per thread
+        self._finders: list[Association] = []
+        self._lock = threading.Lock()
+        self._sink: Sink | None = None
+        self._arrived: set[str] = set()  # C-MOVE: every instance the SCP has stored
+        self._scp: Any = None
+        if self.opts.move_port is not None:
+            self._scp = _storage_scp(self.opts.calling_ae, self.opts.move_port, self._moved)
+
+    def _ae(self) -> AE:
+        ae = AE(ae_title=self.opts.calling_ae)
+        for name in ("acse_timeout", "dimse_timeout", "network_timeout", "connection_timeout"):
+            setattr(ae, name, self.opts.timeout)
+        return ae
+
+    def _associate(self, ae: AE, **kwargs: Any) -> Association:
+        self.rate.wait()
+        assoc = ae.associate(self.host, self.port, ae_title=self.called, **kwargs)
+        if assoc.is_established:
+            return assoc
+        where = f"{self.called}@{self.host}:{self.port}"
+        if assoc.is_rejected:
+            raise PacsError(
+                f"the PACS {where} refused the association from AE {self.opts.calling_ae!r}: "
+                "check the PACS's AE title and ask its administrator to allow this AE title "
+                "from this host (query and retrieve)"
+            )
+        raise PacsError(
+            f"the PACS {where} did not answer within {self.opts.timeout:g} s, or aborted the "
+            "association (wrong host or port, a firewall, or a PACS that is down)"
+        )
+
+    def _find(self, query: Dataset) -> Iterator[Dataset]:
+        finder: Association | None = getattr(self._local, "finder", None)
+        if finder is None or not finder.is_established:
+            ae = self._ae()
+            ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind)
+            finder = self._local.finder = self._associate(ae)
+            with self._lock:
+                self._finders.append(finder)
+        for status, identifier in finder.send_c_find(
+            query, StudyRootQueryRetrieveInformationModelFind
+        ):
+            code = _status(status)
+            if code in _PENDING and identifier is not None:
+                yield identifier
+            elif code != _SUCCESS:
+                raise TransientError(f"C-FIND status 0x{code:04X}")
+
+    def _found(self, query: Dataset, keyword: str) -> list[Dataset]:
+        def once() -> list[Dataset]:
+            return list(self._find(query))
+
+        found = retrying(once, self.opts.retries, self.opts.backoff)
+        return [ds for ds in found if str(ds.get(keyword, ""))]
+
+    def studies(self, accession: str, modalities: tuple[str, ...]) -> list[str]:
+        query = _query(
+            "STUDY",
+            AccessionNumber=accession,
+            StudyInstanceUID="",
+            ModalitiesInStudy="\\".join(modalities),
+        )
+        found = self._found(query, "StudyInstanceUID")
+        return sorted({checked_uid(str(ds.StudyInstanceUID)) for ds in found})
+
+    def chest_instances(self, study_uid: str) -> dict[str, list[str]]:
+        query = _query("SERIES", StudyInstanceUID=study_uid, SeriesInstanceUID="", Modality="")
+        out = {}
+        for series in self._found(query, "SeriesInstanceUID"):
+            if str(series.get("Modality", "")) in CHEST_MODALITIES:
+                uid = checked_uid(str(series.SeriesInstanceUID))
+                query = _query(
+                    "IMAGE", StudyInstanceUID=study_uid, SeriesInstanceUID=uid, SOPInstanceUID=""
+                )
+                found = self._found(query, "SOPInstanceUID")
+                out[uid] = sorted(checked_uid(str(ds.SOPInstanceUID)) for ds in found)
+        return dict(sorted(out.items()))
+
+    def fetch(
+        self, study_uid: str, instances: dict[str, list[str]], sink: Sink, whole: bool
+    ) -> None:
+        """Retrieve ``instances`` (series UID → SOP UIDs) in one association: each series in
+        one series-level C-GET (or C-MOVE) if ``whole`` (none of the study is present), else
+        one per instance; after a fault, only the instances still missing are asked for
+        again, one each, after a back-off."""
+        arrived: set[str] = set()
+        lock = threading.Lock()
+
+        def store(study: str, sop: str, data: bytes) -> None:
+            sink(study, sop, data)
+            with lock:
+                arrived.add(sop)
+
+        if self._scp is not None:
+            self._sink = sink  # the C-MOVE results come to the SCP, whoever asked for them
+            self._arrived = arrived = self._arrived
+
+        def once() -> None:
+            queries = []
+            for series, sops in instances.items():
+                keys = {"StudyInstanceUID": study_uid, "SeriesInstanceUID": series}
+                with lock:
+                    missing = [s for s in sops if s not in arrived]
+                if whole and len(missing) == len(sops):
+                    queries.append(_query("SERIES", **keys))
+                else:
+                    queries += [_query("IMAGE", **keys, SOPInstanceUID=s) for s in missing]
+            if queries:
+                self._retrieve(study_uid, queries, store)
+
+        retrying(once, self.opts.retries, self.opts.backoff)
+
+    def _retrieve(self, study: str, queries: list[Dataset], store: Sink) -> None:
+        """Send each C-GET (or C-MOVE) of ``queries`` over one association."""
+        ae = self._ae()
+        moving = self._scp is not None
+        model = (
+            StudyRootQueryRetrieveInformationModelMove
+            if moving
+            else StudyRootQueryRetrieveInformationModelGet
+        )
+        ae.add_requested_context(model)
+        handlers = []
+        roles = []
+        if not moving:
+            for sop_class in CHEST_STORAGE:
+                for syntax in RETRIEVE_SYNTAXES:
+                    ae.add_requested_context(sop_class, syntax)
+                roles.append(build_role(sop_class, scp_role=True))
+
+            def on_store(event: evt.Event) -> int:
+                store(study, _sop(event), event.encoded_dataset())
+                return _SUCCESS
+
+            handlers.append((evt.EVT_C_STORE, on_store))
+        assoc = self._associate(ae, ext_neg=roles, evt_handlers=handlers)
+        try:
+            for query in queries:
+                self.rate.wait()
+                if moving:
+                    answers = assoc.send_c_move(query, self.opts.calling_ae, model)
+                else:
+                    answers = assoc.send_c_get(query, model)
+                codes = [_status(status) for status, _ in answers]
+                if codes[-1] not in (_SUCCESS,):
+                    raise TransientError(
+                        f"C-{'MOVE' if moving else 'GET'} status 0x{codes[-1]:04X}"
+                    )
+        finally:
+            assoc.release()
+
+    def _moved(self, study_uid: str, sop_uid: str, data: bytes) -> None:
+        if self._sink is not None:
+            self._sink(study_uid, sop_uid, data)
+        self._arrived.add(sop_uid)  # set.add is atomic
+
+    def close(self) -> None:
+        for finder in self._finders:
+            if finder.is_established:
+                finder.release()
+        if self._scp is not None:
+            self._scp.shutdown()
+
+
+StoreTo = Any  # Callable[[str, str, bytes], None]
+
+
+def _storage_scp(ae_title: str, port: int, sink: StoreTo, host: str = "") -> Any:
+    """A C-STORE SCP on ``host:port`` answering as ``ae_title``; each instance goes to
+    ``sink(study_uid, sop_uid, part10_bytes)``. Returns the running server."""
+    ae = AE(ae_title=ae_title)
+    ae.add_supported_context(Verification)  # so that the PACS administrator can C-ECHO us
+    for context in StoragePresentationContexts:
+        ae.add_supported_context(str(context.abstract_syntax), ALL_TRANSFER_SYNTAXES)
+
+    def on_store(event: evt.Event) -> int:
+        try:
+            study = str(event.dataset.StudyInstanceUID)
+            sink(study, _sop(event), event.encoded_dataset())
+        except (PacsError, AttributeError, OSError):
+            return 0xA700  # out of resources / cannot store: the sender reports it
+        return _SUCCESS
+
+    try:
+        return ae.start_server(
+            (host, port), block=False, evt_handlers=[(evt.EVT_C_STORE, on_store)]
+        )
+    except OSError as exc:
+        raise PacsError(f"cannot listen on port {port} ({exc.strerror or exc})") from None
+
+
+@dataclass
+class Stored:
+    written: int = 0
+    duplicates: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def serve_until_stopped(
+    dicom: Path, ae_title: str, port: int, stop: threading.Event | None = None
+) -> Stored:
+    """``cxrkit receive``: store what is pushed under ``dicom`` until SIGINT or SIGTERM (or
+    ``stop`` is set); returns the counts."""
+    stored = Stored()
+    stop = stop or threading.Event()
+
+    def sink(study: str, sop: str, data: bytes) -> None:
+        new = write_instance(dicom, study, sop, data)
+        with stored.lock:
+            stored.written += new
+            stored.duplicates += not new
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    server = _storage_scp(ae_title, port, sink)
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, on_signal)
+    try:
+        while not stop.wait(0.2):
+            pass
+    finally:
+        server.shutdown()
+    return stored

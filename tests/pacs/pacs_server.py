@@ -1,0 +1,140 @@
+"""A real Orthanc for the tests: the Debian ``orthanc`` and ``orthanc-dicomweb`` packages,
+started on free loopback ports with a throw-away configuration and storage.
+
+Nothing here skips: a machine without Orthanc fails the tests with the command that installs
+it (the README's test command runs that command where Orthanc is missing).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+INSTALL = "apt-get update && apt-get install -y orthanc orthanc-dicomweb"
+PLUGIN_DIRS = (Path("/usr/share/orthanc/plugins"), Path("/usr/lib/orthanc"))
+ORTHANC_AE = "ORTHANC"
+#: The AE titles the PACS knows: cxrkit's own (C-GET, and C-MOVE to ``cxrkit pull``'s own
+#: storage SCP on ``move_port``) and a receiver for pushes (``cxrkit receive``).
+PULL_AE = "CXRKIT"
+RECEIVE_AE = "CXRKITRCV"
+
+
+@dataclass(frozen=True)
+class Orthanc:
+    url: str  # REST root, e.g. http://127.0.0.1:8042
+    dicom_port: int
+    move_port: int  # where Orthanc sends C-MOVE results for PULL_AE
+    receive_port: int  # where Orthanc pushes for RECEIVE_AE
+    storage: Path
+
+    @property
+    def dicomweb(self) -> str:
+        return f"{self.url}/dicom-web"
+
+    @property
+    def dimse(self) -> str:
+        return f"{ORTHANC_AE}@127.0.0.1:{self.dicom_port}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _executable() -> str:
+    path = shutil.which("Orthanc") or shutil.which("Orthanc", path="/usr/sbin:/usr/bin")
+    if path is None:
+        raise RuntimeError(f"Orthanc is not installed; install it with: {INSTALL}")
+    return path
+
+
+def _dicomweb_plugin() -> Path:
+    for folder in PLUGIN_DIRS:
+        found = sorted(folder.glob("libOrthancDicomWeb.so*"))
+        if found:
+            return found[0]
+    raise RuntimeError(f"the Orthanc DICOMweb plugin is not installed; install it with: {INSTALL}")
+
+
+def config(
+    root: Path, http_port: int, dicom_port: int, move_port: int, rcv: int
+) -> dict[str, object]:
+    storage = root / "storage"
+    return {
+        "Name": "cxrkit-test",
+        "StorageDirectory": str(storage),
+        "IndexDirectory": str(storage),
+        "HttpPort": http_port,
+        "DicomPort": dicom_port,
+        "DicomAet": ORTHANC_AE,
+        "DicomCheckCalledAet": True,
+        "RemoteAccessAllowed": False,
+        "AuthenticationEnabled": False,
+        "SaveJobs": False,
+        "StorageCompression": False,
+        "Plugins": [str(_dicomweb_plugin())],
+        "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
+        "DicomModalities": {
+            "cxrkit": [PULL_AE, "127.0.0.1", move_port],
+            "receiver": [RECEIVE_AE, "127.0.0.1", rcv],
+        },
+        "DicomScuTimeout": 10,
+    }
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Orthanc exited at start:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/dicom-web/studies", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"Orthanc did not answer within 30 s:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def running_orthanc(root: Path) -> Iterator[Orthanc]:
+    """Start Orthanc with a fresh configuration and storage under ``root``; stop it after."""
+    exe = _executable()
+    http_port, dicom_port, move_port, rcv = (free_port() for _ in range(4))
+    root.mkdir(parents=True, exist_ok=True)
+    cfg = root / "orthanc.json"
+    cfg.write_text(json.dumps(config(root, http_port, dicom_port, move_port, rcv), indent=1))
+    log = root / "orthanc.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([exe, str(cfg)], stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{http_port}"
+    try:
+        _wait_ready(url, process, log)
+        yield Orthanc(url, dicom_port, move_port, rcv, root / "storage")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def upload(url: str, files: list[Path]) -> int:
+    """POST each file to ``/instances``; the number Orthanc accepted (broken files are not)."""
+    accepted = 0
+    with httpx.Client(timeout=60) as client:
+        for path in files:
+            response = client.post(f"{url}/instances", content=path.read_bytes())
+            accepted += response.status_code == 200
+    return accepted
