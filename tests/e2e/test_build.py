@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import HELD
 
+from conftest import HELD
 from cxrkit.pipeline.build import BuildOptions, BuildSummary, build
 from cxrkit.release.verify import read_table, verify
 from cxrkit.sources.synth import SynthSummary
