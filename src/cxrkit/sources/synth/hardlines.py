@@ -20,6 +20,7 @@ import numpy as np
 from faker import Faker
 
 from cxrkit.sources.synth.model import Image, Study
+from cxrkit.sources.synth.report_faker import city
 
 LOCALES = (
     "en_US",
@@ -153,7 +154,7 @@ def _unheadered(study: Study, rng: np.random.Generator) -> list[HardLine]:
         if rng.random() < 0.5:
             abbr = study.institution.short_name
         else:
-            abbr = _abbreviation(f"{fk.city()} {fk.last_name()} Hospital".split())
+            abbr = _abbreviation(f"{city(fk)} {fk.last_name()} Hospital".split())
         out.append(HardLine(f"{abbr} {_pick(rng, DEPARTMENTS)}", "hospital", "institution"))
     if rng.random() < 0.6:
         person = f"{fk.first_name()} {fk.last_name()}"
