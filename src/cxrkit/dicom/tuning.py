@@ -5,9 +5,9 @@
 (:mod:`cxrkit.dicom.reading`), following a line's ink (:mod:`cxrkit.dicom.continuation`), the
 scrub and its proof (:mod:`cxrkit.dicom.scrub`), tesseract (:mod:`cxrkit.dicom.ocr`) and the
 PHI words (:mod:`cxrkit.dicom.phitext`). Each field says what it is, its unit and why it has
-its value. Unless a field says otherwise, a value was set by hand on the development exports
-(the classic seed-1 export and the hard seeds 101, 7001, 7002 and 7003, see
-``docs/burned-in.md``) and then held fixed for the held-out seeds 8101 and 8102.
+its value. Unless a field says otherwise, a value was set by hand on the synthetic
+development exports (the classic seed-1 export and the hard seeds 101, 7001, 7002 and 7003;
+``docs/burned-in.md``, "Figures"): the reason given is what it guards against.
 
 The modules read ``tuning.TUNING`` when they run, never a copy taken at import, so an
 experiment can swap in a changed object (in the process that scrubs; the learned models'
