@@ -6,7 +6,7 @@ glyphs that follow are still there to the eye: edges as dense as the line's own,
 band across. :func:`follow` walks from each end of a removed line's box along the line, one
 glyph height at a time, and takes in every step whose band holds such edges, until a whole
 glyph height holds none (the gap after a line is wider than a word gap). The walk only ever
-makes a box longer: fail closed.
+makes a box longer: fail closed. The thresholds are :class:`cxrkit.dicom.tuning.FollowTuning`.
 """
 
 from __future__ import annotations

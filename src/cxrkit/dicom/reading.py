@@ -6,7 +6,8 @@ detector (:mod:`cxrkit.dicom.learned`, cropped from the display image). :class:`
 it with both engines — PP-OCR's recogniser and tesseract — turned to each orientation the
 region may have (a line along x at 0° and 180°, a line along y at 90° and 270°, a square
 region at all four), and :meth:`Reader.verdict` says what it is: PHI, other legible text,
-kept text, or noise. Each distinct crop is read once per engine and orientation.
+kept text, or noise. Each distinct crop is read once per engine and orientation. The
+thresholds are :class:`cxrkit.dicom.tuning.ReadingTuning`.
 """
 
 from __future__ import annotations

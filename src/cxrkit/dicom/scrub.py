@@ -20,7 +20,8 @@
    ``verified``, and the pipeline quarantines it.
 
 :func:`record_scrub` writes Burned In Annotation and the boxes into the (already
-de-identified) dataset; :func:`encode_pixels` writes the pixel data back losslessly.
+de-identified) dataset; :func:`encode_pixels` writes the pixel data back losslessly. Every
+threshold of the scrub is named in :mod:`cxrkit.dicom.tuning`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ maximum, the minimum and each dominant spike of the histogram — and :func:`fin
 turns each level's mask into glyph-sized connected components, groups them into text lines and
 returns each line as a :class:`Candidate`: its box and a clean black-on-white rendering for OCR.
 Masks that cover too much of the image (the body, not text) are dropped; so are components
-that are too large, too small or too empty to be glyphs.
+that are too large, too small or too empty to be glyphs. The thresholds are
+:class:`cxrkit.dicom.tuning.FinderTuning`.
 """
 
 from __future__ import annotations
