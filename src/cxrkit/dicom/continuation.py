@@ -6,7 +6,7 @@ glyphs that follow are still there to the eye: edges as dense as the line's own,
 band across. :func:`follow` walks from each end of a removed line's box along the line, one
 glyph height at a time, and takes in every step whose band holds such edges, until a whole
 glyph height holds none (the gap after a line is wider than a word gap). The walk only ever
-makes a box longer: fail closed.
+makes a box longer: fail closed. The thresholds are :class:`cxrkit.dicom.tuning.FollowTuning`.
 """
 
 from __future__ import annotations
@@ -15,18 +15,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end exclusive)
+from cxrkit.dicom import tuning
 
-#: A pixel is on an edge of the line's ink when its 3 x 3 gradient reaches this share of the
-#: strong gradients inside the line (their 90th percentile): glyphs keep their edges where
-#: the ground under them turns towards their value and their contrast fades.
-EDGE_SHARE = 0.25
-#: A step continues the line when its share of edge pixels reaches this share of the line's.
-DENSITY_SHARE = 0.35
-#: How far the walk may reach past each end, in glyph heights.
-MAX_REACH = 12
-#: Lines shorter than this many glyph heights are not followed (markers, single glyphs).
-MIN_LENGTH = 2
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end exclusive)
 
 
 def _gradient(grey: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -46,33 +37,34 @@ def follow(grey: NDArray[np.uint8], box: Box, height: int, vertical: bool) -> Bo
     >>> follow(img, (0, 20, 150, 45), 14, False)  # found to the first 150 pixels only
     (0, 20, 234, 45)
     """
+    t = tuning.TUNING.follow
     x0, y0, x1, y1 = box
     g = grey.T if vertical else grey
     if vertical:
         x0, y0, x1, y1 = y0, x0, y1, x1
-    if height < 4 or x1 - x0 < MIN_LENGTH * height or y1 <= y0:
+    if height < t.min_height or x1 - x0 < t.min_length * height or y1 <= y0:
         return box
     edges = _gradient(np.ascontiguousarray(g[y0:y1]))
     inside = edges[:, x0:x1]
     strong = inside[inside > 0]
     if strong.size == 0:
         return box
-    level = max(12.0, EDGE_SHARE * float(np.percentile(strong, 90)))
+    level = max(t.min_edge, t.edge_share * float(np.percentile(strong, t.edge_percentile)))
     on = edges >= level
     own = float(on[:, x0:x1].mean())
     if own <= 0.0:
         return box
-    need = DENSITY_SHARE * own
-    step = max(2, height)
+    need = t.density_share * own
+    step = max(t.min_step, height)
     w = g.shape[1]
     end = x1
-    while end < w and end - x1 < MAX_REACH * height:
+    while end < w and end - x1 < t.max_reach * height:
         nxt = min(end + step, w)
         if float(on[:, end:nxt].mean()) < need:
             break
         end = nxt
     start = x0
-    while start > 0 and x0 - start < MAX_REACH * height:
+    while start > 0 and x0 - start < t.max_reach * height:
         prv = max(start - step, 0)
         if float(on[:, prv:start].mean()) < need:
             break

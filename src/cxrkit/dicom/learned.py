@@ -11,17 +11,18 @@ input*. :func:`detect` therefore runs
 
 - an overview pass of the whole image, its local contrast equalised (CLAHE, so that text on
   bright or dark anatomy stands out as it does to the eye), scaled so that its longer side
-  is at most :data:`OVERVIEW_SIDE` (for a 2,000-pixel radiograph: glyphs from about 16
+  is at most ``overview_side`` (for a 2,000-pixel radiograph: glyphs from about 16
   pixels up), and
-- tiles (:data:`TILE` pixels, contrast stretched) wherever the image holds sharp, strong
-  edges (:func:`busy_tiles`): text of any size down to :data:`MIN_GLYPH` pixels is made of
+- tiles (``tile`` pixels, contrast stretched) wherever the image holds sharp, strong
+  edges (:func:`busy_tiles`): text of any size down to ``min_glyph`` pixels is made of
   them, while the smooth body of a radiograph is not. They are read at full resolution, or
   at twice it when the overview already was (small images, glyphs of 8–12 pixels), each as
   it stands and turned by 90°: DBNet often misses a line that runs up or down the image
   (small, faint glyphs above all) until it is turned across (:func:`detect_in`).
 
 Every box is axis-aligned in the image's own pixels; :func:`recognize` reads crops, and the
-caller turns them to every orientation it wants read.
+caller turns them to every orientation it wants read. The thresholds and sizes are
+:class:`cxrkit.dicom.tuning.LearnedTuning`.
 """
 
 from __future__ import annotations
@@ -40,28 +41,12 @@ from numpy.typing import NDArray
 from rapidocr_onnxruntime.ch_ppocr_det.utils import DBPostProcess
 from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer
 
+from cxrkit.dicom import tuning
+
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end exclusive)
 
-#: Longer side of the overview pass, in pixels.
-OVERVIEW_SIDE = 1024
-#: Side of a full-resolution tile, and how much neighbouring tiles overlap.
-TILE = 384
-TILE_OVERLAP = 64
-#: Smallest glyph height (pixels, in the original image) the detector is set up to find.
-MIN_GLYPH = 8
-#: A tile is read at full resolution when it holds at least this many strong-edge pixels.
-BUSY_PIXELS = 24
-#: A strong edge: a 3 × 3 morphological gradient of at least this much of the 8-bit range.
-EDGE_STEP = 48
-#: An overview box at most this fraction of the image's longer side across is a line: its
-#: edges do not make a tile busy.
-KNOWN_LINE_FRACTION = 0.05
-#: A box found turned is the same line as one found as it stands when this share of the
-#: smaller one lies inside the other (see :func:`_same_box`).
-SAME_SHARE = 0.9
-#: DBNet's thresholds: a text pixel's probability and a box's mean probability.
-PIXEL_THRESHOLD = 0.3
-BOX_THRESHOLD = 0.5
+#: DBNet's input sides are multiples of this (its feature pyramid halves the image 5 times).
+DB_STRIDE = 32
 
 
 @dataclass(frozen=True)
@@ -99,10 +84,11 @@ def _models(pid: int) -> _Models:
         _session_options(),
         providers=["CPUExecutionProvider"],
     )
+    t = tuning.TUNING.learned
     post = DBPostProcess(
-        thresh=PIXEL_THRESHOLD,
-        box_thresh=BOX_THRESHOLD,
-        unclip_ratio=1.6,
+        thresh=t.pixel_threshold,
+        box_thresh=t.box_threshold,
+        unclip_ratio=t.unclip_ratio,
         use_dilation=True,
         score_mode="fast",
     )
@@ -145,14 +131,16 @@ def display(
 
 @functools.cache
 def _clahe() -> Any:
-    return cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
+    t = tuning.TUNING.learned
+    return cv2.createCLAHE(clipLimit=t.clahe_clip, tileGridSize=(t.clahe_grid, t.clahe_grid))
 
 
 def _detect_at(grey: NDArray[np.uint8], scale: float, offset: tuple[int, int]) -> list[Detection]:
     """DBNet on ``grey`` scaled by ``scale``; boxes in the original image's pixels."""
     m = models()
     h, w = grey.shape
-    nh, nw = max(32, round(h * scale / 32) * 32), max(32, round(w * scale / 32) * 32)
+    s = DB_STRIDE
+    nh, nw = max(s, round(h * scale / s) * s), max(s, round(w * scale / s) * s)
     interp = cv2.INTER_AREA if nw < w else cv2.INTER_LINEAR
     im = np.asarray(cv2.resize(grey, (nw, nh), interpolation=interp), np.float32)
     x = np.repeat((im / 127.5 - 1.0)[None, None], 3, axis=1)
@@ -160,11 +148,12 @@ def _detect_at(grey: NDArray[np.uint8], scale: float, offset: tuple[int, int]) -
     quads, scores = m.post(prob, (h, w))
     out = []
     ox, oy = offset
+    least = tuning.TUNING.learned.min_box
     for quad, score in zip(quads, scores, strict=True):
         q = np.asarray(quad)
         x0, y0 = int(q[:, 0].min()), int(q[:, 1].min())
         x1, y1 = int(q[:, 0].max()) + 1, int(q[:, 1].max()) + 1
-        if x1 - x0 >= 4 and y1 - y0 >= 4:
+        if x1 - x0 >= least and y1 - y0 >= least:
             out.append(Detection((x0 + ox, y0 + oy, x1 + ox, y1 + oy), float(score)))
     return out
 
@@ -186,17 +175,18 @@ def busy_tiles(grey: NDArray[np.uint8], known: Sequence[Box] = ()) -> list[Box]:
     >>> busy_tiles(flat, known=[(10, 40, 120, 70)])
     []
     """
+    t = tuning.TUNING.learned
     h, w = grey.shape
     edges = np.asarray(cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
-    strong = (edges >= EDGE_STEP).astype(np.uint8)
+    strong = (edges >= t.edge_step).astype(np.uint8)
     for x0, y0, x1, y1 in known:
         strong[max(y0, 0) : y1, max(x0, 0) : x1] = 0
-    step = TILE - TILE_OVERLAP
+    tile, overlap = t.tile, t.tile_overlap
     out = []
-    for y0 in range(0, max(h - TILE_OVERLAP, 1), step):
-        for x0 in range(0, max(w - TILE_OVERLAP, 1), step):
-            y1, x1 = min(y0 + TILE, h), min(x0 + TILE, w)
-            if int(strong[y0:y1, x0:x1].sum()) >= BUSY_PIXELS:
+    for y0 in range(0, max(h - overlap, 1), tile - overlap):
+        for x0 in range(0, max(w - overlap, 1), tile - overlap):
+            y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+            if int(strong[y0:y1, x0:x1].sum()) >= t.busy_pixels:
                 out.append((x0, y0, x1, y1))
     return out
 
@@ -215,11 +205,12 @@ def detect(grey: NDArray[np.uint8], known: Sequence[Box] = ()) -> list[Detection
     >>> [d.box[1] < 120 < d.box[3] for d in detect(img)]
     [True]
     """
+    t = tuning.TUNING.learned
     h, w = grey.shape
-    scale = min(1.0, OVERVIEW_SIDE / max(h, w))
+    scale = min(1.0, t.overview_side / max(h, w))
     # local contrast: text on bright or dark anatomy stands out as it does to the eye
     found = _detect_at(_clahe().apply(grey), scale, (0, 0))
-    thin = KNOWN_LINE_FRACTION * max(h, w)
+    thin = t.known_line_fraction * max(h, w)
     lines = [d.box for d in found if min(d.box[2] - d.box[0], d.box[3] - d.box[1]) <= thin]
     for tile in merged(busy_tiles(grey, [*known, *lines])):
         found += detect_in(grey, tile, _tile_scale(scale))
@@ -229,21 +220,22 @@ def detect(grey: NDArray[np.uint8], known: Sequence[Box] = ()) -> list[Detection
 def _tile_scale(overview: float) -> float:
     """Busy tiles are read at full resolution; when the overview already was, at twice it
     (glyphs of 8–12 pixels, found at full resolution only in part or not at all)."""
-    return 2.0 if overview >= 1.0 else 1.0
+    return tuning.TUNING.learned.fine_scale if overview >= 1.0 else 1.0
 
 
 def detect_near(grey: NDArray[np.uint8], boxes: list[Box]) -> list[Detection]:
     """Text lines in the windows around ``boxes`` (after redaction: where the image changed).
 
-    Each window reaches two box heights (and at least 64 pixels) beyond its box and is read
-    at full resolution.
+    Each window reaches ``window_heights`` box heights (and at least ``window_min`` pixels)
+    beyond its box and is read at full resolution.
     """
+    t = tuning.TUNING.learned
     h, w = grey.shape
-    scale = _tile_scale(min(1.0, OVERVIEW_SIDE / max(h, w)))
+    scale = _tile_scale(min(1.0, t.overview_side / max(h, w)))
     found: list[Detection] = []
     windows: list[Box] = []
     for x0, y0, x1, y1 in boxes:
-        m = max(64, 2 * min(y1 - y0, x1 - x0))
+        m = max(t.window_min, t.window_heights * min(y1 - y0, x1 - x0))
         windows.append((max(x0 - m, 0), max(y0 - m, 0), min(x1 + m, w), min(y1 + m, h)))
     for window in merged(windows):
         found += detect_in(grey, window, scale)
@@ -306,7 +298,7 @@ def detect_in(
     crop = grey[y0:y1, x0:x1]
     if crop.size == 0:
         return []
-    lo, hi = (float(v) for v in np.percentile(crop, (1, 99)))
+    lo, hi = (float(v) for v in np.percentile(crop, tuning.TUNING.learned.stretch_percentiles))
     stretched = np.clip((crop.astype(np.float32) - lo) * (255.0 / max(hi - lo, 1.0)), 0, 255)
     flat = stretched.astype(np.uint8)
     found = _detect_at(flat, scale, (x0, y0))
@@ -324,7 +316,8 @@ def detect_in(
 
 def _same_box(box: Box, other: Box) -> bool:
     """Whether ``box`` lies inside ``other`` but for a sliver, or holds ``other`` and is
-    at most half as large again: the same line, found twice."""
+    at most half as large again: the same line, found twice (``same_share``, ``same_growth``)."""
+    t = tuning.TUNING.learned
     w = min(box[2], other[2]) - max(box[0], other[0])
     h = min(box[3], other[3]) - max(box[1], other[1])
     if w <= 0 or h <= 0:
@@ -332,8 +325,8 @@ def _same_box(box: Box, other: Box) -> bool:
     a = (box[2] - box[0]) * (box[3] - box[1])
     b = (other[2] - other[0]) * (other[3] - other[1])
     if a > b:
-        return a <= 1.5 * b and w * h >= SAME_SHARE * b
-    return w * h >= SAME_SHARE * a
+        return a <= t.same_growth * b and w * h >= t.same_share * b
+    return w * h >= t.same_share * a
 
 
 def _distinct(found: list[Detection]) -> list[Detection]:

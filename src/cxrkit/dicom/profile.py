@@ -60,6 +60,12 @@ BASIC_ACTIONS = {
     "C": Action.CLEAN,
 }
 
+#: Repeating groups removed whole (PS3.5 7.6): curves (50xx, retired) and overlays (60xx).
+CURVE_GROUPS = range(0x5000, 0x50FF + 1)
+OVERLAY_GROUPS = range(0x6000, 0x60FF + 1)
+#: The mask of a tag without ``x`` wildcards: it names one attribute.
+EXACT_TAG = 0xFFFFFFFF
+
 #: The option set, as coded in De-identification Method Code Sequence (CID 7050, scheme DCM).
 METHOD_CODES = (
     ("113100", "Basic Application Confidentiality Profile"),
@@ -81,7 +87,7 @@ class Profile:
     def action(self, tag: int) -> Action:
         """The action for ``tag`` (a 32-bit ``0xGGGGEEEE``); default deny."""
         group = tag >> 16
-        if group & 1 or 0x5000 <= group <= 0x50FF or 0x6000 <= group <= 0x60FF:
+        if group & 1 or group in CURVE_GROUPS or group in OVERLAY_GROUPS:
             return Action.REMOVE  # private groups, curves, overlays
         found = self.exact.get(tag)
         if found is not None:
@@ -178,7 +184,7 @@ def compile_profile() -> Profile:
             continue  # "(gggg,eeee) where gggg is odd": private groups, removed in action()
         mask, value = _parse_tag(row["tag"])
         action = resolve(row)
-        if mask == 0xFFFFFFFF:
+        if mask == EXACT_TAG:
             exact[value] = action
         else:
             masked.append((mask, value, action))

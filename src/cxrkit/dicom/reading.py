@@ -6,7 +6,8 @@ detector (:mod:`cxrkit.dicom.learned`, cropped from the display image). :class:`
 it with both engines — PP-OCR's recogniser and tesseract — turned to each orientation the
 region may have (a line along x at 0° and 180°, a line along y at 90° and 270°, a square
 region at all four), and :meth:`Reader.verdict` says what it is: PHI, other legible text,
-kept text, or noise. Each distinct crop is read once per engine and orientation.
+kept text, or noise. Each distinct crop is read once per engine and orientation. The
+thresholds are :class:`cxrkit.dicom.tuning.ReadingTuning`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from cxrkit.dicom import learned, ocr
+from cxrkit.dicom import learned, ocr, tuning
 from cxrkit.dicom.phitext import (
     DenyList,
     KeepList,
@@ -30,18 +31,6 @@ from cxrkit.dicom.phitext import (
     phi_kind,
 )
 from cxrkit.dicom.textfind import Box, Candidate, Level, render
-
-#: A lone glyph that is not kept is removed only when tesseract is at least this sure.
-GLYPH_CONFIDENCE = 70.0
-#: A PP-OCR reading counts when its score is at least this, at its best orientation.
-LEARNED_SCORE = 0.5
-#: A reading that keeps a region must be this sure (PP-OCR's score; tesseract's / 100).
-SURE = {"learned": 0.8, "tesseract": 0.7}
-#: An upright PP-OCR reading this sure is not read upside down as well.
-SURE_READING = 0.9
-#: A learned detection with no legible reading is still removed (in doubt, remove) when the
-#: network is this sure and the region is shaped like a line.
-SURE_TEXT = 0.7
 
 
 @dataclass(frozen=True)
@@ -80,25 +69,28 @@ class Region:
 
 def from_candidate(cand: Candidate) -> Region:
     """The region of a threshold-finder candidate."""
+    t = tuning.TUNING.reading
     x0, y0, x1, y1 = cand.box
     w, h = x1 - x0, y1 - y0
-    if cand.glyphs == 1 and h >= 2.5 * w and h >= 24:
+    if cand.glyphs == 1 and h >= t.tall_aspect * w and h >= t.tall_min_height:
         # one tall component: glyphs of a line along y that touch, not a marker letter
-        return Region(cand.box, max(w, 4), True, cand)
+        return Region(cand.box, max(w, t.min_glyph_height), True, cand)
     vertical: bool | None = cand.vertical
-    if cand.glyphs == 1 and 0.6 <= w / max(h, 1) <= 1.6:
+    if cand.glyphs == 1 and t.square_min <= w / max(h, 1) <= t.square_max:
         vertical = None
     return Region(cand.box, cand.glyph_height, vertical, cand, lone=cand.lone_glyph)
 
 
 def from_detection(det: learned.Detection) -> Region:
     """The region of a learned detection (its glyph height is its short side, unclipped)."""
+    t = tuning.TUNING.reading
     x0, y0, x1, y1 = det.box
     w, h = x1 - x0, y1 - y0
-    if 0.6 <= w / max(h, 1) <= 1.6:
-        return Region(det.box, max(4, round(min(w, h) / 1.6)), None, score=det.score)
+    height = max(t.min_glyph_height, round(min(w, h) / tuning.TUNING.learned.unclip_ratio))
+    if t.square_min <= w / max(h, 1) <= t.square_max:
+        return Region(det.box, height, None, score=det.score)
     vertical = h > w
-    return Region(det.box, max(4, round(min(w, h) / 1.6)), vertical, score=det.score)
+    return Region(det.box, height, vertical, score=det.score)
 
 
 def _contrast_crop(a: NDArray[np.integer], box: Box, pad: int) -> NDArray[np.uint8]:
@@ -108,14 +100,15 @@ def _contrast_crop(a: NDArray[np.integer], box: Box, pad: int) -> NDArray[np.uin
     the same after the image's range has changed (the proof pass reads kept text again from
     the cache), and faint text keeps the precision an 8-bit display of the whole range loses.
     """
+    t = tuning.TUNING.reading
     x0, y0, x1, y1 = box
     h, w = a.shape
     crop = a[max(y0 - pad, 0) : min(y1 + pad, h), max(x0 - pad, 0) : min(x1 + pad, w)]
-    lo, hi = np.percentile(crop, (1, 99)) if crop.size else (0, 255)
+    lo, hi = np.percentile(crop, t.stretch_percentiles) if crop.size else (0, 255)
     stretched = np.clip((crop.astype(np.float32) - lo) * (255.0 / max(hi - lo, 1.0)), 0, 255)
     out = stretched.astype(np.uint8)
     _, ink = cv2.threshold(out, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    if float(np.mean(ink > 0)) < 0.5:  # the light pixels are the minority: light text
+    if float(np.mean(ink > 0)) < t.light_share:  # the light pixels are the minority: light text
         out = 255 - out
     return out
 
@@ -151,7 +144,8 @@ class Reader:
 
     def crop(self, a: NDArray[np.integer], region: Region) -> NDArray[np.uint8]:
         """The region rendered dark on light: from its level's mask, or its stored values."""
-        pad = max(4, region.glyph_height // 2)
+        t = tuning.TUNING.reading
+        pad = max(t.crop_min_pad, region.glyph_height // t.crop_pad_parts)
         if region.cand is not None:
             return render(a, region.cand, pad)
         return _contrast_crop(a, region.box, pad)
@@ -176,11 +170,11 @@ class Reader:
         """PP-OCR's reading at each orientation of the region.
 
         A line along x is read upright first, and upside down only if the upright reading
-        is not sure (:data:`SURE_READING`); other regions at all their orientations.
+        is not sure (``sure_reading``); other regions at all their orientations.
         """
         angles = region.angles
         first = self._learned(image, angles[:1]) if angles[0] == 0 else []
-        if first and first[0].score >= SURE_READING:
+        if first and first[0].score >= tuning.TUNING.reading.sure_reading:
             return first
         return first + self._learned(image, angles[len(first) :])
 
@@ -198,7 +192,8 @@ class Reader:
         """tesseract's reading at ``angles``, each at every scale it tries until one is sure."""
         out = []
         lone = region.lone
-        attempts = len(ocr.GLYPH_ATTEMPTS if lone else ocr.LINE_ATTEMPTS)
+        t = tuning.TUNING.ocr
+        attempts = len(t.glyph_attempts if lone else t.line_attempts)
         read = ocr.read_glyph if lone else ocr.read_line
         for angle in angles:
             turned = _turn(image, angle)
@@ -235,7 +230,7 @@ class Reader:
         best = max(rec, key=lambda r: r.score)
         upright = region.upright
         angles: tuple[int, ...] = (0,) if upright else region.angles
-        if best.score >= LEARNED_SCORE:
+        if best.score >= tuning.TUNING.reading.learned_score:
             angles = tuple(dict.fromkeys(((0,) if upright else ()) + (best.angle,)))
         return rec + self.tesseract_readings(image, region, angles)
 
@@ -244,39 +239,44 @@ class Reader:
         more letters or digits read surely (PP-OCR score >= 0.8, tesseract >= 70). The part
         of a kept word that a box left visible ("SEMI-ER" of a marker beside a removed
         line) is no such text."""
+        t = tuning.TUNING.reading
         for r in self._counted(readings):
-            sure = 80.0 if r.engine == "learned" else 70.0
+            sure = 100.0 * t.sure(r.engine)
             words = tuple(
                 w for w in r.words if w.confidence >= sure and not self._kept_piece(w.text)
             )
-            if alnum_count(words) >= 3 and self._one(words, region) in (Verdict.TEXT, Verdict.PHI):
+            if alnum_count(words) < t.legible_min_chars:
+                continue
+            if self._one(words, region) in (Verdict.TEXT, Verdict.PHI):
                 return True
         return False
 
     def _kept_piece(self, text: str) -> bool:
         """Whether ``text`` is the start or end (three characters or more) of a kept word."""
-        t = compact(text)
-        return len(t) >= 3 and any(
-            len(k) > len(t) and (k.startswith(t) or k.endswith(t)) for k in self.keep.words
+        c = compact(text)
+        return len(c) >= tuning.TUNING.reading.kept_piece_min and any(
+            len(k) > len(c) and (k.startswith(c) or k.endswith(c)) for k in self.keep.words
         )
 
     def _counted(self, readings: list[Reading]) -> list[Reading]:
         """Readings that count: PP-OCR's at its best orientation (a line read upside down
         or sideways is noise, not a second text), and tesseract's — but where PP-OCR is
         sure of another orientation, not tesseract's upright reading of turned text."""
+        t = tuning.TUNING.reading
         rec = [r for r in readings if r.engine == "learned"]
         best = max(rec, key=lambda r: r.score, default=None)
-        top = [best] if best is not None and best.score >= LEARNED_SCORE else []
+        top = [best] if best is not None and best.score >= t.learned_score else []
         tess = [r for r in readings if r.engine == "tesseract"]
-        if best is not None and best.score >= SURE_READING and best.angle != 0:
+        if best is not None and best.score >= t.sure_reading and best.angle != 0:
             tess = [r for r in tess if r.angle == best.angle] or tess
         return top + tess
 
     def _one(self, words: tuple[ocr.Word, ...], region: Region) -> Verdict:
         if region.lone and words:
-            if any(self.keep.keeps(w.text) for w in words if w.confidence >= GLYPH_CONFIDENCE):
+            sure = tuning.TUNING.reading.glyph_confidence
+            if any(self.keep.keeps(w.text) for w in words if w.confidence >= sure):
                 return Verdict.KEEP
-            if max(w.confidence for w in words) < GLYPH_CONFIDENCE:
+            if max(w.confidence for w in words) < sure:
                 return Verdict.NOISE  # one glyph read unsurely: no token, let alone PHI
         return classify_line(words, self.deny, self.keep)
 
@@ -288,10 +288,11 @@ class Reader:
         if any is legible or the region is text-shaped (in doubt, remove), else NOISE.
         """
         counted = [(r, self._one(r.words, region)) for r in self._counted(readings)]
-        kept = [r for r, v in counted if v is Verdict.KEEP and r.score >= SURE[r.engine]]
+        sure = tuning.TUNING.reading.sure
+        kept = [r for r, v in counted if v is Verdict.KEEP and r.score >= sure(r.engine)]
         if kept:
             k = max(kept, key=lambda r: r.score)
-            counted = [(r, v) for r, v in counted if v is Verdict.KEEP or not _misreading(r, k)]
+            counted = [(r, v) for r, v in counted if v is Verdict.KEEP or not _misreads(r, k)]
         verdicts = [v for _, v in counted]
         if Verdict.PHI in verdicts:
             return Verdict.PHI
@@ -303,10 +304,11 @@ class Reader:
 
     def kept_text(self, readings: list[Reading], region: Region) -> str:
         """The compact text of the sure reading that keeps ``region`` ("" if none does)."""
+        t = tuning.TUNING.reading
         sure = [
             r
             for r in self._counted(readings)
-            if r.score >= SURE[r.engine] and self._one(r.words, region) is Verdict.KEEP
+            if r.score >= t.sure(r.engine) and self._one(r.words, region) is Verdict.KEEP
         ]
         best = max(sure, key=lambda r: r.score, default=None)
         return compact(" ".join(w.text for w in best.words)) if best is not None else ""
@@ -328,14 +330,29 @@ class Reader:
         return None
 
 
-def _misreading(r: Reading, kept: Reading) -> bool:
+def misreading(text: str, kept: str) -> bool:
+    """Whether compact ``text`` is within a misreading's edits of compact ``kept``: about a
+    third of its letters and digits, at least two (``misreading_share``, ``misreading_min_edits``).
+
+    Examples
+    --------
+    >>> misreading("120KYP3.4MAS", "120KVP3.4MAS"), misreading("DOEJOHN", "AP")
+    (True, False)
+    """
+    t = tuning.TUNING.reading
+    return edits_within(
+        text, kept, max(t.misreading_min_edits, int(t.misreading_share * len(kept)))
+    )
+
+
+def _misreads(r: Reading, kept: Reading) -> bool:
     """Whether ``r`` reads as a misreading of the kept reading: no more words than it, and
     within a third of its letters and digits (at least two) of edits."""
     if len(r.words) > len(kept.words):
         return False
     a = compact(" ".join(w.text for w in r.words))
     b = compact(" ".join(w.text for w in kept.words))
-    return edits_within(a, b, max(2, int(0.35 * len(b))))
+    return misreading(a, b)
 
 
 def _learned_words(image: NDArray[np.uint8], angles: tuple[int, ...]) -> list[tuple[ocr.Word, ...]]:
@@ -348,11 +365,14 @@ def _text_shaped(region: Region) -> bool:
     """A region shaped like a line of text even if neither engine can read it."""
     x0, y0, x1, y1 = region.box
     long_side, short = max(x1 - x0, y1 - y0), min(x1 - x0, y1 - y0)
+    t = tuning.TUNING.reading
     if region.cand is not None:
         cand = region.cand
         along, across = (y1 - y0, x1 - x0) if cand.vertical else (x1 - x0, y1 - y0)
-        return cand.glyph_height >= 6 and (cand.glyphs >= 3 or along >= 2 * across)
-    return region.score >= SURE_TEXT and long_side >= 3 * short
+        return cand.glyph_height >= t.text_min_glyph_height and (
+            cand.glyphs >= t.text_min_glyphs or along >= t.text_aspect * across
+        )
+    return region.score >= t.sure_text and long_side >= t.learned_line_aspect * short
 
 
-__all__ = ["Level", "Reader", "Reading", "Region", "from_candidate", "from_detection"]
+__all__ = ["Level", "Reader", "Reading", "Region", "from_candidate", "from_detection", "misreading"]

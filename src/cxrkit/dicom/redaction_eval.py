@@ -32,6 +32,11 @@ from cxrkit.dicom.phitext import DenyList
 from cxrkit.dicom.scrub import scrub_pixels
 from cxrkit.dicom.textfind import Box
 
+#: A planted token or box counts as covered when black boxes cover this share of it: all of
+#: it but for a sliver of rounding at the token's ends (token spans are estimated from the
+#: line's width).
+COVERED = 0.99
+
 
 @dataclass(frozen=True)
 class FileOutcome:
@@ -96,7 +101,7 @@ def token_hits(item: dict[str, Any], boxes: tuple[Box, ...]) -> list[bool]:
         pos = start + len(token)
         c0 = int(start / len(text) * width)
         c1 = max(c0 + 1, int(np.ceil(pos / len(text) * width)))
-        hits.append(bool(cover[:, c0:c1].mean() >= 0.99))
+        hits.append(bool(cover[:, c0:c1].mean() >= COVERED))
     return hits
 
 
@@ -190,10 +195,10 @@ def slices_of(item: dict[str, Any]) -> list[str]:
 
 
 def box_covered(box: list[int] | tuple[int, ...], boxes: tuple[Box, ...]) -> bool:
-    """Whether black boxes cover at least 99 % of ``box``."""
+    """Whether black boxes cover at least 99 % of ``box`` (:data:`COVERED`)."""
     if box[2] <= box[0] or box[3] <= box[1]:
         return True
-    return bool(_coverage(list(box), boxes).mean() >= 0.99)
+    return bool(_coverage(list(box), boxes).mean() >= COVERED)
 
 
 def line_removed(item: dict[str, Any], boxes: tuple[Box, ...]) -> bool:

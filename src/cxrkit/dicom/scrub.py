@@ -20,7 +20,8 @@
    ``verified``, and the pipeline quarantines it.
 
 :func:`record_scrub` writes Burned In Annotation and the boxes into the (already
-de-identified) dataset; :func:`encode_pixels` writes the pixel data back losslessly.
+de-identified) dataset; :func:`encode_pixels` writes the pixel data back losslessly. Every
+threshold of the scrub is named in :mod:`cxrkit.dicom.tuning`.
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ import pydicom
 from numpy.typing import NDArray
 from pydicom.sequence import Sequence
 
-from cxrkit.dicom import continuation, learned, ocr
+from cxrkit.dicom import continuation, learned, ocr, tuning
 from cxrkit.dicom.encode import encode_pixels
-from cxrkit.dicom.phitext import DenyList, KeepList, Verdict, edits_within, phi_kind, within_text
+from cxrkit.dicom.phitext import DenyList, KeepList, Verdict, phi_kind, within_text
 from cxrkit.dicom.reading import (
     Reader,
     Reading,
@@ -43,6 +44,7 @@ from cxrkit.dicom.reading import (
     alnum_count,
     from_candidate,
     from_detection,
+    misreading,
 )
 from cxrkit.dicom.textfind import Box, Level, find_candidates, text_levels, value_range
 from cxrkit.errors import SourceError
@@ -58,21 +60,8 @@ __all__ = [
 
 #: Graphic layer that holds the redaction boxes.
 REDACTION_LAYER = "REDACTION"
-#: Margin around a removed line, as a fraction of its glyph height (at least 3 pixels),
-#: across the line and at its ends.
-MARGIN = 0.45
-END_MARGIN = 1.0
-#: The proof counts a PHI token read with at least this score (PP-OCR; tesseract / 100).
-PROOF_SURE = 0.6
-#: A threshold fragment that reads as two characters at most is a piece of a kept region
-#: that holds this share of it.
-FRAGMENT_SHARE = 0.5
-#: How far past a removed line's ends the learned detector looks again, in glyph heights.
-EXTEND = 12
-EXTEND_ROUNDS = 3
-#: A learned detection thicker than this fraction of the image's shorter side (and than
-#: 64 pixels) is a structure of the body, not a line of text.
-MAX_LINE_FRACTION = 0.06
+#: :func:`scrub_pixels` takes one frame: a 2-D array.
+FRAME_NDIM = 2
 
 
 @dataclass(frozen=True)
@@ -114,8 +103,9 @@ def _page(a: NDArray[np.integer], lo: int, hi: int) -> _Page:
 
 
 def _line_like(det: learned.Detection, shape: tuple[int, ...]) -> bool:
+    t = tuning.TUNING.scrub
     x0, y0, x1, y1 = det.box
-    return min(x1 - x0, y1 - y0) <= max(64, MAX_LINE_FRACTION * min(shape[:2]))
+    return min(x1 - x0, y1 - y0) <= max(t.max_line_pixels, t.max_line_fraction * min(shape[:2]))
 
 
 def _regions(page: _Page, detections: list[learned.Detection]) -> list[Region]:
@@ -134,19 +124,25 @@ def _same_line(r: Region, o: Region) -> bool:
     along_y = bool(r.vertical or o.vertical)
     if along_y:
         (x0, y0, x1, y1), (ox0, oy0, ox1, oy1) = (y0, x0, y1, x1), (oy0, ox0, oy1, ox1)
-    h, oh = y1 - y0, oy1 - oy0
+    t = tuning.TUNING.scrub
+    low, high = sorted((y1 - y0, oy1 - oy0))
     overlap = min(y1, oy1) - max(y0, oy0)
     gap = max(ox0 - x1, x0 - ox1, 0)
-    return overlap >= 0.6 * min(h, oh) and min(h, oh) >= 0.5 * max(h, oh) and gap <= 2 * max(h, oh)
+    return (
+        overlap >= t.same_line_overlap * low
+        and low >= t.same_line_heights * high
+        and gap <= t.same_line_gap * high
+    )
 
 
 def _oriented(regions: list[Region]) -> list[Region]:
     """Square regions (a glyph, "ID:") inside a line that runs one way take its way, so
     that they do not join it to a line running the other way."""
+    share = tuning.TUNING.scrub.orient_share
     out = []
     for r in regions:
         ways = {
-            o.vertical for o in regions if o.vertical is not None and _inside(r.box, o.box, 0.5)
+            o.vertical for o in regions if o.vertical is not None and _inside(r.box, o.box, share)
         }
         square = r.vertical is None and len(ways) == 1
         out.append(dataclasses.replace(r, vertical=ways.pop()) if square else r)
@@ -175,10 +171,12 @@ def _lines(regions: list[Region]) -> list[list[int]]:
 
 
 def _pad(box: Box, glyph_height: int, vertical: bool | None, shape: tuple[int, ...]) -> Box:
-    """``box`` plus a margin: 0.45 glyph heights across the line (at least 3 pixels) and
-    1.0 along it, where a thin first or last glyph ("I", "1", ":") may have been missed."""
-    across = max(3, round(MARGIN * glyph_height))
-    along = max(across, round(END_MARGIN * glyph_height))
+    """``box`` plus a margin: ``margin`` glyph heights across the line (at least
+    ``min_margin`` pixels) and ``end_margin`` along it, where a thin first or last glyph
+    ("I", "1", ":") may have been missed (:class:`~cxrkit.dicom.tuning.ScrubTuning`)."""
+    t = tuning.TUNING.scrub
+    across = max(t.min_margin, round(t.margin * glyph_height))
+    along = max(across, round(t.end_margin * glyph_height))
     mx, my = (across, along) if vertical else (along, across)
     if vertical is None:
         mx = my = across
@@ -222,8 +220,9 @@ def _surroundings(
     out: NDArray[np.integer], box: Box, levels: list[Level], deny: DenyList, keep: KeepList
 ) -> str | None:
     """The kind of PHI read around ``box`` (the box itself blanked), at any text level."""
+    t = tuning.TUNING.scrub
     x0, y0, x1, y1 = box
-    m = max(8, min(y1 - y0, x1 - x0))
+    m = max(t.surround_min, min(y1 - y0, x1 - x0))
     h, w = out.shape
     ys, xs = slice(max(y0 - m, 0), min(y1 + m, h)), slice(max(x0 - m, 0), min(x1 + m, w))
     region = out[ys, xs]
@@ -231,10 +230,11 @@ def _surroundings(
     inner[y0 - ys.start : y1 - ys.start, x0 - xs.start : x1 - xs.start] = True
     for lv in levels:
         ink = (region >= lv.read_lo) & (region <= lv.read_hi) & ~inner
-        if not ink.any() or ink.mean() > 0.5:
+        if not ink.any() or ink.mean() > t.surround_max_ink:
             continue
         image = np.where(ink, 0, 255).astype(np.uint8)
-        kind = phi_kind(ocr.read_block(image, max(8, m // 3)), deny, keep)
+        glyphs = max(t.surround_min, m // t.surround_parts)
+        kind = phi_kind(ocr.read_block(image, glyphs), deny, keep)
         if kind is not None and kind != "label":  # a caption alone ("ID") is no PHI
             return kind
     return None
@@ -247,8 +247,9 @@ def _verify(
 
     The threshold finder searches the whole image; ``detections`` are the learned detector's
     on the whole image, and it searches again, at full resolution or finer, around every
-    box drawn. A PHI token counts when read with a score of at least :data:`PROOF_SURE`.
+    box drawn. A PHI token counts when read with a score of at least ``proof_sure``.
     """
+    sure = tuning.TUNING.scrub.proof_sure
     detections = detections + (learned.detect_near(page.grey, list(boxes)) if boxes else [])
     regions = _regions(page, detections)
     for region, verdict in zip(regions, _verdicts(page, regions, reader), strict=True):
@@ -256,7 +257,7 @@ def _verify(
             continue
         tess = not _covered_by_candidates(region, regions)
         readings = reader.readings(page.a, region, tesseract=tess)
-        kind = reader.phi_kind(readings, sure=PROOF_SURE) if verdict is Verdict.PHI else None
+        kind = reader.phi_kind(readings, sure=sure) if verdict is Verdict.PHI else None
         if kind is not None and kind != "label":  # a caption alone ("ID") is no PHI
             return f"a {kind} token remains {_nearest(region.box, boxes)}"
         if reader.legible(readings, region):
@@ -269,7 +270,7 @@ def _verify(
     return ""
 
 
-def _inside(box: Box, other: Box, share: float = 0.8) -> bool:
+def _inside(box: Box, other: Box, share: float) -> bool:
     """Whether at least ``share`` of ``box``'s area lies inside ``other``."""
     x0, y0, x1, y1 = box
     w = min(x1, other[2]) - max(x0, other[0])
@@ -288,15 +289,17 @@ def _covered_by_candidates(region: Region, regions: list[Region]) -> bool:
             bx0, by0, bx1, by1 = r.box
             mask[max(by0 - y0, 0) : max(by1 - y0, 0), max(bx0 - x0, 0) : max(bx1 - x0, 0)] = True
     # the learned box is unclipped around the ink: compare with its inner part
-    m = max(1, region.glyph_height // 3)
+    t = tuning.TUNING.scrub
+    m = max(1, region.glyph_height // t.covered_border_parts)
     inner = mask[m:-m, m:-m] if mask.shape[0] > 2 * m and mask.shape[1] > 2 * m else mask
-    return bool(inner.size) and float(inner.mean()) >= 0.6
+    return bool(inner.size) and float(inner.mean()) >= t.covered_share
 
 
 def _scrap(readings: list[Reading]) -> bool:
-    """Whether no reading of a region shows more than two letters or digits (read with a
-    score of at least 0.5): a piece of a glyph or two, which names no one."""
-    return all(alnum_count(r.words) <= 2 for r in readings if r.score >= 0.5)
+    """Whether no reading of a region shows more than ``scrap_chars`` letters or digits (read
+    with a score of at least ``scrap_score``): a piece of a glyph or two, which names no one."""
+    t = tuning.TUNING.scrub
+    return all(alnum_count(r.words) <= t.scrap_chars for r in readings if r.score >= t.scrap_score)
 
 
 def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdict]:
@@ -310,6 +313,7 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
     - a learned region over threshold candidates that are all kept is kept when its best
       reading is a misreading of their joined kept text ("120 kyp 3.4 mAs").
     """
+    t = tuning.TUNING.scrub
     readings = [
         reader.readings(page.a, r, tesseract=not _covered_by_candidates(r, regions))
         for r in regions
@@ -328,14 +332,14 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
         for j, other in enumerate(regions):
             if j == i or not kept[j]:
                 continue
-            if not _inside(r.box, other.box, FRAGMENT_SHARE if piece else 0.8):
+            if not _inside(r.box, other.box, t.fragment_share if piece else t.inside_share):
                 continue
-            if verdicts[i] is Verdict.TEXT or within_text(best, kept[j], 1):
+            if verdicts[i] is Verdict.TEXT or within_text(best, kept[j], t.fragment_edits):
                 out[i] = Verdict.KEEP
         inner = [
             j
             for j, o in enumerate(regions)
-            if j != i and o.cand is not None and _inside(o.box, r.box, 0.8)
+            if j != i and o.cand is not None and _inside(o.box, r.box, t.inside_share)
         ]
         if (
             r.cand is None
@@ -348,7 +352,7 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
                 )
             )
             joined = "".join(kept[j] for j in inner)
-            if joined and best and edits_within(best, joined, max(2, int(0.35 * len(joined)))):
+            if joined and best and misreading(best, joined):
                 out[i] = Verdict.KEEP
     return out
 
@@ -373,7 +377,7 @@ def _line_boxes(members: list[Region], grey: NDArray[np.uint8]) -> list[Box]:
     lines cross, are padded one by one)."""
     shape = grey.shape
     kinds = {r.vertical for r in members} - {None}
-    if len(kinds) == 2:
+    if kinds == {True, False}:
         return [_pad(r.box, r.glyph_height, r.vertical, shape) for r in members]
     height = max(r.glyph_height for r in members)
     box, vertical = _union(members), _orientation(members)
@@ -383,29 +387,32 @@ def _line_boxes(members: list[Region], grey: NDArray[np.uint8]) -> list[Box]:
 
 
 def _along(members: list[Region], shape: tuple[int, ...]) -> tuple[Box, float] | None:
-    """Where to look again along a line: a strip reaching :data:`EXTEND` glyph heights past
-    its ends, and the scale to read it at (2 for glyphs under 16 pixels)."""
+    """Where to look again along a line: a strip reaching ``extend`` glyph heights past its
+    ends, and the scale to read it at (``extend_small_scale`` for glyphs under
+    ``extend_small_glyph`` pixels)."""
+    t = tuning.TUNING.scrub
     vertical = _orientation(members)
     if vertical is None and len(members) == 1:
         return None
     height = max(r.glyph_height for r in members)
     x0, y0, x1, y1 = _union(members)
-    along, across = EXTEND * height, max(3, height // 2)
+    along, across = t.extend * height, max(t.min_margin, height // t.extend_across_parts)
     mx, my = (across, along) if vertical else (along, across)
     box = (max(x0 - mx, 0), max(y0 - my, 0), min(x1 + mx, shape[1]), min(y1 + my, shape[0]))
-    return box, 2.0 if height < 16 else 1.0
+    return box, t.extend_small_scale if height < t.extend_small_glyph else 1.0
 
 
 def _extend(page: _Page, regions: list[Region], verdicts: list[Verdict]) -> None:
     """Look again along every removed line with the learned detector (a strip, contrast
     stretched, small glyphs at twice their size); what it finds on the line joins it, and
-    the longer line is looked along again (at most :data:`EXTEND_ROUNDS` times).
+    the longer line is looked along again (at most ``extend_rounds`` times).
 
     Faint parts of a line (a name in a gradient label box beside a darker surname) are
     found this way; they are removed with the line, so they need no reading.
     """
+    t = tuning.TUNING.scrub
     looked: set[Box] = set()
-    for _ in range(EXTEND_ROUNDS):
+    for _ in range(t.extend_rounds):
         grown = False
         for line in _lines(regions):
             if not any(verdicts[i] in (Verdict.PHI, Verdict.TEXT) for i in line):
@@ -417,7 +424,7 @@ def _extend(page: _Page, regions: list[Region], verdicts: list[Verdict]) -> None
             looked.add(strip[0])
             for det in learned.detect_in(page.grey, *strip):
                 new = from_detection(det)
-                held = any(_inside(new.box, m.box, 0.95) for m in members)
+                held = any(_inside(new.box, m.box, t.held_share) for m in members)
                 on_line = any(_same_line(new, m) for m in members)
                 if _line_like(det, page.a.shape) and on_line and not held:
                     regions.append(new)
@@ -461,7 +468,7 @@ def scrub_pixels(
     True
     """
     a = np.asarray(array)
-    if a.ndim != 2 or not np.issubdtype(a.dtype, np.integer):
+    if a.ndim != FRAME_NDIM or not np.issubdtype(a.dtype, np.integer):
         raise SourceError(
             f"scrub_pixels takes one frame of stored integer values, not a {a.dtype} array of "
             f"shape {a.shape}: pass each frame of a multi-frame image on its own"

@@ -6,7 +6,8 @@ maximum, the minimum and each dominant spike of the histogram — and :func:`fin
 turns each level's mask into glyph-sized connected components, groups them into text lines and
 returns each line as a :class:`Candidate`: its box and a clean black-on-white rendering for OCR.
 Masks that cover too much of the image (the body, not text) are dropped; so are components
-that are too large, too small or too empty to be glyphs.
+that are too large, too small or too empty to be glyphs. The thresholds are
+:class:`cxrkit.dicom.tuning.FinderTuning`.
 """
 
 from __future__ import annotations
@@ -17,22 +18,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end exclusive)
+from cxrkit.dicom import tuning
 
-#: A level's mask may cover at most this fraction of the image.
-MAX_MASK_FRACTION = 0.25
-#: Tolerance of the top and bottom levels, as a fraction of the value range, for the mask
-#: that finds glyphs and for the mask that renders them for OCR (anti-aliased edges).
-FIND_TOLERANCE = 0.02
-READ_TOLERANCE = 0.25
-#: At most this many histogram spikes become levels.
-MAX_SPIKES = 3
-#: Median distance of the pixels around glyphs from the glyph value, as a fraction of the range.
-MIN_CONTRAST = 0.12
-#: A spike must stand this many pixels above its neighbours' mean count.
-MIN_SPIKE_PIXELS = 150
-#: At most this many line candidates are read per level (the rest is noise, not text).
-MAX_LINES_PER_LEVEL = 80
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end exclusive)
 
 
 @dataclass(frozen=True)
@@ -62,7 +50,7 @@ class Candidate:
     def lone_glyph(self) -> bool:
         """One component about as wide as tall: a marker letter, read in single-glyph mode."""
         x0, y0, x1, y1 = self.box
-        return self.glyphs == 1 and (x1 - x0) <= 1.3 * (y1 - y0)
+        return self.glyphs == 1 and (x1 - x0) <= tuning.TUNING.finder.lone_glyph_aspect * (y1 - y0)
 
 
 def value_range(dtype: np.dtype[np.generic], bits_stored: int) -> tuple[int, int]:
@@ -80,24 +68,26 @@ def value_range(dtype: np.dtype[np.generic], bits_stored: int) -> tuple[int, int
 
 def _spikes(a: NDArray[np.integer], vmin: int, vmax: int) -> list[int]:
     """Values whose count towers over their neighbours' (a fixed text or marker value)."""
+    t = tuning.TUNING.finder
     v = a.ravel()
     shifted = v - np.asarray(vmin, v.dtype) if v.dtype.kind == "u" else v.astype(np.int64) - vmin
     counts = np.bincount(shifted).astype(np.float64)
-    if counts.size < 32:
+    if counts.size < t.min_histogram_values:
         return []
-    window = 8
+    window = t.spike_window
     kernel = np.ones(2 * window + 1)
     kernel[window] = 0.0
     neighbours = np.convolve(counts, kernel, mode="same") / (2 * window)
     span = vmax - vmin
-    edge = max(1, int(span * FIND_TOLERANCE))
+    edge = max(1, int(span * t.find_tolerance))
     beside = np.maximum(np.roll(counts, 1), np.roll(counts, -1))
     excess = np.minimum(counts - neighbours, counts - beside)
     excess[: edge + 1] = 0.0
     excess[-edge - 1 :] = 0.0
-    ok = (excess >= max(MIN_SPIKE_PIXELS, 1e-4 * a.size)) & (counts >= 1.3 * neighbours)
+    ok = excess >= max(t.min_spike_pixels, t.min_spike_share * a.size)
+    ok &= counts >= t.spike_ratio * neighbours
     idx = np.flatnonzero(ok)
-    best = idx[np.argsort(-excess[idx])][:MAX_SPIKES]
+    best = idx[np.argsort(-excess[idx])][: t.max_spikes]
     return [int(i) + vmin for i in best]
 
 
@@ -112,9 +102,10 @@ def text_levels(a: NDArray[np.integer]) -> list[Level]:
     >>> [lv.name for lv in text_levels(a)]
     ['top', 'bottom']
     """
+    t = tuning.TUNING.finder
     vmin, vmax = int(a.min()), int(a.max())
     span = max(vmax - vmin, 1)
-    find, read = max(0, int(span * FIND_TOLERANCE)), int(span * READ_TOLERANCE)
+    find, read = max(0, int(span * t.find_tolerance)), int(span * t.read_tolerance)
     levels = [
         Level("top", vmax - find, vmax, vmax - read, vmax),
         Level("bottom", vmin, vmin + find, vmin, vmin + read),
@@ -130,11 +121,11 @@ def _framed(labels: NDArray[np.int32], index: int, box: NDArray[np.int32]) -> bo
 
 
 def _runs_along_sides(sub: NDArray[np.bool_]) -> bool:
-    """Whether ``sub`` is set along at least 85 % of each of its four sides."""
+    """Whether ``sub`` is set along most of each of its four sides (``frame_share``)."""
     if sub.size == 0:
         return False
     edges = (sub[0].mean(), sub[-1].mean(), sub[:, 0].mean(), sub[:, -1].mean())
-    return bool(min(edges) >= 0.85)
+    return bool(min(edges) >= tuning.TUNING.finder.frame_share)
 
 
 def _glyph_boxes(mask: NDArray[np.uint8]) -> NDArray[np.int32]:
@@ -144,6 +135,7 @@ def _glyph_boxes(mask: NDArray[np.uint8]) -> NDArray[np.int32]:
     one empty row still keeps two components apart): the labelling then costs what the rows
     holding pixels cost, not the whole image.
     """
+    t = tuning.TUNING.finder
     h_img, w_img = mask.shape
     filled: NDArray[np.bool_] = np.asarray(mask.any(axis=1), bool)
     after = np.ones_like(filled)
@@ -154,12 +146,13 @@ def _glyph_boxes(mask: NDArray[np.uint8]) -> NDArray[np.int32]:
     stats = np.asarray(stats_any, np.int32)
     w, h, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
     fill = area / np.maximum(w * h, 1)
-    ok = (h >= 4) & (h <= max(12, h_img // 8)) & (w <= w_img // 3) & (area >= 5)
-    ok &= (fill >= 0.08) & ((w >= 2) | (h >= 6))
+    ok = (h >= t.glyph_min_height) & (h <= max(t.glyph_max_height, h_img // t.glyph_height_parts))
+    ok &= (w <= w_img // t.glyph_width_parts) & (area >= t.glyph_min_area)
+    ok &= (fill >= t.glyph_min_fill) & ((w >= t.glyph_min_width) | (h >= t.thin_glyph_height))
     # A solid block (a label box, a collimator edge) is not a glyph unless it is thin.
-    ok &= ~((fill > 0.92) & (w > 0.8 * h) & (h > 6))
+    ok &= ~((fill > t.solid_fill) & (w > t.solid_aspect * h) & (h > t.solid_min_height))
     idx = np.flatnonzero(ok)
-    wide = idx[(fill[idx] > 0.5) & (w[idx] > 1.5 * h[idx])]
+    wide = idx[(fill[idx] > t.box_fill) & (w[idx] > t.box_aspect * h[idx])]
     framed = {int(i) for i in wide if _framed(labels, int(i) + 1, stats[i + 1, :4])}
     keep = [int(i) + 1 for i in idx if int(i) not in framed]
     out = stats[keep][:, :4].astype(np.int32)
@@ -170,6 +163,7 @@ def _glyph_boxes(mask: NDArray[np.uint8]) -> NDArray[np.int32]:
 
 def _group(b: NDArray[np.int32]) -> list[list[int]]:
     """Indices of glyph boxes ``x, y, w, h`` (sorted by x) joined into lines along x."""
+    t = tuning.TUNING.finder
     n = len(b)
     parent = list(range(n))
 
@@ -184,10 +178,11 @@ def _group(b: NDArray[np.int32]) -> list[list[int]]:
         for j in range(i + 1, n):
             xj, yj, hj = int(b[j, 0]), int(b[j, 1]), int(b[j, 3])
             big = max(hi, hj)
-            if xj - (xi + wi) > 0.9 * big:
+            if xj - (xi + wi) > t.join_gap * big:
                 break
             overlap = min(yi + hi, yj + hj) - max(yi, yj)
-            if overlap >= 0.45 * min(hi, hj) and max(hi, hj) <= 4 * min(hi, hj):
+            low = min(hi, hj)
+            if overlap >= t.join_overlap * low and max(hi, hj) <= t.join_height_ratio * low:
                 parent[root(j)] = root(i)
     lines: dict[int, list[int]] = {}
     for i in range(n):
@@ -220,7 +215,7 @@ def _group_lines(boxes: NDArray[np.int32]) -> list[tuple[Box, int, int, bool]]:
     t = t[np.argsort(t[:, 0], kind="stable")]
     for m in _group(t):
         (y0, x0, y1, x1), count, height = _summary(t[m])
-        if count >= 3:
+        if count >= tuning.TUNING.finder.vertical_min_glyphs:
             out.append(((x0, y0, x1, y1), count, height, True))
         else:
             out += [(*_summary(t[[i]][:, [1, 0, 3, 2]]), False) for i in m]
@@ -229,11 +224,12 @@ def _group_lines(boxes: NDArray[np.int32]) -> list[tuple[Box, int, int, bool]]:
 
 def _plausible(box: Box, glyphs: int, height: int, vertical: bool = False) -> bool:
     """Whether a grouped line is shaped like text (a lone glyph must be a marker-sized one)."""
+    t = tuning.TUNING.finder
     x0, y0, x1, y1 = box
     w, h = (y1 - y0, x1 - x0) if vertical else (x1 - x0, y1 - y0)
     if glyphs == 1:
-        return h >= 10 and 0.15 <= w / max(h, 1) <= 8
-    return height >= 5 and w >= h
+        return h >= t.lone_min_height and t.lone_min_aspect <= w / max(h, 1) <= t.lone_max_aspect
+    return height >= t.line_min_glyph_height and w >= h
 
 
 def _stands_out(
@@ -244,19 +240,21 @@ def _stands_out(
     Pixels of the body that happen to have the level's value sit in a smooth field whose
     neighbouring values are close; drawn glyphs sit on a background far from their value.
     """
+    t = tuning.TUNING.finder
     x0, y0, x1, y1 = box
     h, w = a.shape
-    ys, xs = slice(max(y0 - 3, 0), min(y1 + 3, h)), slice(max(x0 - 3, 0), min(x1 + 3, w))
+    r = t.ring_outer
+    ys, xs = slice(max(y0 - r, 0), min(y1 + r, h)), slice(max(x0 - r, 0), min(x1 + r, w))
     core = mask[ys, xs]
     kernel = np.ones((3, 3), np.uint8)
-    outer = np.asarray(cv2.dilate(core, kernel, iterations=3))
-    inner = np.asarray(cv2.dilate(core, kernel, iterations=1))
+    outer = np.asarray(cv2.dilate(core, kernel, iterations=r))
+    inner = np.asarray(cv2.dilate(core, kernel, iterations=t.ring_inner))
     ring = (outer > 0) & (inner == 0)
     values = a[ys, xs][ring].astype(np.int64)
     if values.size == 0:
         return False
     centre = (level.lo + level.hi) // 2
-    return float(np.median(np.abs(values - centre))) >= MIN_CONTRAST * span
+    return float(np.median(np.abs(values - centre))) >= t.min_contrast * span
 
 
 def level_mask(a: NDArray[np.integer], lo: int, hi: int) -> NDArray[np.uint8]:
@@ -276,8 +274,9 @@ def find_candidates(a: NDArray[np.integer]) -> list[Candidate]:
     >>> [(c.level.name, c.glyphs) for c in find_candidates(a)]
     [('top', 7)]
     """
+    t = tuning.TUNING.finder
     out: list[Candidate] = []
-    limit = MAX_MASK_FRACTION * a.size
+    limit = t.max_mask_fraction * a.size
     span = max(int(a.max()) - int(a.min()), 1)
     for level in text_levels(a):
         mask = level_mask(a, level.lo, level.hi)
@@ -289,7 +288,7 @@ def find_candidates(a: NDArray[np.integer]) -> list[Candidate]:
             if _plausible(*ln) and _stands_out(a, mask, ln[0], level, span)
         ]
         lines.sort(key=lambda ln: -ln[1])
-        for box, glyphs, height, vertical in lines[:MAX_LINES_PER_LEVEL]:
+        for box, glyphs, height, vertical in lines[: t.max_lines_per_level]:
             x0, y0, x1, y1 = box
             framed = glyphs == 1 and _runs_along_sides(mask[y0:y1, x0:x1] > 0)
             out.append(Candidate(box, glyphs, level, height, framed, vertical))
