@@ -134,9 +134,10 @@ def read_column(path: Path) -> tuple[list[str], TextFile]:
     --------
     >>> import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "r.csv"
-    >>> _ = p.write_bytes('Caf\xe9.\n"one\n\ntwo"\n'.encode("cp1252"))
-    >>> read_column(p)
-    (['Café.', 'one\n\ntwo'], TextFile(text='Café.\n"one\n\ntwo"\n', encoding='cp1252'))
+    >>> _ = p.write_bytes(b'Caf\\xe9.\\n"one\\n\\ntwo"\\n')
+    >>> texts, decoded = read_column(p)
+    >>> texts, decoded.encoding
+    (['Café.', 'one\\n\\ntwo'], 'cp1252')
     """
     try:
         decoded = read_text(path)
