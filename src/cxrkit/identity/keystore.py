@@ -15,7 +15,7 @@ two processes allocating for the same source agree on one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -57,10 +57,15 @@ phi_values = sa.Table(
     sa.Column("kind", sa.String(32), primary_key=True),
     sa.Column("value", sa.String(512), primary_key=True),
 )
-withdrawals = sa.Table(  # patients who opted out: never released again
+withdrawals = sa.Table(  # patients who opted out, named by id alone (under any issuer)
     "withdrawn",
     metadata,
     sa.Column("patient_id", sa.String(256), primary_key=True),
+)
+withdrawn_keys = sa.Table(  # patients who opted out, named by issuer and id (source_patient)
+    "withdrawn_keys",
+    metadata,
+    sa.Column("source_patient", sa.String(256), primary_key=True),
 )
 images = sa.Table(
     "images",
@@ -252,18 +257,25 @@ class Keystore:
                     [{"subject_id": subject_id, "kind": k, "value": v} for k, v in new],
                 )
 
-    def withdraw(self, patient_ids: set[str]) -> None:
-        """Record source patient ids (MRNs) that opted out; they stay withdrawn for ever."""
+    def withdraw(self, patient_ids: Iterable[str], patient_keys: Iterable[str] = ()) -> None:
+        """Record patients who opted out, by source patient id alone (any issuer) or by
+        source patient key (issuer and id); they stay withdrawn for ever."""
         with self.engine.begin() as conn:
-            known = {str(r[0]) for r in conn.execute(sa.select(withdrawals.c.patient_id))}
-            new = sorted(patient_ids - known)
-            if new:
-                conn.execute(withdrawals.insert(), [{"patient_id": p} for p in new])
+            for table, column, values in (
+                (withdrawals, withdrawals.c.patient_id, patient_ids),
+                (withdrawn_keys, withdrawn_keys.c.source_patient, patient_keys),
+            ):
+                known = {str(r[0]) for r in conn.execute(sa.select(column))}
+                new = sorted(set(values) - known)
+                if new:
+                    conn.execute(table.insert(), [{column.name: v} for v in new])
 
-    def withdrawn(self) -> set[str]:
-        """The source patient ids (MRNs) withdrawn by any build."""
+    def withdrawn(self) -> tuple[set[str], set[str]]:
+        """The patients withdrawn by any build: source patient ids, source patient keys."""
         with self.engine.connect() as conn:
-            return {str(r[0]) for r in conn.execute(sa.select(withdrawals.c.patient_id))}
+            ids = {str(r[0]) for r in conn.execute(sa.select(withdrawals.c.patient_id))}
+            keys = {str(r[0]) for r in conn.execute(sa.select(withdrawn_keys.c.source_patient))}
+        return ids, keys
 
     def released_ids(self) -> tuple[set[str], set[tuple[int, int]]]:
         """Every dicom_id and every (subject_id, study_id) this keystore ever handed out."""

@@ -52,18 +52,40 @@ PHI_KEYWORDS = {
 }
 
 
+def patient_key(issuer: str, patient_id: str) -> str:
+    """A patient's source key in the keystore: the Issuer of Patient ID, ``|``, the Patient ID.
+
+    A ``|`` or ``\\`` in the issuer is escaped, so two different (issuer, id) pairs never give
+    one key; ids are compared exactly (case, leading zeros and inner spaces count).
+
+    Examples
+    --------
+    >>> patient_key("HOSP", "0042"), patient_key("", "0042")
+    ('HOSP|0042', '|0042')
+    >>> patient_key("A|B", "C") == patient_key("A", "B|C")
+    False
+    """
+    escaped = issuer.replace("\\", "\\\\").replace("|", "\\|")
+    return f"{escaped}|{patient_id}"
+
+
 @dataclass(frozen=True)
 class HeaderInfo:
     """What the plan needs from one image's header."""
 
     source: Path
     rel: str  # relative to the source root (may hold PHI: private only)
-    patient_key: str
+    issuer: str  # IssuerOfPatientID, "" when absent
+    patient_id: str  # PatientID, surrounding spaces (DICOM padding) removed
     study_key: str
     sop_uid: str
     study_date: dt.date | None
     chest: ChestVerdict
     phi: frozenset[tuple[str, str]] = frozenset()
+
+    @property
+    def patient_key(self) -> str:
+        return patient_key(self.issuer, self.patient_id)
 
 
 @dataclass(frozen=True)
@@ -140,7 +162,8 @@ def _header_info(ds: Dataset, path: Path, root: Path) -> HeaderInfo:
     return HeaderInfo(
         source=path,
         rel=path.relative_to(root).as_posix(),
-        patient_key=f"{issuer}|{patient}",
+        issuer=issuer,
+        patient_id=patient,
         study_key=f"acc:{accession}" if accession else f"uid:{study_uid}",
         sop_uid=sop,
         study_date=_study_date(ds),
