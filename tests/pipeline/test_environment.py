@@ -209,3 +209,37 @@ def test_a_worker_killed_twice_quarantines_its_batch(
     assert quarantine.count("worker-died") == 8  # its batch
     assert len(list((tmp_path / "out" / "files").rglob("*.dcm"))) == 4  # the other batch
     assert verify(tmp_path / "out", tmp_path / "private", ocr=False).ok
+
+
+@pytest.mark.parametrize("once", [True, False], ids=["killed-once", "killed-twice"])
+def test_a_killed_dask_worker_s_batch_is_retried_then_quarantined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, once: bool
+) -> None:
+    """Dask gives up on a task whose worker died with ``KilledWorker`` (here at once: no
+    retries of its own); the build runs the batch once more, then quarantines it. Workers are
+    forked, so they carry the patched image function."""
+    dask = pytest.importorskip("dask")
+    from distributed import LocalCluster
+
+    src = tmp_path / "src"
+    tiny.export(src, patients=3, studies=2)  # 12 images: two batches
+    marker = tmp_path / "killed-once" if once else None
+    _kill_worker_on(monkeypatch, "P1/ACC10/IM0", marker)
+    config = {
+        "distributed.worker.multiprocessing-method": "fork",
+        "distributed.scheduler.allowed-failures": 0,
+    }
+    with (
+        dask.config.set(config),
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+    ):
+        args = ["build", str(src), str(tmp_path / "out"), "--private", str(tmp_path / "private")]
+        result = CliRunner().invoke(main, [*args, "--scheduler", cluster.scheduler_address, "-q"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == (0 if once else 3), result.output
+    images = len(list((tmp_path / "out" / "files").rglob("*.dcm")))
+    assert images == (12 if once else 4)
+    if not once:
+        quarantine = (tmp_path / "private" / "quarantine.csv").read_text(encoding="utf-8")
+        assert quarantine.count("worker-died") == 8  # its batch
+    assert verify(tmp_path / "out", tmp_path / "private", ocr=False).ok
