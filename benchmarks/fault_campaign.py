@@ -1054,38 +1054,18 @@ def _command_cases() -> None:
             "--no-ocr",
         ],
     )
-    cmd(
-        "deid-text on a binary file",
-        (1,),
-        lambda c: ["deid-text", file(c, "b.csv", BINARY), "-o", str(c.base / "o.csv"), "-q"],
-    )
-    cmd(
-        "deid-text on Windows-1252 reports",
-        (0,),
-        lambda c: [
-            "deid-text",
-            file(c, "t.csv", texts(c).decode().encode("cp1252", "replace")),
-            "-o",
-            str(c.base / "o.csv"),
-            "-q",
-        ],
-    )
-    cmd(
-        "label on a binary file",
-        (1,),
-        lambda c: ["label", file(c, "b.csv", BINARY), "-o", str(c.base / "o.csv"), "-q"],
-    )
-    cmd(
-        "label on Windows-1252 reports",
-        (0,),
-        lambda c: [
-            "label",
-            file(c, "t.csv", texts(c).decode().encode("cp1252", "replace")),
-            "-o",
-            str(c.base / "o.csv"),
-            "-q",
-        ],
-    )
+    for command in ("deid-text", "label"):
+        for label, data, expect in (
+            ("a binary file", lambda c: BINARY, (1,)),
+            ("Windows-1252 reports", lambda c: texts(c).decode().encode("cp1252", "replace"), (0,)),
+        ):
+            cmd(
+                f"{command} on {label}",
+                expect,
+                lambda c, command=command, data=data: [
+                    command, file(c, "in.csv", data(c)), "-o", str(c.base / "o.csv"), "-q",
+                ],
+            )  # fmt: skip
 
     def sections_tree(ctx: Ctx) -> list[str]:
         tree = ctx.base / "texts"
