@@ -243,3 +243,23 @@ def test_a_killed_dask_worker_s_batch_is_retried_then_quarantined(
         quarantine = (tmp_path / "private" / "quarantine.csv").read_text(encoding="utf-8")
         assert quarantine.count("worker-died") == 8  # its batch
     assert verify(tmp_path / "out", tmp_path / "private", ocr=False).ok
+
+
+def test_a_missing_key_beside_a_used_keystore_is_refused(src: Path, tmp_path: Path) -> None:
+    private = tmp_path / "private"
+    assert run_build(src, tmp_path / "out", private).exit_code == 0
+    (private / "secret.key").unlink()
+    result = run_build(src, tmp_path / "out", private)
+    one_line_error(result, 6, "secret.key", "restore the key from backup")
+    assert not (private / "secret.key").exists()  # no new key made
+
+
+def test_a_damaged_released_image_is_written_again(src: Path, tmp_path: Path) -> None:
+    out, private = tmp_path / "out", tmp_path / "private"
+    assert run_build(src, out, private).exit_code == 0
+    before = checksums(out)
+    image = sorted((out / "files").rglob("*.dcm"))[0]
+    image.write_bytes(image.read_bytes()[:1000])  # cut inside the header
+    result = run_build(src, out, private)
+    assert result.exit_code == 0, result.output
+    assert checksums(out) == before

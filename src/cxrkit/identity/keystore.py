@@ -24,9 +24,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from cxrkit.errors import ConfigError, SourceError
+from cxrkit.errors import ConfigError, SourceError, WorkspaceError
 from cxrkit.identity.dates import draw_shift
-from cxrkit.identity.keys import keyed_digest, load_or_create_key
+from cxrkit.identity.keys import KEY_FILE, keyed_digest, load_or_create_key
 from cxrkit.identity.uids import dicom_id
 
 SUBJECT_RANGE = (10_000_000, 19_999_999)
@@ -99,6 +99,13 @@ def engine_for(private: Path, url: str | None = None) -> Engine:
         ) from exc
 
 
+def _holds_pseudonyms(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table(patients.name):
+            return False
+        return conn.execute(sa.select(patients.c.subject_id).limit(1)).first() is not None
+
+
 def _candidate(key: bytes, purpose: str, source: str, k: int, span: tuple[int, int]) -> int:
     lo, hi = span
     digest = keyed_digest(key, purpose, f"{source}\x00{k}")
@@ -135,8 +142,19 @@ class Keystore:
 
     @classmethod
     def open(cls, private: Path, url: str | None = None) -> Keystore:
-        """The keystore of the private workspace ``private`` (SQLite), or at ``url``."""
-        return cls(engine_for(private, url), load_or_create_key(private))
+        """The keystore of the private workspace ``private`` (SQLite), or at ``url``.
+
+        A new key is made only for a keystore that holds no pseudonym yet: one made with a
+        key that is now missing is refused (another key would give other identifiers).
+        """
+        engine = engine_for(private, url)
+        key_file = private / KEY_FILE
+        if not key_file.exists() and _holds_pseudonyms(engine):
+            raise WorkspaceError(
+                f"{key_file} is missing but the keystore holds pseudonyms made with it; "
+                "restore the key from backup (a new key would give other identifiers)"
+            )
+        return cls(engine, load_or_create_key(private))
 
     def patient(self, source_patient: str, first_study: dt.date) -> PatientIdentity:
         """The pseudonym and shift of a source patient, allocated at first sight.

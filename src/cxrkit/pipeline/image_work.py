@@ -31,7 +31,7 @@ from cxrkit.pipeline.plan import WorkItem
 from cxrkit.pipeline.quarantine import Quarantined
 from cxrkit.release.layout import write_atomic
 from cxrkit.release.tables import gzip_bytes
-from cxrkit.sources.discover import PARSER_ERRORS, read_dataset, read_source
+from cxrkit.sources.discover import read_dataset, read_source
 
 #: ``progress(stage, done, total)``: the pipeline's progress callback (stage names hold no PHI).
 Progress = Callable[[str, int, int], None]
@@ -86,9 +86,10 @@ def _resumed(item: WorkItem, options: OutputOptions) -> ImageResult | None:
         return None
     try:
         ds = read_dataset(path, pixels=False)
-    except PARSER_ERRORS:  # damaged since it was written: write it again
+        row = _row(ds, item)
+    except Exception:  # damaged since it was written (cut short, elements lost): write it again
         return None
-    return ImageResult(item.rel, dicom_rel(item, options), None, 0, _row(ds, item))
+    return ImageResult(item.rel, dicom_rel(item, options), None, 0, row)
 
 
 def _left_out(item: WorkItem, kind: str, detail: str = "") -> ImageResult:
