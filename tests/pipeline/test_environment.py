@@ -19,7 +19,9 @@ from click.testing import CliRunner, Result
 
 import cxrkit.identity.keystore as keystore_module
 from cxrkit.cli import main
+from cxrkit.errors import DiskFullError
 from cxrkit.pipeline import image_work
+from cxrkit.pipeline.environment import keystore_fault
 from cxrkit.release.verify import verify
 
 
@@ -263,3 +265,22 @@ def test_a_damaged_released_image_is_written_again(src: Path, tmp_path: Path) ->
     result = run_build(src, out, private)
     assert result.exit_code == 0, result.output
     assert checksums(out) == before
+
+
+def test_a_full_keystore_inside_a_savepoint_is_a_full_disk(tmp_path: Path) -> None:
+    """SQLite rolls the whole transaction back on a full disk, so the savepoint's rollback
+    fails next ("no such savepoint"): the first fault decides."""
+    full = sa.exc.OperationalError(
+        "INSERT", {}, sqlite3.OperationalError("database or disk is full")
+    )
+    try:
+        try:
+            raise sa.exc.OperationalError("INSERT", {}, full)
+        except sa.exc.OperationalError:
+            raise sa.exc.OperationalError(
+                "ROLLBACK TO SAVEPOINT", {}, sqlite3.OperationalError("no such savepoint: sp_1")
+            ) from None
+    except sa.exc.OperationalError as exc:
+        fault = keystore_fault(exc, {"the private workspace": tmp_path})
+    assert isinstance(fault, DiskFullError), fault
+    assert fault.exit_code == 4
