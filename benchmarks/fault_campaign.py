@@ -79,7 +79,6 @@ class Ctx:
     rerun: bool = False  # after the fault is undone, run the same build again
     same_release: bool = False  # and the release must equal the baseline's, byte for byte
     undo: list[Callable[[], None]] = field(default_factory=list)
-    mounts: list[Path] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -226,32 +225,39 @@ def base_row(ctx: Ctx) -> dict[str, str]:
     return next(r for r in truth_rows(ctx, "images.csv") if r["file"] == rel)
 
 
-def mount_tmpfs(ctx: Ctx, where: Path, size: str, *, fill: bool = False, ro: bool = False) -> bool:
-    """Mount a tmpfs at ``where`` keeping what was there; False when mounting is impossible."""
-    keep = where.with_name(where.name + ".keep")
-    if where.exists():
-        where.rename(keep)
-    where.mkdir(parents=True)
-    if size == "auto":  # what is there, and 2 MB more
-        files = [p for p in keep.rglob("*") if p.is_file()] if keep.exists() else []
+def mount_tmpfs(ctx: Ctx, which: str, size: str, *, fill: bool = False, ro: bool = False) -> bool:
+    """Move ``ctx.out`` or ``ctx.private`` (``which``) onto a tmpfs of its own (``size``, or
+    "auto": what it holds and 2 MB more), filled up or read-only; False when impossible."""
+    where: Path = getattr(ctx, which)
+    disk = ctx.base / f"{which}-disk"
+    disk.mkdir()
+    if size == "auto":
+        files = [p for p in where.rglob("*") if p.is_file()] if where.exists() else []
         used = sum(p.stat().st_size // 4096 * 4 + 8 for p in files)  # KiB in 4 KiB pages
         size = f"{used + 2048}k"
     try:
-        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)],
                        check=True, capture_output=True)  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
-        where.rmdir()
-        if keep.exists():
-            keep.rename(where)
         return False
-    ctx.mounts.append(where)
-    if keep.exists():
-        shutil.copytree(keep, where, dirs_exist_ok=True, symlinks=True)
-        shutil.rmtree(keep)
+    moved = disk / where.name
+    if where.exists():
+        shutil.copytree(where, moved, symlinks=True)
+        shutil.rmtree(where)
+    setattr(ctx, which, moved)
     if fill:
-        _fill(where / "filler")
+        _fill(disk / "filler")  # beside the folder, on the same device
+
+    def undo() -> None:
+        subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=False, capture_output=True)
+        if moved.exists():
+            shutil.copytree(moved, where, symlinks=True)
+        subprocess.run(["umount", str(disk)], check=False, capture_output=True)
+        setattr(ctx, which, where)
+
+    ctx.undo.append(undo)
     if ro:
-        subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True, capture_output=True)
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True, capture_output=True)
     return True
 
 
@@ -266,8 +272,8 @@ def _fill(path: Path) -> None:
         return
 
 
-def needs_mount(ctx: Ctx, where: Path, size: str, **kw: bool) -> None:
-    if os.geteuid() != 0 or not mount_tmpfs(ctx, where, size, **kw):
+def needs_mount(ctx: Ctx, which: str, size: str, **kw: bool) -> None:
+    if os.geteuid() != 0 or not mount_tmpfs(ctx, which, size, **kw):
         ctx.skip = "tmpfs not mountable here (needs root)"
 
 
@@ -875,28 +881,28 @@ def _option_cases() -> None:
 def _environment_cases() -> None:
     @case("environment", "disk full on OUT (tmpfs), then rerun on a larger disk", (4,), "fresh")
     def _(ctx: Ctx) -> None:
-        needs_mount(ctx, ctx.out, "600k")
+        needs_mount(ctx, "out", "600k")
         ctx.rerun = ctx.same_release = True
 
     @case("environment", "disk full on OUT while tables are rewritten", (4,))
     def _(ctx: Ctx) -> None:
         plant(ctx, "x/new.dcm", good_bytes(ctx, "diskfull"))
-        needs_mount(ctx, ctx.out, "auto", fill=True)
+        needs_mount(ctx, "out", "auto", fill=True)
         ctx.rerun = True
 
     @case("environment", "disk full on PRIVATE (tmpfs)", (4,))
     def _(ctx: Ctx) -> None:
         plant(ctx, "x/new.dcm", good_bytes(ctx, "privfull"))
-        needs_mount(ctx, ctx.private, "auto", fill=True)
+        needs_mount(ctx, "private", "auto", fill=True)
         ctx.rerun = True
 
     @case("environment", "OUT read-only (tmpfs ro)", (5,))
     def _(ctx: Ctx) -> None:
-        needs_mount(ctx, ctx.out, "auto", ro=True)
+        needs_mount(ctx, "out", "auto", ro=True)
 
     @case("environment", "PRIVATE read-only (tmpfs ro)", (5,))
     def _(ctx: Ctx) -> None:
-        needs_mount(ctx, ctx.private, "auto", ro=True)
+        needs_mount(ctx, "private", "auto", ro=True)
 
     @case("environment", "OUT not writable (mode 555)", (5,))
     def _(ctx: Ctx) -> None:
@@ -1361,13 +1367,6 @@ def run_case(c: Case, baseline: Path, work: Path, phi: set[str]) -> Outcome:
 def _undo(ctx: Ctx) -> None:
     while ctx.undo:
         ctx.undo.pop()()
-    for mount in reversed(ctx.mounts):
-        keep = mount.with_name(mount.name + ".tmpfs")
-        shutil.copytree(mount, keep, symlinks=True, ignore=shutil.ignore_patterns("filler"))
-        subprocess.run(["umount", str(mount)], check=False, capture_output=True)
-        shutil.rmtree(mount, ignore_errors=True)
-        keep.rename(mount)
-    ctx.mounts.clear()
 
 
 def _sums(out: Path) -> bytes:
