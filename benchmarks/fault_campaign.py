@@ -1150,6 +1150,7 @@ def cxrkit(
         errors="backslashreplace",
         env=env,
         start_new_session=True,
+        preexec_fn=_default_sigint,  # a campaign started in the background ignores SIGINT
     )
     if during is not None:
         during(proc)
@@ -1160,6 +1161,10 @@ def cxrkit(
         out, err = proc.communicate()
         return -999, out + err
     return proc.returncode, out + err
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def build_args(ctx: Ctx) -> list[str]:
