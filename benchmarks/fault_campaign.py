@@ -1150,7 +1150,6 @@ def cxrkit(
         errors="backslashreplace",
         env=env,
         start_new_session=True,
-        preexec_fn=_default_sigint,  # a campaign started in the background ignores SIGINT
     )
     if during is not None:
         during(proc)
@@ -1161,10 +1160,6 @@ def cxrkit(
         out, err = proc.communicate()
         return -999, out + err
     return proc.returncode, out + err
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def build_args(ctx: Ctx) -> list[str]:
@@ -1463,6 +1458,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     opts = parser.parse_args()
+    # a campaign started in the background has SIGINT ignored, and its builds would inherit
+    # that: a handler of its own is reset to the default in each build
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     register()
     cases = [c for c in CASES if opts.only.lower() in f"{c.group} {c.name}".lower()]
     work = opts.keep or Path(tempfile.mkdtemp(prefix="fault-campaign-"))
