@@ -1226,7 +1226,8 @@ def unaccounted(ctx: Ctx) -> list[str]:
     for report, items in _report_items(ctx.src / "reports").items():
         rel = report.relative_to(ctx.src).as_posix()
         got = listed.get(escaped(rel), set())
-        if "" in got or "file" in got:
+        folders = ["/".join(rel.split("/")[:n]) for n in range(1, rel.count("/") + 1)]
+        if "" in got or "file" in got or any(f in listed for f in folders):
             continue
         starts = [int(m.group(1)) for i in got if (m := re.fullmatch(r"rows (\d+)-", i))]
         for n, accession in items:
