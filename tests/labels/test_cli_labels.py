@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -70,3 +71,27 @@ def test_help_texts_have_examples() -> None:
     for cmd in ("label", "evaluate-labels"):
         result = CliRunner().invoke(main, [cmd, "--help"])
         assert "Example:" in result.output
+
+
+def test_label_reads_a_windows_1252_csv_and_says_so(tmp_path: Path) -> None:
+    reports = tmp_path / "reports.csv"
+    reports.write_bytes('"Small left effusion.\n\nCafé."\nNo pneumothorax.\n'.encode("cp1252"))
+    out = tmp_path / "labeled.csv"
+    result = CliRunner().invoke(main, ["label", str(reports), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "(input read as cp1252)" in result.output
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[0]["Reports"] == "Small left effusion.\n\nCafé."
+    assert rows[0]["Pleural Effusion"] == "1.0"
+    assert rows[1]["Reports"] == "No pneumothorax."
+
+
+def test_label_refuses_a_binary_file_in_one_line(tmp_path: Path) -> None:
+    reports = tmp_path / "scan.csv"
+    reports.write_bytes(bytes(range(256)) * 4)
+    result = CliRunner().invoke(main, ["label", str(reports), "-o", str(tmp_path / "o.csv")])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: ") and "binary content" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "o.csv").exists()

@@ -19,7 +19,9 @@ from click.testing import CliRunner, Result
 
 import cxrkit.identity.keystore as keystore_module
 from cxrkit.cli import main
+from cxrkit.errors import DiskFullError
 from cxrkit.pipeline import image_work
+from cxrkit.pipeline.environment import keystore_fault
 from cxrkit.release.verify import verify
 
 
@@ -209,3 +211,76 @@ def test_a_worker_killed_twice_quarantines_its_batch(
     assert quarantine.count("worker-died") == 8  # its batch
     assert len(list((tmp_path / "out" / "files").rglob("*.dcm"))) == 4  # the other batch
     assert verify(tmp_path / "out", tmp_path / "private", ocr=False).ok
+
+
+@pytest.mark.parametrize("once", [True, False], ids=["killed-once", "killed-twice"])
+def test_a_killed_dask_worker_s_batch_is_retried_then_quarantined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, once: bool
+) -> None:
+    """Dask gives up on a task whose worker died with ``KilledWorker`` (here at once: no
+    retries of its own); the build runs the batch once more, then quarantines it. Workers are
+    forked, so they carry the patched image function."""
+    dask = pytest.importorskip("dask")
+    from distributed import LocalCluster
+
+    src = tmp_path / "src"
+    tiny.export(src, patients=3, studies=2)  # 12 images: two batches
+    marker = tmp_path / "killed-once" if once else None
+    _kill_worker_on(monkeypatch, "P1/ACC10/IM0", marker)
+    config = {
+        "distributed.worker.multiprocessing-method": "fork",
+        "distributed.scheduler.allowed-failures": 0,
+    }
+    with (
+        dask.config.set(config),
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+    ):
+        args = ["build", str(src), str(tmp_path / "out"), "--private", str(tmp_path / "private")]
+        result = CliRunner().invoke(main, [*args, "--scheduler", cluster.scheduler_address, "-q"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == (0 if once else 3), result.output
+    images = len(list((tmp_path / "out" / "files").rglob("*.dcm")))
+    assert images == (12 if once else 4)
+    if not once:
+        quarantine = (tmp_path / "private" / "quarantine.csv").read_text(encoding="utf-8")
+        assert quarantine.count("worker-died") == 8  # its batch
+    assert verify(tmp_path / "out", tmp_path / "private", ocr=False).ok
+
+
+def test_a_missing_key_beside_a_used_keystore_is_refused(src: Path, tmp_path: Path) -> None:
+    private = tmp_path / "private"
+    assert run_build(src, tmp_path / "out", private).exit_code == 0
+    (private / "secret.key").unlink()
+    result = run_build(src, tmp_path / "out", private)
+    one_line_error(result, 6, "secret.key", "restore the key from backup")
+    assert not (private / "secret.key").exists()  # no new key made
+
+
+def test_a_damaged_released_image_is_written_again(src: Path, tmp_path: Path) -> None:
+    out, private = tmp_path / "out", tmp_path / "private"
+    assert run_build(src, out, private).exit_code == 0
+    before = checksums(out)
+    image = sorted((out / "files").rglob("*.dcm"))[0]
+    image.write_bytes(image.read_bytes()[:1000])  # cut inside the header
+    result = run_build(src, out, private)
+    assert result.exit_code == 0, result.output
+    assert checksums(out) == before
+
+
+def test_a_full_keystore_inside_a_savepoint_is_a_full_disk(tmp_path: Path) -> None:
+    """SQLite rolls the whole transaction back on a full disk, so the savepoint's rollback
+    fails next ("no such savepoint"): the first fault decides."""
+    full = sa.exc.OperationalError(
+        "INSERT", {}, sqlite3.OperationalError("database or disk is full")
+    )
+    try:
+        try:
+            raise sa.exc.OperationalError("INSERT", {}, full)
+        except sa.exc.OperationalError:
+            raise sa.exc.OperationalError(
+                "ROLLBACK TO SAVEPOINT", {}, sqlite3.OperationalError("no such savepoint: sp_1")
+            ) from None
+    except sa.exc.OperationalError as exc:
+        fault = keystore_fault(exc, {"the private workspace": tmp_path})
+    assert isinstance(fault, DiskFullError), fault
+    assert fault.exit_code == 4

@@ -4,6 +4,7 @@ entry under ``SRC/dicom`` ends in the release or in the quarantine list, file fo
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 import pathlib
 import traceback
@@ -17,6 +18,7 @@ from click.testing import CliRunner, Result
 
 from cxrkit.cli import main
 from cxrkit.identity.keystore import Keystore, images
+from cxrkit.pipeline import image_work
 from cxrkit.release.verify import verify
 
 Maker = Callable[[Path], Any]
@@ -193,11 +195,38 @@ def _released_sops(out: Path, private: Path) -> set[str]:
     return {dicom_ids[p.stem] for p in (out / "files").rglob("*.dcm")}
 
 
+def _fail_in_image_stage(monkeypatch: pytest.MonkeyPatch, burned: Path, broken: Path) -> None:
+    """The pixel proof fails on ``burned`` and the header de-identification on ``broken``
+    (the build runs in this process: ``--workers 1``)."""
+    sops = {tiny.sop_uid(burned): "burned", tiny.sop_uid(broken): "broken"}
+    current: list[str] = [""]
+    real_header, real_scrub = image_work.deidentify_header, image_work.scrub_pixels
+
+    def deidentify_header(ds: Any, ids: Any) -> Any:
+        current[0] = sops.get(str(ds.SOPInstanceUID), "")
+        if current[0] == "broken":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_header(ds, ids)
+
+    def scrub_pixels(*args: Any, **kwargs: Any) -> Any:
+        result = real_scrub(*args, **kwargs)
+        if current[0] == "burned":
+            return dataclasses.replace(result, verified=False, reason="a name token remains")
+        return result
+
+    monkeypatch.setattr(image_work, "deidentify_header", deidentify_header)
+    monkeypatch.setattr(image_work, "scrub_pixels", scrub_pixels)
+
+
 def test_every_entry_is_released_or_listed_file_for_file(
-    tmp_path: Path, locked: Callable[[Path], None]
+    tmp_path: Path, locked: Callable[[Path], None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     src = tmp_path / "src"
     good = tiny.export(src, patients=2, studies=2)
+    # image-stage faults: burned-in text not proven gone, de-identification failing
+    burned = tiny.image(src / "dicom" / "P0" / "ACC01" / "burned", "MRN0", "ACC01", 30)
+    broken = tiny.image(src / "dicom" / "P0" / "ACC01" / "broken", "MRN0", "ACC01", 31)
+    _fail_in_image_stage(monkeypatch, burned, broken)
     good.append(tiny.without_preamble(src / "dicom" / "P1" / "raw", "MRN1", "ACC11", 7))
     good.append(tiny.image(src / "dicom" / LATIN1_NAME / "IM", "MRN1", "ACC11", 8))
     for rel, make, _ in FAULTS.values():
@@ -216,6 +245,7 @@ def test_every_entry_is_released_or_listed_file_for_file(
     listed = quarantine(tmp_path / "private")
     expected = {safe_name(rel): kind for rel, _, kind in FAULTS.values()}
     expected |= {"P0/copy": "duplicate-image", "locked": "unreadable-folder"}
+    expected |= {"P0/ACC01/burned": "burned-in-unproven", "P0/ACC01/broken": "deid-failed"}
     expected |= {p.relative_to(src / "dicom").as_posix(): "study-conflict" for p in conflict}
     assert {k: v for k, v in listed.items() if not k.startswith("reports/")} == expected
     released = _released_sops(tmp_path / "out", tmp_path / "private")

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from cxrkit.dicom.chest import ChestVerdict
-from cxrkit.pipeline.link import IMAGES_OF_TWO_PATIENTS, PATIENT_MISMATCH, link
-from cxrkit.pipeline.plan import HeaderInfo
+from cxrkit.identity.keystore import Keystore, patient_key
+from cxrkit.pipeline.link import (
+    IMAGES_OF_TWO_PATIENTS,
+    PATIENT_MISMATCH,
+    PatientList,
+    link,
+    withdraw,
+)
+from cxrkit.pipeline.plan import HeaderInfo, assign
 from cxrkit.reports import ReportRecord
 
 
-def _image(rel: str, patient: str, accession: str) -> HeaderInfo:
+def _image(rel: str, patient: str, accession: str, issuer: str = "") -> HeaderInfo:
     return HeaderInfo(
         source=Path(rel),
         rel=rel,
-        patient_key=f"|{patient}",
+        issuer=issuer,
+        patient_id=patient,
         study_key=f"acc:{accession}",
         sop_uid=f"1.2.3.{rel}",
         study_date=None,
@@ -47,3 +59,43 @@ def test_one_image_of_another_patient_leaves_the_whole_study_out() -> None:
         ("r.csv", "0", "study-conflict"),
     }
     assert {q.detail for q in left_out} == {IMAGES_OF_TWO_PATIENTS}
+
+
+@pytest.mark.parametrize(
+    ("in_report", "linked"),
+    [
+        ("P1", True),
+        (" P1 ", True),  # stray spaces around a CSV cell are not part of the id
+        ("p1", False),  # case counts
+        ("0P1", False),  # so do leading zeros
+        ("P 1", False),  # and inner spaces
+    ],
+)
+def test_the_report_s_patient_id_is_compared_exactly(in_report: str, linked: bool) -> None:
+    images = [_image("a1", "P1", "A1")]
+    found, left_out = link(images, (ReportRecord("A1", in_report, "text", "r.csv"),))
+    assert bool(found) is linked
+    assert {q.kind for q in left_out} == (set() if linked else {"study-conflict"})
+
+
+def test_two_issuers_never_give_one_patient_key(tmp_path: Path) -> None:
+    """``A|B`` + ``C`` and ``A`` + ``B|C`` once made the same key ``A|B|C``: one subject."""
+    assert patient_key("A|B", "C") != patient_key("A", "B|C")
+    assert patient_key("A\\", "|C") != patient_key("A\\|", "C")
+    images = [_image("a1", "C", "A1", issuer="A|B"), _image("b1", "B|C", "B1", issuer="A")]
+    dated = [dataclasses.replace(i, study_date=dt.date(2020, 1, 1)) for i in images]
+    work, _ = assign(dated, Keystore.open(tmp_path))
+    assert len({w.ids.subject_id for w in work}) == 2
+
+
+def test_a_withdrawal_with_an_issuer_names_one_patient() -> None:
+    images = [_image("n1", "P1", "N1", issuer="NORTH"), _image("s1", "P1", "S1", issuer="SOUTH")]
+    reports = (ReportRecord("N1", "P1", "t", "r.csv", 0), ReportRecord("S1", "P1", "t", "r.csv", 1))
+    by_key = PatientList(keys=frozenset({patient_key("NORTH", "P1")}))
+    kept, kept_reports, left_out = withdraw(images, reports, by_key)
+    assert [i.rel for i in kept] == ["s1"]
+    assert [r.accession for r in kept_reports] == ["S1"]
+    assert sorted((q.source, q.item) for q in left_out) == [("n1", ""), ("r.csv", "0")]
+    by_id = PatientList(ids=frozenset({"P1"}))  # the id alone: every issuer
+    kept, kept_reports, _ = withdraw(images, reports, by_id)
+    assert not kept and not kept_reports

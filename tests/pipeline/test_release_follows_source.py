@@ -109,3 +109,28 @@ def test_a_stray_temporary_file_is_never_checksummed(tmp_path: Path) -> None:
     editor_copy.write_text("half a report", encoding="utf-8")
     assert run_build(src, out, private).exit_code == 7
     assert editor_copy.name not in (out / "SHA256SUMS.txt").read_text(encoding="utf-8")
+
+
+def test_withdraw_with_an_issuer_column_removes_that_patient_only(tmp_path: Path) -> None:
+    """Two hospitals' patients share the Patient ID ``MRN1``: the issuer tells them apart."""
+    src = tmp_path / "src"
+    for issuer, accession in (("NORTH", "ACCN"), ("SOUTH", "ACCS")):
+        for n in range(2):
+            path = src / "dicom" / issuer / accession / f"IM{n}"
+            tiny.edited(path, "MRN1", accession, n, IssuerOfPatientID=issuer)
+    tiny.reports(src, [("ACCN", "MRN1"), ("ACCS", "MRN1")])
+    out, private = tmp_path / "out", tmp_path / "private"
+    assert run_build(src, out, private).exit_code == 0
+    before = records(out)
+    assert len({s for s, _, _ in before}) == 2
+    optout = tmp_path / "optout.csv"
+    optout.write_text("patient_id,issuer_of_patient_id\nMRN1,NORTH\n", encoding="utf-8")
+    result = run_build(src, out, private, "--withdraw", str(optout))
+    assert result.exit_code == 0, result.output
+    after = records(out)
+    assert len(before - after) == 2 and len({s for s, _, _ in after}) == 1
+    assert after < before
+    assert verify(out, private, ocr=False).ok
+    # the other hospital's MRN1 stays in every later build
+    assert run_build(src, out, private).exit_code == 0
+    assert records(out) == after

@@ -7,6 +7,7 @@ import codecs
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -151,6 +152,32 @@ def test_a_symlink_loop_and_a_fifo_are_quarantined_without_blocking(tmp_path: Pa
             "report-file-unreadable",
             "HL7 file: cannot be read: not a regular file",
         ),
+    ]
+
+
+@pytest.mark.parametrize("only", [False, True], ids=["beside-a-good-file", "the-only-folder"])
+def test_a_report_folder_that_cannot_be_listed_is_quarantined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, only: bool
+) -> None:
+    """Its files are unknown: the folder is listed itself, never skipped unlisted (as root,
+    file modes cannot make a PermissionError: the listing is made to fail)."""
+    folder = tmp_path / "reports"
+    (folder / "hl7").mkdir(parents=True)
+    (folder / "hl7" / "batch.hl7").write_text("MSH|^~\\&|\r", encoding="utf-8")
+    if not only:
+        (folder / "good.csv").write_text(HEADER + _row(), encoding="utf-8")
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path) == folder / "hl7":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    intake = read_export_reports(tmp_path)
+    assert [r.accession for r in intake.reports] == ([] if only else ["A1"])
+    assert [(q.source, q.kind) for q in intake.quarantined] == [
+        ("reports/hl7", "unreadable-folder")
     ]
 
 

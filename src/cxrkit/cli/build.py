@@ -129,8 +129,9 @@ def print_verify(report: VerifyReport, as_json: bool, census: CensusSummary | No
 @click.option(
     "--withdraw",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV with a patient_id column: patients who opted out, removed from the release "
-    "(now and in every later build); every other identifier and split is kept.",
+    help="CSV with a patient_id column (and optionally issuer_of_patient_id): patients who "
+    "opted out, removed from the release (now and in every later build); every other "
+    "identifier and split is kept.",
 )
 @click.option("--allow-quarantine", is_flag=True, help="Exit 0 even when inputs were quarantined.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")

@@ -15,8 +15,8 @@ from cxrkit.labels import (
     format_scores,
     label_reports,
     read_label_csv,
-    read_reports_csv,
 )
+from cxrkit.sources.textfile import read_column
 
 _BATCH = 2000
 
@@ -41,7 +41,8 @@ _BATCH = 2000
 def label(reports: Path, output: Path, labeler: str, quiet: bool) -> None:
     """Label radiology reports: a drop-in for the CheXpert labeler.
 
-    REPORTS is a headerless one-column CSV, one report per row (quote multi-line reports).
+    REPORTS is a headerless one-column CSV, one report per row (quote multi-line reports),
+    UTF-8 or Windows-1252 / Latin-1 (the closing line says which).
     The output has the column Reports, then No Finding, Enlarged Cardiomediastinum, …,
     Support Devices with values 1.0 (positive), 0.0 (negative), -1.0 (uncertain) or blank
     (not mentioned).
@@ -51,7 +52,7 @@ def label(reports: Path, output: Path, labeler: str, quiet: bool) -> None:
       cxrkit label sample_reports.csv -o labeled_reports.csv
       cxrkit label impressions.csv -o negbio.csv --labeler negbio
     """
-    texts = read_reports_csv(reports)
+    texts, decoded = read_column(reports)
     labels = []
     with progress_bar("labeling reports", enabled=not quiet) as update:
         for i in range(0, len(texts), _BATCH):
@@ -61,7 +62,9 @@ def label(reports: Path, output: Path, labeler: str, quiet: bool) -> None:
         output.write_text(format_labeled_csv(texts, labels), encoding="utf-8", newline="")
     except OSError as exc:
         raise OutputError(f"cannot write {output.name!r}: {exc}; choose a writable path") from exc
-    click.echo(f"Labeled {len(texts)} reports with the {labeler} labeler: {output}")
+    click.echo(
+        f"Labeled {len(texts)} reports with the {labeler} labeler: {output}{decoded.read_as}"
+    )
 
 
 @click.command("evaluate-labels")

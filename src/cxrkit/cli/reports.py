@@ -17,23 +17,7 @@ from cxrkit.reports.deid import deidentify_text
 from cxrkit.reports.intake import Intake, read_text_tree
 from cxrkit.reports.sections import parse_sections, section_counts, write_sectioned
 from cxrkit.reports.segments import split_segments
-from cxrkit.sources.textfile import TextFile, read_text
-
-_PLAIN = ("utf-8", "utf-8-sig")
-
-
-def _read_texts(path: Path) -> tuple[list[str], TextFile]:
-    """The cells of a headerless one-column CSV in any text encoding; a clear error else."""
-    try:
-        decoded = read_text(path)
-        rows = csv.reader(io.StringIO(decoded.text, newline=""), strict=True)
-        return [row[0] if row else "" for row in rows], decoded
-    except SourceError as exc:
-        raise SourceError(f"{path}: {exc}; give a headerless one-column CSV") from None
-    except csv.Error:
-        raise SourceError(
-            f"{path}: broken CSV quoting (a quote never closed?); multi-line cells are quoted"
-        ) from None
+from cxrkit.sources.textfile import read_column
 
 
 @click.command("deid-text")
@@ -62,7 +46,7 @@ def deid_text(in_csv: Path, out_csv: Path, quiet: bool) -> None:
     """
     if not in_csv.exists():
         raise SourceError(f"{in_csv} does not exist; give a headerless one-column CSV")
-    rows, decoded = _read_texts(in_csv)
+    rows, decoded = read_column(in_csv)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     with progress_bar("De-identifying", enabled=not quiet) as update:
@@ -71,8 +55,7 @@ def deid_text(in_csv: Path, out_csv: Path, quiet: bool) -> None:
             if done % 500 == 0 or done == len(rows):
                 update(done, len(rows))
     write_atomic(out_csv, buffer.getvalue().encode("utf-8"))
-    read_as = "" if decoded.encoding in _PLAIN else f" (input read as {decoded.encoding})"
-    click.echo(f"{len(rows)} texts de-identified to {out_csv}{read_as}")
+    click.echo(f"{len(rows)} texts de-identified to {out_csv}{decoded.read_as}")
 
 
 def _diagnostics(study: str, sections_found: list[str], label: str, dropped: int) -> dict[str, str]:

@@ -22,7 +22,7 @@ import pandas as pd
 from cxrkit.errors import ConfigError, DataFileError, SourceError
 from cxrkit.identity.dates import shift_date
 from cxrkit.identity.keys import keyed_digest
-from cxrkit.identity.keystore import Keystore, PatientIdentity
+from cxrkit.identity.keystore import Keystore, PatientIdentity, patient_key
 
 #: The first study date given to a new patient who has no date at all (as the build does).
 NO_DATE = dt.date(2000, 1, 1)
@@ -152,7 +152,7 @@ def identities(
                 firsts[mrn] = day
     before = keystore.patient_count()
     out = {
-        mrn: keystore.patient(f"{issuer}|{mrn}", firsts.get(mrn, NO_DATE))
+        mrn: keystore.patient(patient_key(issuer, mrn), firsts.get(mrn, NO_DATE))
         for mrn in sorted(set(frame[spec.mrn_column]))
     }
     summary.patients = len(out)
@@ -204,7 +204,10 @@ def link_ehr(
     has_mrn = frame[spec.mrn_column] != ""
     summary.no_mrn_rows = int((~has_mrn).sum())
     keystore = Keystore.open(private, keystore_url)
-    withdrawn = frame[spec.mrn_column].isin(keystore.withdrawn())
+    ids, keys = keystore.withdrawn()
+    issuer = _issuer(keystore, spec.issuer)
+    mrns = frame[spec.mrn_column]
+    withdrawn = mrns.isin(ids) | mrns.map(lambda m: patient_key(issuer, m) in keys)
     summary.withdrawn_rows = int((withdrawn & has_mrn).sum())
     frame = frame[has_mrn & ~withdrawn]
     result = pseudonymise(frame, spec, identities(frame, spec, keystore, summary), keystore.key)

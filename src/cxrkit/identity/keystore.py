@@ -15,7 +15,8 @@ two processes allocating for the same source agree on one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -24,9 +25,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from cxrkit.errors import ConfigError, SourceError
+from cxrkit.errors import ConfigError, SourceError, WorkspaceError
 from cxrkit.identity.dates import draw_shift
-from cxrkit.identity.keys import keyed_digest, load_or_create_key
+from cxrkit.identity.keys import KEY_FILE, keyed_digest, load_or_create_key
 from cxrkit.identity.uids import dicom_id
 
 SUBJECT_RANGE = (10_000_000, 19_999_999)
@@ -57,10 +58,15 @@ phi_values = sa.Table(
     sa.Column("kind", sa.String(32), primary_key=True),
     sa.Column("value", sa.String(512), primary_key=True),
 )
-withdrawals = sa.Table(  # patients who opted out: never released again
+withdrawals = sa.Table(  # patients who opted out, named by id alone (under any issuer)
     "withdrawn",
     metadata,
     sa.Column("patient_id", sa.String(256), primary_key=True),
+)
+withdrawn_keys = sa.Table(  # patients who opted out, named by issuer and id (source_patient)
+    "withdrawn_keys",
+    metadata,
+    sa.Column("source_patient", sa.String(256), primary_key=True),
 )
 images = sa.Table(
     "images",
@@ -94,10 +100,46 @@ def engine_for(private: Path, url: str | None = None) -> Engine:
         ) from exc
 
 
+def _holds_pseudonyms(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table(patients.name):
+            return False
+        return conn.execute(sa.select(patients.c.subject_id).limit(1)).first() is not None
+
+
 def _candidate(key: bytes, purpose: str, source: str, k: int, span: tuple[int, int]) -> int:
     lo, hi = span
     digest = keyed_digest(key, purpose, f"{source}\x00{k}")
     return lo + int.from_bytes(digest[:8], "big") % (hi - lo + 1)
+
+
+def patient_key(issuer: str, patient_id: str) -> str:
+    """A patient's source key in the keystore: the Issuer of Patient ID, ``|``, the Patient ID.
+
+    A ``|`` or ``\\`` in the issuer is escaped, so two different (issuer, id) pairs never give
+    one key; ids are compared exactly (case, leading zeros and inner spaces count).
+
+    Examples
+    --------
+    >>> patient_key("HOSP", "0042"), patient_key("", "0042")
+    ('HOSP|0042', '|0042')
+    >>> patient_key("A|B", "C") == patient_key("A", "B|C")
+    False
+    """
+    escaped = issuer.replace("\\", "\\\\").replace("|", "\\|")
+    return f"{escaped}|{patient_id}"
+
+
+def key_issuer(key: str) -> str:
+    """The issuer of a source patient key made by :func:`patient_key` (escapes undone).
+
+    Examples
+    --------
+    >>> key_issuer(patient_key("A|B", "C")), key_issuer(patient_key("", "0042"))
+    ('A|B', '')
+    """
+    match = re.match(r"((?:[^\\|]|\\.)*)\|", key)
+    return re.sub(r"\\(.)", r"\1", match.group(1)) if match else ""
 
 
 class Keystore:
@@ -130,8 +172,19 @@ class Keystore:
 
     @classmethod
     def open(cls, private: Path, url: str | None = None) -> Keystore:
-        """The keystore of the private workspace ``private`` (SQLite), or at ``url``."""
-        return cls(engine_for(private, url), load_or_create_key(private))
+        """The keystore of the private workspace ``private`` (SQLite), or at ``url``.
+
+        A new key is made only for a keystore that holds no pseudonym yet: one made with a
+        key that is now missing is refused (another key would give other identifiers).
+        """
+        engine = engine_for(private, url)
+        key_file = private / KEY_FILE
+        if not key_file.exists() and _holds_pseudonyms(engine):
+            raise WorkspaceError(
+                f"{key_file} is missing but the keystore holds pseudonyms made with it; "
+                "restore the key from backup (a new key would give other identifiers)"
+            )
+        return cls(engine, load_or_create_key(private))
 
     def patient(self, source_patient: str, first_study: dt.date) -> PatientIdentity:
         """The pseudonym and shift of a source patient, allocated at first sight.
@@ -256,25 +309,32 @@ class Keystore:
         """The assigning authorities of the source patient ids (``issuer|id``) held."""
         with self.engine.connect() as conn:
             keys = [str(r[0]) for r in conn.execute(sa.select(patients.c.source_patient))]
-        return {k.split("|", 1)[0] for k in keys if "|" in k}
+        return {key_issuer(k) for k in keys if "|" in k}
 
     def patient_count(self) -> int:
         """How many patients the keystore holds."""
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(patients)).scalar_one())
 
-    def withdraw(self, patient_ids: set[str]) -> None:
-        """Record source patient ids (MRNs) that opted out; they stay withdrawn for ever."""
+    def withdraw(self, patient_ids: Iterable[str], patient_keys: Iterable[str] = ()) -> None:
+        """Record patients who opted out, by source patient id alone (any issuer) or by
+        source patient key (issuer and id); they stay withdrawn for ever."""
         with self.engine.begin() as conn:
-            known = {str(r[0]) for r in conn.execute(sa.select(withdrawals.c.patient_id))}
-            new = sorted(patient_ids - known)
-            if new:
-                conn.execute(withdrawals.insert(), [{"patient_id": p} for p in new])
+            for table, column, values in (
+                (withdrawals, withdrawals.c.patient_id, patient_ids),
+                (withdrawn_keys, withdrawn_keys.c.source_patient, patient_keys),
+            ):
+                known = {str(r[0]) for r in conn.execute(sa.select(column))}
+                new = sorted(set(values) - known)
+                if new:
+                    conn.execute(table.insert(), [{column.name: v} for v in new])
 
-    def withdrawn(self) -> set[str]:
-        """The source patient ids (MRNs) withdrawn by any build."""
+    def withdrawn(self) -> tuple[set[str], set[str]]:
+        """The patients withdrawn by any build: source patient ids, source patient keys."""
         with self.engine.connect() as conn:
-            return {str(r[0]) for r in conn.execute(sa.select(withdrawals.c.patient_id))}
+            ids = {str(r[0]) for r in conn.execute(sa.select(withdrawals.c.patient_id))}
+            keys = {str(r[0]) for r in conn.execute(sa.select(withdrawn_keys.c.source_patient))}
+        return ids, keys
 
     def released_ids(self) -> tuple[set[str], set[tuple[int, int]]]:
         """Every dicom_id and every (subject_id, study_id) this keystore ever handed out."""

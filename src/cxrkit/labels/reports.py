@@ -14,11 +14,12 @@ import io
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from cxrkit.errors import ConfigError, DataFileError
+from cxrkit.errors import ConfigError
 from cxrkit.labels.aggregate import DEFAULT_OPTIONS, LabelerOptions
 from cxrkit.labels.chexpert import label_text as label_chexpert
 from cxrkit.labels.negbio import label_text as label_negbio
 from cxrkit.labels.schema import CHEXPERT_ORDER, LABELS, Labels, format_value
+from cxrkit.sources.textfile import read_column
 
 #: The labelers by name.
 LABELERS: dict[str, Callable[[str, LabelerOptions], Labels]] = {
@@ -111,7 +112,8 @@ def format_study_rows(rows: Iterable[dict[str, str | float | None]]) -> str:
 
 
 def read_reports_csv(path: str | Path) -> list[str]:
-    """Read the CheXpert labeler's input: a headerless one-column CSV (multi-line cells quoted).
+    """Read the CheXpert labeler's input: a headerless one-column CSV (multi-line cells quoted),
+    UTF-8 or another text encoding (:func:`~cxrkit.sources.textfile.read_column`).
 
     Examples
     --------
@@ -121,14 +123,7 @@ def read_reports_csv(path: str | Path) -> list[str]:
     >>> read_reports_csv(p)
     ['No effusion.', 'Line one.\\n\\nLine two.']
     """
-    try:
-        with Path(path).open(encoding="utf-8", newline="") as fh:
-            return [row[0] if row else "" for row in csv.reader(fh)]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataFileError(
-            f"cannot read reports CSV {Path(path).name!r}: {exc}; give a UTF-8 headerless "
-            "one-column CSV"
-        ) from exc
+    return read_column(Path(path))[0]
 
 
 def format_labeled_csv(texts: list[str], labels: list[Labels]) -> str:

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxrkit.errors import ConfigError, SourceError
-from cxrkit.identity.keystore import Keystore
+from cxrkit.identity.keystore import Keystore, patient_key
 from cxrkit.pacs.log import LOG_NAME, counts, read_log
 from cxrkit.pipeline.deid_dicom import check_trees
 from cxrkit.pipeline.environment import environment_faults, probe_writable
 from cxrkit.pipeline.image_work import ImageResult, OutputOptions, Progress, run_images
-from cxrkit.pipeline.link import LinkedStudy, image_patient_id, link, withdraw
+from cxrkit.pipeline.link import LinkedStudy, PatientList, link, withdraw
 from cxrkit.pipeline.plan import WorkItem, assign, non_chest, scan
 from cxrkit.pipeline.quarantine import Quarantined, count_kinds, write_quarantine
 from cxrkit.release.assemble import ReleaseContent, StudyReport, assemble
@@ -48,7 +48,7 @@ class BuildOptions:
     gzip: bool = False
     test_patients: Path | None = None
     validate_patients: int = 0
-    withdraw: Path | None = None  # CSV of patients who opted out (patient_id column)
+    withdraw: Path | None = None  # CSV of patients who opted out (patient_id [, issuer] columns)
 
 
 @dataclass(frozen=True)
@@ -79,22 +79,37 @@ class _Inputs:
     """What is read before any image work: the reports and the ``--test-patients`` MRNs."""
 
     intake: Intake
-    test_mrns: set[str]
+    tests: PatientList  # --test-patients
 
 
-def _patient_ids(path: Path | None) -> set[str]:
-    """The source MRNs of a CSV with a ``patient_id`` column (``--test-patients``,
-    ``--withdraw``; any text encoding), read before any image work."""
+ISSUER_COLUMNS = ("issuer_of_patient_id", "issuer")
+
+
+def _patient_list(path: Path | None) -> PatientList:
+    """The patients of a CSV with a ``patient_id`` column (``--test-patients``, ``--withdraw``;
+    any text encoding), read before any image work. With an ``issuer_of_patient_id`` (or
+    ``issuer``) column each row names one patient by issuer and id (an empty issuer: the
+    images without one); without it, an id names the patients with that id under any issuer.
+    """
     if path is None:
-        return set()
+        return PatientList()
     try:
         text = read_text(path).text
         reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-        if not reader.fieldnames or "patient_id" not in reader.fieldnames:
+        fields = [f.strip() for f in reader.fieldnames or ()]
+        if "patient_id" not in fields:
             raise ConfigError(f"{path} needs a header row with a patient_id column")
-        return {(row["patient_id"] or "").strip() for row in reader} - {""}
+        reader.fieldnames = fields
+        issuer = next((c for c in ISSUER_COLUMNS if c in fields), None)
+        rows = [
+            ((row["patient_id"] or "").strip(), (row[issuer] or "").strip() if issuer else None)
+            for row in reader
+        ]
     except (SourceError, csv.Error) as exc:
         raise ConfigError(f"{path} is not a CSV of patient ids ({exc})") from None
+    ids = frozenset(p for p, i in rows if p and i is None)
+    keys = frozenset(patient_key(i, p) for p, i in rows if p and i is not None)
+    return PatientList(ids, keys)
 
 
 def _plan(
@@ -105,7 +120,9 @@ def _plan(
         None if progress is None else (lambda d, t: progress("reading headers", d, t)),
     )
     bad += intake.quarantined
-    infos, records, withdrawn = withdraw(infos, intake.reports, keystore.withdrawn())
+    infos, records, withdrawn = withdraw(
+        infos, intake.reports, PatientList(*map(frozenset, keystore.withdrawn()))
+    )
     bad += withdrawn + non_chest(infos)
     linked, unlinked = link([i for i in infos if i.chest.is_chest], records)
     pixel_deny = {i.rel: s.pixel_deny() for s in linked for i in s.images}
@@ -174,16 +191,16 @@ def build(
     check_trees(src, dst, ws)
     if not (src / "dicom").is_dir():
         raise SourceError(f"{src} has no dicom/ folder; see docs/source-contract.md")
-    test_mrns, withdrawn = _patient_ids(opts.test_patients), _patient_ids(opts.withdraw)
+    tests, withdrawn = _patient_list(opts.test_patients), _patient_list(opts.withdraw)
     folders = {"OUT": dst, "the private workspace": ws, "the source": src}
     with environment_faults(folders):
         intake = read_export_reports(src)
         keystore = Keystore.open(ws, opts.keystore_url)
         refuse_foreign(dst, ws, *keystore.released_ids())
-        keystore.withdraw(withdrawn)
+        keystore.withdraw(withdrawn.ids, withdrawn.keys)
         probe_writable(ws, folders)
         probe_writable(dst, folders)
-        inputs = _Inputs(intake, test_mrns)
+        inputs = _Inputs(intake, tests)
         return _run(src, dst, ws, keystore, opts=opts, inputs=inputs, progress=progress)
 
 
@@ -198,11 +215,11 @@ def _run(
     progress: Progress | None,
 ) -> BuildSummary:
     started = time.perf_counter()
-    intake, test_mrns = inputs.intake, inputs.test_mrns
+    intake = inputs.intake
     timings: dict[str, float] = {}
     lap = time.perf_counter()
     work, linked, left_out, seen = _plan(src, intake, keystore, progress)
-    mrn_of = {i.rel: image_patient_id(i) for s in linked for i in s.images}
+    listed = {i.rel for s in linked for i in s.images if inputs.tests.names(i)}
     _remember(keystore, linked, work)
     timings["plan"], lap = time.perf_counter() - lap, time.perf_counter()
     output = OutputOptions(str(dst), str(dst / "jpg") if opts.jpg else "", opts.gzip, True)
@@ -224,9 +241,8 @@ def _run(
     content = ReleaseContent(
         images=[r for r in results if r.out_rel],
         reports=reports,
-        test_mrns=test_mrns,
+        test_subjects={w.ids.subject_id for w in work if w.rel in listed},
         validate_patients=opts.validate_patients,
-        patient_mrn={w.ids.subject_id: mrn_of[w.rel] for w in work},
         jpg=opts.jpg,
     )
     assemble(dst, keystore, content)

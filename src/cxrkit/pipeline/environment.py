@@ -57,10 +57,22 @@ def os_fault(exc: OSError, folders: Folders) -> CxrkitError:
     return OutputError(f"{where} cannot be used ({code}: {os.strerror(exc.errno or 0)}); {RERUN}")
 
 
+def _database_messages(exc: BaseException) -> str:
+    """The database's messages along the exception chain, lower case, for matching only: a
+    fault inside a savepoint (SQLite's "database or disk is full") is often followed by a
+    second one ("no such savepoint") when the rollback finds the transaction already gone."""
+    found: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(found) < 8:
+        found.append(str(seen.orig if isinstance(seen, DBAPIError) else seen).lower())
+        seen = seen.__cause__ or seen.__context__
+    return " | ".join(found)
+
+
 def keystore_fault(exc: DBAPIError, folders: Folders) -> CxrkitError:
     """The one-line error for a keystore database fault (the database's message is not
     quoted: it could hold a statement's values)."""
-    what = str(exc.orig).lower()
+    what = _database_messages(exc)
     where = next((f"{k} {v}" for k, v in folders.items() if "private" in k), "the keystore")
     if "full" in what:
         return DiskFullError(f"no space left for the keystore in {where}: free some space, {RERUN}")

@@ -45,6 +45,18 @@ def make_executor(workers: int, scheduler: str | None = None) -> cf.Executor:
     return cf.ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent)
 
 
+def worker_death_errors(scheduler: str | None = None) -> tuple[type[BaseException], ...]:
+    """What a future raises when the worker process running it died: a broken local pool
+    (``BrokenProcessPool``), or Dask's ``KilledWorker`` (after the scheduler's own retries)."""
+    if not scheduler:
+        return (cf.BrokenExecutor,)
+    try:
+        from distributed import KilledWorker  # noqa: PLC0415 - optional dependency
+    except ImportError:  # pragma: no cover - make_executor has refused the scheduler
+        return (cf.BrokenExecutor,)
+    return (cf.BrokenExecutor, KilledWorker)
+
+
 def isolated_executor(scheduler: str | None = None) -> cf.Executor:
     """An executor whose one worker is not the calling process (so it may die alone)."""
     if scheduler:

@@ -26,12 +26,12 @@ from cxrkit.dicom.headers import deidentify_header
 from cxrkit.dicom.scrub import DenyList, encode_pixels, record_scrub, scrub_pixels
 from cxrkit.errors import NotDicomError, OutputError
 from cxrkit.pipeline.environment import os_fault
-from cxrkit.pipeline.executors import isolated_executor, make_executor
+from cxrkit.pipeline.executors import isolated_executor, make_executor, worker_death_errors
 from cxrkit.pipeline.plan import WorkItem
 from cxrkit.pipeline.quarantine import Quarantined
 from cxrkit.release.layout import write_atomic
 from cxrkit.release.tables import gzip_bytes
-from cxrkit.sources.discover import PARSER_ERRORS, read_dataset, read_source
+from cxrkit.sources.discover import read_dataset, read_source
 
 #: ``progress(stage, done, total)``: the pipeline's progress callback (stage names hold no PHI).
 Progress = Callable[[str, int, int], None]
@@ -86,9 +86,10 @@ def _resumed(item: WorkItem, options: OutputOptions) -> ImageResult | None:
         return None
     try:
         ds = read_dataset(path, pixels=False)
-    except PARSER_ERRORS:  # damaged since it was written: write it again
+        row = _row(ds, item)
+    except Exception:  # damaged since it was written (cut short, elements lost): write it again
         return None
-    return ImageResult(item.rel, dicom_rel(item, options), None, 0, _row(ds, item))
+    return ImageResult(item.rel, dicom_rel(item, options), None, 0, row)
 
 
 def _left_out(item: WorkItem, kind: str, detail: str = "") -> ImageResult:
@@ -187,19 +188,21 @@ def run_images(
 ) -> list[ImageResult]:
     """Every image of ``work`` through the executor, in batches, results in ``work`` order.
 
-    A batch whose worker process died (the pool is then broken, and every batch not yet done
-    fails with it) is run once more, alone in a fresh worker process (``workers`` of them at a
-    time); if that worker dies too, the batch's images are quarantined (``worker-died``).
+    A batch whose worker process died (a local pool is then broken, and every batch not yet
+    done fails with it; Dask gives up on a task with ``KilledWorker`` after its own retries)
+    is run once more, alone in a fresh worker process (``workers`` of them at a time); if that
+    worker dies too, the batch's images are quarantined (``worker-died``).
     """
     batches = [work[i : i + BATCH] for i in range(0, len(work), BATCH)]
     done: dict[int, list[ImageResult]] = {}
+    died = worker_death_errors(scheduler)
     with make_executor(workers, scheduler) as executor:
         futures = [executor.submit(process_batch, b, options) for b in batches]
         try:
             for n, future in enumerate(futures):
                 try:
                     done[n] = future.result()
-                except cf.BrokenExecutor:
+                except died:
                     continue  # run again below
                 if progress is not None:
                     progress("de-identifying images", sum(map(len, done.values())), len(work))
@@ -221,6 +224,6 @@ def _retry(
     with isolated_executor(scheduler) as executor:
         try:
             results: list[ImageResult] = executor.submit(process_batch, batch, options).result()
-        except cf.BrokenExecutor as exc:
+        except worker_death_errors(scheduler) as exc:
             return [_left_out(item, "worker-died", type(exc).__name__) for item in batch]
     return results

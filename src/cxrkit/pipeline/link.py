@@ -5,6 +5,10 @@ with no (chest) images, are left out of the release and listed with the reason. 
 whose patient id differs from its images' Patient ID belongs to another patient (or the
 accession was reused): the whole study, report and images, is left out as a
 ``study-conflict``, never linked; so is a study whose images name more than one patient.
+
+Patient ids are compared exactly: only the spaces around a value are not part of it (DICOM
+pads values with a space, CSV cells carry stray ones); case, leading zeros and inner spaces
+count, so ``mrn0042`` and ``MRN0042``, or ``42`` and ``0042``, are two patients.
 """
 
 from __future__ import annotations
@@ -73,25 +77,40 @@ IMAGES_OF_TWO_PATIENTS = "its images name more than one patient"
 PATIENT_MISMATCH = "the report's patient id differs from the images' Patient ID"
 
 
-def image_patient_id(info: HeaderInfo) -> str:
-    """The image's Patient ID (0010,0020), as the report's patient id is compared with it."""
-    return info.patient_key.split("|", 1)[1]
+@dataclass(frozen=True)
+class PatientList:
+    """Source patients named by a list (``--withdraw``, ``--test-patients``): ids named alone
+    (a patient with that Patient ID under any issuer) and patient keys (issuer and id, as
+    :func:`~cxrkit.identity.keystore.patient_key` makes them: one patient, unambiguously)."""
+
+    ids: frozenset[str] = frozenset()
+    keys: frozenset[str] = frozenset()
+
+    def names(self, info: HeaderInfo) -> bool:
+        """Whether the patient of this image is on the list (exact comparison)."""
+        return info.patient_id in self.ids or info.patient_key in self.keys
+
+    def __bool__(self) -> bool:
+        return bool(self.ids or self.keys)
 
 
 def withdraw(
-    infos: list[HeaderInfo], reports: tuple[ReportRecord, ...], patient_ids: set[str]
+    infos: list[HeaderInfo], reports: tuple[ReportRecord, ...], patients: PatientList
 ) -> tuple[list[HeaderInfo], tuple[ReportRecord, ...], list[Quarantined]]:
-    """Set aside the images and reports of withdrawn patients (source MRNs)."""
-    if not patient_ids:
+    """Set aside the images of withdrawn patients, and the reports of their studies (or,
+    for ids named alone, with their patient id)."""
+    if not patients:
         return infos, reports, []
     kept, kept_reports, left_out = [], [], []
+    studies = set()
     for info in infos:
-        if image_patient_id(info) in patient_ids:
+        if patients.names(info):
             left_out.append(Quarantined(info.rel, "plan", "withdrawn"))
+            studies.add(info.study_key)
         else:
             kept.append(info)
     for r in reports:
-        if r.patient_id.strip() in patient_ids:
+        if r.patient_id.strip() in patients.ids or f"acc:{r.accession}" in studies:
             left_out.append(Quarantined(r.source, "report", "withdrawn", str(r.item)))
         else:
             kept_reports.append(r)
@@ -102,7 +121,7 @@ def _conflict(images: list[HeaderInfo], report: ReportRecord | None) -> str:
     """Why a study is not one accession of one patient ("" when it is)."""
     if len({i.patient_key for i in images}) > 1:
         return IMAGES_OF_TWO_PATIENTS
-    if report is not None and report.patient_id.strip() != image_patient_id(images[0]):
+    if report is not None and report.patient_id.strip() != images[0].patient_id:
         return PATIENT_MISMATCH
     return ""
 

@@ -21,7 +21,7 @@ from cxrkit.dicom.codes import local_designators
 from cxrkit.dicom.headers import Pseudonyms
 from cxrkit.errors import NotDicomError, SourceError
 from cxrkit.identity.dates import parse_da
-from cxrkit.identity.keystore import Keystore
+from cxrkit.identity.keystore import Keystore, patient_key
 from cxrkit.pipeline.quarantine import Quarantined
 from cxrkit.release.layout import image_path
 from cxrkit.sources.discover import PARSER_ERRORS, Entry, read_header, walk
@@ -58,12 +58,17 @@ class HeaderInfo:
 
     source: Path
     rel: str  # relative to the source root (may hold PHI: private only)
-    patient_key: str
+    issuer: str  # IssuerOfPatientID, "" when absent
+    patient_id: str  # PatientID, surrounding spaces (DICOM padding) removed
     study_key: str
     sop_uid: str
     study_date: dt.date | None
     chest: ChestVerdict
     phi: frozenset[tuple[str, str]] = frozenset()
+
+    @property
+    def patient_key(self) -> str:
+        return patient_key(self.issuer, self.patient_id)
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,8 @@ def _header_info(ds: Dataset, path: Path, root: Path) -> HeaderInfo:
     return HeaderInfo(
         source=path,
         rel=path.relative_to(root).as_posix(),
-        patient_key=f"{issuer}|{patient}",
+        issuer=issuer,
+        patient_id=patient,
         study_key=f"acc:{accession}" if accession else f"uid:{study_uid}",
         sop_uid=sop,
         study_date=_study_date(ds),

@@ -58,15 +58,14 @@ class StudyReport:
 class ReleaseContent:
     images: list[Any]  # ImageResult rows with out_rel and metadata
     reports: list[StudyReport]
-    test_mrns: set[str]
+    test_subjects: set[int]  # the patients of --test-patients
     validate_patients: int
-    patient_mrn: dict[int, str]
     jpg: bool
 
 
 def _splits(keystore: Keystore, content: ReleaseContent, subjects: list[int]) -> dict[int, str]:
     existing = {s: v for s in subjects if (v := keystore.split(s))}
-    test = {s for s in subjects if content.patient_mrn.get(s) in content.test_mrns}
+    test = {s for s in subjects if s in content.test_subjects}
     splits = assign_splits(subjects, existing, test, content.validate_patients, keystore.key)
     keystore.set_splits({s: v for s, v in splits.items() if s not in existing})
     return splits

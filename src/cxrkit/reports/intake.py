@@ -32,6 +32,7 @@ import hl7.util
 from cxrkit.errors import SourceError
 from cxrkit.pipeline.quarantine import Quarantined
 from cxrkit.reports.deny import DenyList
+from cxrkit.sources.discover import walk
 from cxrkit.sources.textfile import read_text
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
 REQUIRED_COLUMNS = ("accession_number", "patient_id", "report_text")
 _TEXT_NAME = re.compile(r"^s(\d+)\.txt$")
 _PATIENT_DIR = re.compile(r"^p(\d+)$")
+_FOLDER = "unreadable-folder"  # the quarantine kind of a folder that cannot be listed
 _OTHER_DELIMITERS = (";", "\t", "|")
 _MLLP_FRAMING = str.maketrans("", "", "\x0b\x1c")  # MLLP start and end bytes around messages
 
@@ -416,11 +418,25 @@ def read_text_tree(root: Path) -> Intake:
 def _files(folder: Path, pattern: str) -> Iterable[Path]:
     """What ``pattern`` names under ``folder``, folders left out (their files are walked);
     symlink loops, FIFOs and other non-files are kept, for the readers to quarantine."""
-    return sorted(p for p in folder.rglob(pattern) if not p.is_dir())
+    return sorted(e.path for e in walk(folder) if e.problem != _FOLDER and e.path.match(pattern))
+
+
+def _unlisted(folder: Path, root: Path) -> Intake:
+    """The folders under ``folder`` that cannot be listed: their report files are unknown,
+    so each is listed itself (never skipped unlisted)."""
+    detail = "report folder: cannot be listed (its report files are unknown)"
+    return Intake(
+        (),
+        tuple(
+            _left_out(_relative(e.path, root), _FOLDER, detail)
+            for e in walk(folder)
+            if e.problem == _FOLDER
+        ),
+    )
 
 
 def _read_folder(folder: Path, root: Path) -> Intake:
-    intake = Intake()
+    intake = _unlisted(folder, root)
     for path in _files(folder, "*.csv"):
         intake += read_ris_csv(path, root)
     for path in _files(folder, "*.hl7"):
@@ -439,7 +455,8 @@ def read_export_reports(src: Path) -> Intake:
             "source needs reports/ with RIS CSV (*.csv) or HL7 v2 (*.hl7) files "
             "(see docs/source-contract.md)"
         )
-    if not any(_files(folder, "*.csv")) and not any(_files(folder, "*.hl7")):
+    unlisted = _unlisted(folder, Path(src)).quarantined
+    if not (any(_files(folder, "*.csv")) or any(_files(folder, "*.hl7")) or unlisted):
         raise SourceError(
             f"{folder} holds no RIS CSV (*.csv) or HL7 v2 (*.hl7) file "
             "(see docs/source-contract.md)"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import errno
+import io
 import stat
 import sys
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from cxrkit.errors import SourceError
 
-__all__ = ["TextFile", "decode_text", "read_text"]
+__all__ = ["TextFile", "decode_text", "read_column", "read_text"]
 
 # Report cells are whole reports: lift the csv module's 128 KiB default for a cell.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -46,6 +47,19 @@ class TextFile:
 
     text: str
     encoding: str
+
+    @property
+    def read_as(self) -> str:
+        """`` (input read as cp1252)`` for a file that was not UTF-8, else "" (for a summary).
+
+        Examples
+        --------
+        >>> TextFile("", "utf-8-sig").read_as, TextFile("", "latin-1").read_as
+        ('', ' (input read as latin-1)')
+        """
+        return (
+            "" if self.encoding in ("utf-8", "utf-8-sig") else f" (input read as {self.encoding})"
+        )
 
 
 def _is_binary(data: bytes) -> bool:
@@ -107,3 +121,31 @@ def read_text(path: Path) -> TextFile:
     except OSError as exc:
         raise SourceError(f"cannot be read: {_os_reason(exc)}") from None
     return decode_text(data)
+
+
+def read_column(path: Path) -> tuple[list[str], TextFile]:
+    """The first cell of every row of a headerless CSV (one text per row, multi-line cells
+    quoted) in any encoding :func:`decode_text` reads, and how it was decoded.
+
+    :class:`SourceError` names ``path`` and the problem (binary, unreadable, broken quoting),
+    never the content.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "r.csv"
+    >>> _ = p.write_bytes(b'Caf\\xe9.\\n"one\\n\\ntwo"\\n')
+    >>> texts, decoded = read_column(p)
+    >>> texts, decoded.encoding
+    (['Café.', 'one\\n\\ntwo'], 'cp1252')
+    """
+    try:
+        decoded = read_text(path)
+        rows = csv.reader(io.StringIO(decoded.text, newline=""), strict=True)
+        return [row[0] if row else "" for row in rows], decoded
+    except SourceError as exc:
+        raise SourceError(f"{path}: {exc}; give a headerless one-column CSV") from None
+    except csv.Error:
+        raise SourceError(
+            f"{path}: broken CSV quoting (a quote never closed?); multi-line cells are quoted"
+        ) from None
