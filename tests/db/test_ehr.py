@@ -76,6 +76,17 @@ def test_a_second_link_gives_the_same_table(private: Path, tmp_path: Path) -> No
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
 
 
+def test_a_parquet_table_links_as_its_csv_does(private: Path, tmp_path: Path) -> None:
+    import pandas as pd
+
+    table = tmp_path / "t.parquet"
+    pd.DataFrame(ROWS).to_parquet(table, index=False)
+    link_ehr(table, private, tmp_path / "o.parquet", SPEC)
+    link_ehr(_table(tmp_path / "t.csv", ROWS), private, tmp_path / "o.csv", SPEC)
+    out = pd.read_parquet(tmp_path / "o.parquet").astype(str).to_dict("records")
+    assert out == _read(tmp_path / "o.csv")
+
+
 def test_a_column_not_named_is_refused_by_name(private: Path, tmp_path: Path) -> None:
     table = _table(tmp_path / "t.csv", ROWS)
     result = CliRunner().invoke(
