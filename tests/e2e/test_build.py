@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HELD
 from cxrkit.pipeline.build import BuildOptions, BuildSummary, build
 from cxrkit.release.verify import read_table, verify
 from cxrkit.sources.synth import SynthSummary
@@ -27,6 +26,13 @@ TABLES = (
     "mimic-cxr-2.0.0-negbio.csv.gz",
     "mimic-cxr-2.0.0-split.csv.gz",
 )
+
+
+def _held(out: Path) -> int:
+    """How many patients the shared release listed as test patients (and drew for
+    validation): the rows of the list that ``release8`` (tests/conftest.py) wrote."""
+    lines = (out.parent / "test_patients.csv").read_text(encoding="utf-8").splitlines()
+    return len(lines) - 1
 
 
 def _truth_images(root: Path) -> list[dict[str, str]]:
@@ -81,7 +87,7 @@ def test_the_build_makes_a_release(
     splits = read_table(out / "mimic-cxr-2.0.0-split.csv.gz")
     per_subject = {s["subject_id"]: s["split"] for s in splits}
     assert set(per_subject.values()) == {"train", "validate", "test"}
-    assert sum(1 for v in per_subject.values() if v == "validate") == HELD
+    assert sum(1 for v in per_subject.values() if v == "validate") == _held(out)
     chexpert = read_table(out / "mimic-cxr-2.0.0-chexpert.csv.gz")
     assert list(chexpert[0])[:4] == ["subject_id", "study_id", "Atelectasis", "Cardiomegaly"]
     assert len(list((out / "jpg" / "files").rglob("*.jpg"))) == summary.images
@@ -208,7 +214,7 @@ def test_a_dask_build_equals_the_process_pool_build(
     ) as cluster:
         options = BuildOptions(
             scheduler=cluster.scheduler_address,
-            validate_patients=HELD,
+            validate_patients=_held(out),
             test_patients=out.parent / "test_patients.csv",
         )
         build(export8.root, tmp_path / "out", dask_private, options=options)
