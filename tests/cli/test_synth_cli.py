@@ -94,4 +94,4 @@ def test_every_command_has_help_with_an_example() -> None:
     for command in main.commands:
         result = CliRunner().invoke(main, [command, "--help"])
         assert result.exit_code == 0
-        assert "Example:" in result.stdout, command
+        assert "Example:" in result.stdout or "Examples:" in result.stdout, command
