@@ -33,7 +33,6 @@ import codecs
 import csv
 import gzip
 import io
-import json
 import os
 import re
 import shutil
@@ -53,6 +52,8 @@ from pathlib import Path
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian
+
+from cxrkit.sources.synth.truth import phi_strings
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "fault_campaign.md"
@@ -1124,18 +1125,6 @@ def register() -> None:
 # ---------------------------------------------------------------- running and judging
 
 
-def phi_values(truth: Path) -> set[str]:
-    values: set[str] = set()
-    with (truth / "phi.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            item = json.loads(line)
-            value = str(item.get("value") or item.get("text") or "")
-            values.add(value)
-            if item["category"] == "name":
-                values.update(re.findall(r"[A-Za-z]{4,}", value))
-    return {v for v in values if len(v) >= 4}
-
-
 def cxrkit(
     args: list[str],
     prefix: list[str] | None = None,
@@ -1468,7 +1457,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     baseline = make_baseline(work)
-    phi = phi_values(baseline / "src" / "truth")
+    phi = phi_strings(baseline / "src" / "truth")
     outcomes = []
     shutil.rmtree(work / "cases", ignore_errors=True)
     for n, c in enumerate(cases, 1):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import json
 import os
 import re
 import shutil
@@ -27,6 +26,7 @@ from click.testing import CliRunner
 
 from cxrkit.cli import main
 from cxrkit.sources.synth import SynthSummary, synthesize
+from cxrkit.sources.synth.truth import phi_strings
 
 BINARY = bytes(range(256)) * 8
 
@@ -40,15 +40,7 @@ def export3(tmp_path_factory: pytest.TempPathFactory) -> SynthSummary:
 @pytest.fixture(scope="module")
 def phi(export3: SynthSummary) -> set[str]:
     """Every PHI value of the truth (4 characters or more), and each name's words."""
-    values: set[str] = set()
-    with (export3.root / "truth" / "phi.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            item = json.loads(line)
-            value = str(item.get("value") or item.get("text") or "")
-            values.add(value)
-            if item["category"] == "name":
-                values.update(re.findall(r"[A-Za-z]{4,}", value))
-    return {v for v in values if len(v) >= 4}
+    return phi_strings(export3.root / "truth")
 
 
 def cxrkit(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

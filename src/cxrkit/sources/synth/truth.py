@@ -61,7 +61,10 @@ A synthetic export's ``truth/`` folder holds:
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 #: Categories of planted PHI. ``keep`` marks text that is not PHI and must survive.
 CATEGORIES = (
@@ -130,3 +133,17 @@ class SynthReport:
     labels: dict[str, float | None]
     sections: dict[str, str]
     label_section: str
+
+
+def phi_strings(truth: Path) -> set[str]:
+    """Every planted PHI value of ``truth/phi.jsonl`` of 4 characters or more, and each word
+    of 4 letters or more of a name: what must never reach a console, a log or a release."""
+    values: set[str] = set()
+    with (Path(truth) / "phi.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            item = json.loads(line)
+            value = str(item.get("value") or item.get("text") or "")
+            values.add(value)
+            if item["category"] == "name":
+                values.update(re.findall(r"[A-Za-z]{4,}", value))
+    return {v for v in values if len(v) >= 4}
