@@ -314,19 +314,29 @@ def detect_in(
     return _distinct(found)
 
 
+def inside(box: Box, other: Box, share: float) -> bool:
+    """Whether at least ``share`` of ``box``'s area lies inside ``other``.
+
+    Examples
+    --------
+    >>> inside((0, 0, 10, 10), (5, 0, 20, 10), 0.5), inside((0, 0, 10, 10), (6, 0, 20, 10), 0.5)
+    (True, False)
+    """
+    x0, y0, x1, y1 = box
+    w = min(x1, other[2]) - max(x0, other[0])
+    h = min(y1, other[3]) - max(y0, other[1])
+    return w > 0 and h > 0 and w * h >= share * (x1 - x0) * (y1 - y0)
+
+
 def _same_box(box: Box, other: Box) -> bool:
     """Whether ``box`` lies inside ``other`` but for a sliver, or holds ``other`` and is
     at most half as large again: the same line, found twice (``same_share``, ``same_growth``)."""
     t = tuning.TUNING.learned
-    w = min(box[2], other[2]) - max(box[0], other[0])
-    h = min(box[3], other[3]) - max(box[1], other[1])
-    if w <= 0 or h <= 0:
-        return False
     a = (box[2] - box[0]) * (box[3] - box[1])
     b = (other[2] - other[0]) * (other[3] - other[1])
     if a > b:
-        return a <= t.same_growth * b and w * h >= t.same_share * b
-    return w * h >= t.same_share * a
+        return a <= t.same_growth * b and inside(other, box, t.same_share)
+    return inside(box, other, t.same_share)
 
 
 def _distinct(found: list[Detection]) -> list[Detection]:

@@ -142,7 +142,9 @@ def _oriented(regions: list[Region]) -> list[Region]:
     out = []
     for r in regions:
         ways = {
-            o.vertical for o in regions if o.vertical is not None and _inside(r.box, o.box, share)
+            o.vertical
+            for o in regions
+            if o.vertical is not None and learned.inside(r.box, o.box, share)
         }
         square = r.vertical is None and len(ways) == 1
         out.append(dataclasses.replace(r, vertical=ways.pop()) if square else r)
@@ -270,14 +272,6 @@ def _verify(
     return ""
 
 
-def _inside(box: Box, other: Box, share: float) -> bool:
-    """Whether at least ``share`` of ``box``'s area lies inside ``other``."""
-    x0, y0, x1, y1 = box
-    w = min(x1, other[2]) - max(x0, other[0])
-    h = min(y1, other[3]) - max(y0, other[1])
-    return w > 0 and h > 0 and w * h >= share * (x1 - x0) * (y1 - y0)
-
-
 def _covered_by_candidates(region: Region, regions: list[Region]) -> bool:
     """Whether threshold candidates cover most of a learned region (tesseract read them)."""
     if region.cand is not None:
@@ -332,14 +326,14 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
         for j, other in enumerate(regions):
             if j == i or not kept[j]:
                 continue
-            if not _inside(r.box, other.box, t.fragment_share if piece else t.inside_share):
+            if not learned.inside(r.box, other.box, t.fragment_share if piece else t.inside_share):
                 continue
             if verdicts[i] is Verdict.TEXT or within_text(best, kept[j], t.fragment_edits):
                 out[i] = Verdict.KEEP
         inner = [
             j
             for j, o in enumerate(regions)
-            if j != i and o.cand is not None and _inside(o.box, r.box, t.inside_share)
+            if j != i and o.cand is not None and learned.inside(o.box, r.box, t.inside_share)
         ]
         if (
             r.cand is None
@@ -424,7 +418,7 @@ def _extend(page: _Page, regions: list[Region], verdicts: list[Verdict]) -> None
             looked.add(strip[0])
             for det in learned.detect_in(page.grey, *strip):
                 new = from_detection(det)
-                held = any(_inside(new.box, m.box, t.held_share) for m in members)
+                held = any(learned.inside(new.box, m.box, t.held_share) for m in members)
                 on_line = any(_same_line(new, m) for m in members)
                 if _line_like(det, page.a.shape) and on_line and not held:
                     regions.append(new)
