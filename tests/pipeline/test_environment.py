@@ -6,12 +6,12 @@ from __future__ import annotations
 import errno
 import os
 import pathlib
-import signal
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import dying_worker
 import pytest
 import sqlalchemy as sa
 import tiny_export as tiny
@@ -174,17 +174,9 @@ def test_an_unreadable_key_file_is_named(
 
 
 def _kill_worker_on(monkeypatch: pytest.MonkeyPatch, name: str, marker: Path | None) -> None:
-    """The worker processing source ``name`` dies (every time, or once if ``marker``)."""
-    real = image_work.process_image
-
-    def process_image(item: Any, options: Any) -> Any:
-        if item.rel.endswith(name) and (marker is None or not marker.exists()):
-            if marker is not None:
-                marker.touch()
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(item, options)
-
-    monkeypatch.setattr(image_work, "process_image", process_image)
+    """The local pool's worker processing source ``name`` dies (every time, or once if
+    ``marker``)."""
+    monkeypatch.setattr(image_work, "process_image", dying_worker.dying(name, marker))
 
 
 def test_a_killed_worker_s_batch_is_retried(
@@ -215,26 +207,28 @@ def test_a_worker_killed_twice_quarantines_its_batch(
 
 @pytest.mark.parametrize("once", [True, False], ids=["killed-once", "killed-twice"])
 def test_a_killed_dask_worker_s_batch_is_retried_then_quarantined(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, once: bool
+    tmp_path: Path, once: bool
 ) -> None:
     """Dask gives up on a task whose worker died with ``KilledWorker`` (here at once: no
-    retries of its own); the build runs the batch once more, then quarantines it. Workers are
-    forked, so they carry the patched image function."""
+    retries of its own); the build runs the batch once more, then quarantines it. The workers
+    are spawned (a forked worker can hang on a lock held by another thread of this process),
+    and a worker plugin gives each of them the dying image step."""
     dask = pytest.importorskip("dask")
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 
     src = tmp_path / "src"
     tiny.export(src, patients=3, studies=2)  # 12 images: two batches
     marker = tmp_path / "killed-once" if once else None
-    _kill_worker_on(monkeypatch, "P1/ACC10/IM0", marker)
     config = {
-        "distributed.worker.multiprocessing-method": "fork",
+        "distributed.worker.multiprocessing-method": "spawn",
         "distributed.scheduler.allowed-failures": 0,
     }
     with (
         dask.config.set(config),
         LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
     ):
+        client.register_plugin(dying_worker.KillOn("P1/ACC10/IM0", marker))
         args = ["build", str(src), str(tmp_path / "out"), "--private", str(tmp_path / "private")]
         result = CliRunner().invoke(main, [*args, "--scheduler", cluster.scheduler_address, "-q"])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
