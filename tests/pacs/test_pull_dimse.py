@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import shutil
+import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import expected_instances, pulled_instances, tree
-from pacs_server import PULL_AE, Orthanc
+from helpers import SlowLink, expected_instances, pulled_instances, tree
+from pacs_server import ORTHANC_AE, PULL_AE, Orthanc, free_port
+from pynetdicom import AE
+from pynetdicom.association import Association
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]
+    ComputedRadiographyImageStorage,
+    CTImageStorage,
+    Verification,
+)
 
 from cxrkit.cli import main
+from cxrkit.pacs import pull as pull_module
+from cxrkit.pacs.base import Options
+from cxrkit.pacs.dimse import Dimse
 from cxrkit.pacs.log import FAILED, read_log
+from cxrkit.pacs.store import write_instance
 from cxrkit.sources.synth import SynthSummary
 
 
@@ -65,3 +81,68 @@ def test_a_pacs_that_does_not_answer_times_out(silent_server: int, src: Path) ->
     code, out = _pull(src, "--dimse", f"PACS@127.0.0.1:{silent_server}", "--timeout", "0.5")
     assert code == 8
     assert "did not answer within 0.5 s" in out
+
+
+def _no_delay(assoc: Association) -> bool:
+    sock = assoc.dul.socket.socket  # type: ignore[union-attr]
+    return bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))  # type: ignore[union-attr]
+
+
+def test_associations_send_without_delay_and_the_move_scp_takes_chest_classes_only(
+    orthanc: Orthanc,
+) -> None:
+    """Nagle's algorithm held back the second PDU of each DIMSE message until the peer's
+    delayed acknowledgement (~40 ms a query, a C-GET, a C-STORE); the C-MOVE SCP accepted
+    every storage class, which pynetdicom copies for every association the PACS opens."""
+    options = Options(calling_ae=PULL_AE, move_port=free_port())
+    pacs = Dimse(ORTHANC_AE, "127.0.0.1", orthanc.dicom_port, options)
+    try:
+        ae = AE(ae_title=PULL_AE)
+        ae.add_requested_context(Verification)
+        assoc = pacs._associate(ae)  # as the queries and each C-GET associate
+        assert _no_delay(assoc)
+        assoc.release()
+        peer = AE(ae_title="ORTHANC")
+        peer.add_requested_context(Verification)
+        peer.add_requested_context(CTImageStorage)
+        peer.add_requested_context(ComputedRadiographyImageStorage)
+        assoc = peer.associate("127.0.0.1", options.move_port or 0, ae_title=PULL_AE)
+        assert assoc.is_established
+        accepted = {str(c.abstract_syntax) for c in assoc.accepted_contexts}
+        assert accepted == {Verification, ComputedRadiographyImageStorage}
+        assert all(_no_delay(a) for a in pacs._scp.active_associations)
+        assoc.release()
+    finally:
+        pacs.close()
+
+
+def test_a_killed_dimse_pull_resumes_without_fetching_an_instance_twice(
+    orthanc: Orthanc, src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = tmp_path / "reference"
+    shutil.copytree(src / "reports", reference / "reports")
+    assert _pull(reference, "--dimse", orthanc.dimse)[0] == 0
+    want = tree(reference)
+    with SlowLink(orthanc.dicom_port, delay=0.02) as link:  # about 0.5 s an image
+        command = [sys.executable, "-m", "cxrkit.cli", "pull", str(src), "-q", "--parallel", "1"]
+        command += ["--calling-ae", PULL_AE, "--dimse", f"{ORTHANC_AE}@127.0.0.1:{link.port}"]
+        process = subprocess.Popen(command)
+        deadline = time.monotonic() + 60
+        while len(list((src / "dicom").rglob("*.dcm"))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    kept = {p.stem for p in (src / "dicom").rglob("*.dcm")}
+    assert 3 <= len(kept) < len(want)
+    arrived: list[str] = []  # every instance the PACS sends in the rerun, new or not
+
+    def counting(dicom: Path, study: str, sop: str, data: bytes) -> bool:
+        arrived.append(sop)
+        return write_instance(dicom, study, sop, data)
+
+    monkeypatch.setattr(pull_module, "write_instance", counting)
+    code, out = _pull(src, "--dimse", orthanc.dimse)
+    assert code == 0, out
+    assert tree(src) == want  # file for file, byte for byte; no partial file left
+    assert f"instances fetched by this run: {len(want) - len(kept)}\n" in out
+    assert sorted(arrived) == sorted({Path(name).stem for name in want} - kept)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -72,6 +73,20 @@ def _sop(event: evt.Event) -> str:
     return str(getattr(event.request, "AffectedSOPInstanceUID", ""))
 
 
+def _no_delay(event: evt.Event) -> None:
+    """Send each PDU at once (TCP_NODELAY). pynetdicom writes a DIMSE message's command and
+    data set as separate PDUs; with Nagle's algorithm on, the second waits for the peer's
+    delayed acknowledgement (about 40 ms on Linux), so each C-FIND, C-GET and C-STORE
+    exchange would cost that wait."""
+    transport = event.assoc.dul.socket
+    if transport is not None and transport.socket is not None:
+        transport.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+#: For every association, both as requestor and acceptor.
+NO_DELAY = (evt.EVT_CONN_OPEN, _no_delay)
+
+
 def _query(level: str, **keys: str) -> Dataset:
     ds = Dataset()
     ds.QueryRetrieveLevel = level
@@ -96,7 +111,9 @@ class Dimse:
         self._arrived: set[str] = set()  # C-MOVE: every instance the SCP has stored
         self._scp: Any = None
         if self.opts.move_port is not None:
-            self._scp = _storage_scp(self.opts.calling_ae, self.opts.move_port, self._moved)
+            self._scp = _storage_scp(
+                self.opts.calling_ae, self.opts.move_port, self._moved, CHEST_STORAGE
+            )
 
     def _ae(self) -> AE:
         ae = AE(ae_title=self.opts.calling_ae)
@@ -106,6 +123,7 @@ class Dimse:
 
     def _associate(self, ae: AE, **kwargs: Any) -> Association:
         self.rate.wait()
+        kwargs["evt_handlers"] = [*kwargs.get("evt_handlers", []), NO_DELAY]
         assoc = ae.associate(self.host, self.port, ae_title=self.called, **kwargs)
         if assoc.is_established:
             return assoc
@@ -257,13 +275,21 @@ class Dimse:
 StoreTo = Any  # Callable[[str, str, bytes], None]
 
 
-def _storage_scp(ae_title: str, port: int, sink: StoreTo, host: str = "") -> Any:
-    """A C-STORE SCP on ``host:port`` answering as ``ae_title``; each instance goes to
-    ``sink(study_uid, sop_uid, part10_bytes)``. Returns the running server."""
+def _storage_scp(
+    ae_title: str, port: int, sink: StoreTo, classes: tuple[str, ...] = (), host: str = ""
+) -> Any:
+    """A C-STORE SCP on ``host:port`` answering as ``ae_title``, for the storage SOP
+    ``classes`` (default: every storage class), in any transfer syntax; each instance goes to
+    ``sink(study_uid, sop_uid, part10_bytes)``. Returns the running server.
+
+    pynetdicom copies the accepted contexts for every association, and a PACS opens one
+    association per C-MOVE: the pull's SCP accepts the chest classes only (3 contexts instead
+    of about 150; a C-MOVE pull of 19 studies took 0.9 s of CPU instead of 2.2 s)."""
     ae = AE(ae_title=ae_title)
     ae.add_supported_context(Verification)  # so that the PACS administrator can C-ECHO us
-    for context in StoragePresentationContexts:
-        ae.add_supported_context(str(context.abstract_syntax), ALL_TRANSFER_SYNTAXES)
+    storage = classes or [str(c.abstract_syntax) for c in StoragePresentationContexts]
+    for sop_class in storage:
+        ae.add_supported_context(sop_class, ALL_TRANSFER_SYNTAXES)
 
     def on_store(event: evt.Event) -> int:
         try:
@@ -275,7 +301,7 @@ def _storage_scp(ae_title: str, port: int, sink: StoreTo, host: str = "") -> Any
 
     try:
         return ae.start_server(
-            (host, port), block=False, evt_handlers=[(evt.EVT_C_STORE, on_store)]
+            (host, port), block=False, evt_handlers=[(evt.EVT_C_STORE, on_store), NO_DELAY]
         )
     except OSError as exc:
         raise PacsError(f"cannot listen on port {port} ({exc.strerror or exc})") from None
