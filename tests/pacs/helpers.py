@@ -7,6 +7,7 @@ import csv
 import hashlib
 import re
 import socket
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -108,12 +109,16 @@ class Proxy:
         self.server.server_close()
 
 
-class SlowLink:
-    """A TCP forwarder to ``127.0.0.1:upstream`` that waits ``delay`` seconds before passing
-    on each chunk the server sends (a slow network link, whatever the protocol)."""
+class TcpLink:
+    """A TCP forwarder to ``127.0.0.1:upstream``: waits ``delay`` seconds before passing on
+    each chunk the server sends (a slow network link, whatever the protocol); with ``tls``,
+    it speaks TLS to its clients with that server context (a TLS terminator in front of the
+    PACS)."""
 
-    def __init__(self, upstream: int, delay: float) -> None:
-        self.upstream, self.delay = upstream, delay
+    def __init__(
+        self, upstream: int, delay: float = 0.0, tls: ssl.SSLContext | None = None
+    ) -> None:
+        self.upstream, self.delay, self.tls = upstream, delay, tls
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self.listener.getsockname()[1])
         self.thread = threading.Thread(target=self._accept, daemon=True)
@@ -124,9 +129,18 @@ class SlowLink:
                 client, _ = self.listener.accept()
             except OSError:  # closed
                 return
-            server = socket.create_connection(("127.0.0.1", self.upstream))
-            for src, dst, delay in ((client, server, 0.0), (server, client, self.delay)):
-                threading.Thread(target=self._pipe, args=(src, dst, delay), daemon=True).start()
+            threading.Thread(target=self._connect, args=(client,), daemon=True).start()
+
+    def _connect(self, client: socket.socket) -> None:
+        if self.tls is not None:
+            try:
+                client = self.tls.wrap_socket(client, server_side=True)
+            except (ssl.SSLError, OSError):  # the client did not trust us: it hung up
+                client.close()
+                return
+        server = socket.create_connection(("127.0.0.1", self.upstream))
+        for src, dst, delay in ((client, server, 0.0), (server, client, self.delay)):
+            threading.Thread(target=self._pipe, args=(src, dst, delay), daemon=True).start()
 
     @staticmethod
     def _pipe(src: socket.socket, dst: socket.socket, delay: float) -> None:
@@ -142,7 +156,7 @@ class SlowLink:
                     sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
 
-    def __enter__(self) -> SlowLink:
+    def __enter__(self) -> TcpLink:
         self.thread.start()
         return self
 

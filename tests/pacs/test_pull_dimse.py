@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import SlowLink, expected_instances, pulled_instances, tree
+from helpers import TcpLink, expected_instances, pulled_instances, tree
 from pacs_server import ORTHANC_AE, PULL_AE, Orthanc, free_port
 from pynetdicom import AE
 from pynetdicom.association import Association
@@ -123,7 +123,7 @@ def test_a_killed_dimse_pull_resumes_without_fetching_an_instance_twice(
     shutil.copytree(src / "reports", reference / "reports")
     assert _pull(reference, "--dimse", orthanc.dimse)[0] == 0
     want = tree(reference)
-    with SlowLink(orthanc.dicom_port, delay=0.02) as link:  # about 0.5 s an image
+    with TcpLink(orthanc.dicom_port, delay=0.02) as link:  # about 0.5 s an image
         command = [sys.executable, "-m", "cxrkit.cli", "pull", str(src), "-q", "--parallel", "1"]
         command += ["--calling-ae", PULL_AE, "--dimse", f"{ORTHANC_AE}@127.0.0.1:{link.port}"]
         process = subprocess.Popen(command)

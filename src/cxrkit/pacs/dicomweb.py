@@ -91,6 +91,30 @@ def _sop_of(part: bytes) -> str:
         return ""
 
 
+def _untrusted(exc: BaseException) -> PacsError | None:
+    """The error to stop on if ``exc`` comes of a server certificate that failed
+    verification (retrying would not help), else ``None``."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return PacsError(
+                "the DICOMweb service's TLS certificate could not be verified "
+                f"({cause.verify_message or 'certificate verify failed'}): give the "
+                "certificate authority that signed it with --ca-bundle, or use the host name "
+                "the certificate names (verification cannot be turned off)"
+            )
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _transient(exc: httpx.TransportError) -> PacsError | TransientError:
+    """What a failed connection means: a refused certificate stops the pull, anything else
+    is worth another try."""
+    if isinstance(exc, httpx.TimeoutException):
+        return TransientError("timeout")
+    return _untrusted(exc) or TransientError(f"connection: {type(exc).__name__}")
+
+
 def _value(item: dict[str, Any], tag: str) -> str:
     values = item.get(tag, {}).get("Value") or [""]
     return str(values[0])
@@ -129,10 +153,8 @@ class DicomWeb:
             self.rate.wait()
             try:
                 response = self.client.get(self.url + path, params=params, headers=headers)
-            except httpx.TimeoutException:
-                raise TransientError("timeout") from None
             except httpx.TransportError as exc:
-                raise TransientError(f"connection: {type(exc).__name__}") from None
+                raise _transient(exc) from None
             if response.status_code >= 500 or response.status_code == 429:
                 raise TransientError(f"HTTP {response.status_code}")
             if response.status_code in (401, 403):
@@ -206,10 +228,8 @@ class DicomWeb:
                     if sop in wanted:  # other series (not CR or DX) are dropped
                         sink(study, sop, part)
                         arrived.add(sop)
-        except httpx.TimeoutException:
-            raise TransientError("timeout") from None
         except httpx.TransportError as exc:
-            raise TransientError(f"connection: {type(exc).__name__}") from None
+            raise _transient(exc) from None
 
     def _fetch_one(self, study_uid: str, series_uid: str, sop: str, sink: Sink) -> None:
         path = f"/studies/{study_uid}/series/{series_uid}/instances/{sop}"
