@@ -22,6 +22,7 @@ from cxrkit.pacs.log import (
     write_log,
 )
 from cxrkit.pacs.pull import pull
+from cxrkit.pacs.received import NOT_RECEIVED, Arrival, arrived, receive_records, scan_arrivals
 from cxrkit.pacs.store import checked_uid, present_instances, write_instance
 
 
@@ -141,3 +142,49 @@ def test_parts_are_found_whatever_the_chunking() -> None:
     for size in (1, 2, 3, 7, len(body)):
         chunks = [body[i : i + size] for i in range(0, len(body), size)]
         assert list(iter_parts(b"b1", chunks)) == [b"ONE", b"TWO\r\nx"]
+
+
+def _arrival(accession: str, study: str, sop: str, chest: bool = True) -> Arrival:
+    return Arrival(accession, study, f"{study}.1", sop, chest)
+
+
+def test_receive_records_say_which_wanted_accessions_came() -> None:
+    arrivals = [
+        _arrival("A1", "1.1", "1.1.1.1"),
+        _arrival("A1", "1.1", "1.1.1.2"),
+        _arrival("A1", "1.1", "1.1.1.3", chest=False),  # a CT image in a chest study
+        _arrival("A2", "1.2", "1.2.1.1", chest=False),  # only a CT came
+        _arrival("A3", "1.3", "1.3.1.1"),  # a pull listed 2 instances
+        _arrival("ZZ", "1.9", "1.9.1.1"),  # not wanted
+    ]
+    previous = [
+        PullRecord("A3", True, "1.3", series=1, expected=2, received=1, status=FAILED),
+        PullRecord("A4", status=NO_STUDY, reason="no study with this accession"),
+    ]
+    rows = receive_records(
+        ["A1", "A2", "A3", "A4", "A5"], arrivals, previous, written={"1.1.1.2", "1.1.1.3"}
+    )
+    got = [(r.accession, r.study_uid, r.expected, r.received, r.fetched, r.status) for r in rows]
+    assert got == [
+        ("A1", "1.1", 2, 2, 1, COMPLETE),
+        ("A2", "1.2", 0, 0, 0, NO_CHEST),
+        ("A3", "1.3", 2, 1, 0, FAILED),
+        ("A4", "", 0, 0, 0, NO_STUDY),  # the PACS had none: kept from the pull
+        ("A5", "", 0, 0, 0, FAILED),
+    ]
+    assert rows[-1].reason == NOT_RECEIVED
+    assert arrived(rows) == (1, 5)
+
+
+def test_scan_arrivals_reads_headers_and_skips_other_files(tmp_path: Path) -> None:
+    from pydicom.data import get_testdata_file
+
+    ct = Path(str(get_testdata_file("CT_small.dcm")))
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "x.dcm").write_bytes(ct.read_bytes())
+    (tmp_path / "s" / ".cxrkit-x.dcm.1.2.part").write_bytes(ct.read_bytes()[:100])
+    (tmp_path / "notes.txt").write_text("not DICOM")
+    [found] = scan_arrivals(tmp_path)
+    assert not found.chest
+    assert found.sop_uid and found.study_uid
+    assert scan_arrivals(tmp_path / "missing") == []

@@ -15,8 +15,10 @@ from cxrkit.cli.build import pull_line
 from cxrkit.cli.progress import progress_bar
 from cxrkit.errors import ConfigError, PacsError
 from cxrkit.pacs.base import Options, Pacs
-from cxrkit.pacs.log import FAILED, LOG_NAME, PullRecord, counts
+from cxrkit.pacs.log import FAILED, LOG_NAME, PullRecord, counts, read_log, write_log
+from cxrkit.pacs.pull import accessions
 from cxrkit.pacs.pull import pull as run_pull
+from cxrkit.pacs.received import arrived, receive_records, scan_arrivals
 
 _EXTRA = "cxrkit pull and receive need the pacs extra: pip install 'cxrkit[pacs]'"
 
@@ -144,23 +146,55 @@ def pull(
         raise PacsError(f"{failed} studies or accessions failed (see {LOG_NAME}); rerun to resume")
 
 
+def _wanted(src: Path) -> list[str]:
+    """The accessions of ``SRC/reports/``, if there are reports."""
+    return accessions(src) if (src / "reports").is_dir() else []
+
+
+def _log_received(src: Path, wanted: list[str], written: set[str]) -> None:
+    """Write ``SRC/pull-log.csv`` for what has come of the wanted accessions (``written``: the
+    SOP Instance UIDs this session wrote); print its counts."""
+    rows = receive_records(wanted, scan_arrivals(src / "dicom"), read_log(src), written)
+    write_log(src, rows)
+    done, total = arrived(rows)
+    click.echo(pull_line(counts(rows)))
+    click.echo(f"wanted accessions (SRC/reports): {total}, complete {done}, not {total - done}")
+    click.echo(f"log: {src / LOG_NAME}")
+
+
 @click.command("receive")
 @click.argument("src", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--port", type=click.IntRange(1, 65535), default=11112, show_default=True)
 @click.option("--ae", default="CXRKIT", show_default=True, help="Our AE title.")
-def receive(src: Path, port: int, ae: str) -> None:
+@click.option(
+    "--until-complete",
+    is_flag=True,
+    help="Stop by itself once a CR or DX image of every accession in SRC/reports/ has come.",
+)
+def receive(src: Path, port: int, ae: str, until_complete: bool) -> None:
     """Run a storage SCP (C-STORE) that writes what the PACS pushes into
     SRC/dicom/<study uid>/<sop uid>.dcm (atomic writes, duplicates ignored), until Ctrl-C or
     SIGTERM.
 
+    When SRC/reports/ names accessions, it then writes SRC/pull-log.csv: which of them came
+    and which did not, the counts that cxrkit build reports.
+
     \b
-    Example:
+    Examples:
       cxrkit receive ./export --port 11112 --ae CXRKIT
+      cxrkit receive ./export --port 11112 --ae CXRKIT --until-complete
     """
     try:
         from cxrkit.pacs.dimse import serve_until_stopped  # noqa: PLC0415 - optional dependency
     except ModuleNotFoundError as exc:
         raise ConfigError(f"{_EXTRA} ({exc.name} is missing)") from None
+    wanted = _wanted(src)
+    if until_complete and not wanted:
+        raise ConfigError("--until-complete needs the accessions of SRC/reports/; there are none")
+    until = frozenset(wanted) if until_complete else frozenset()
+    have = frozenset(a.accession for a in scan_arrivals(src / "dicom") if a.chest) & until
     click.echo(f"receiving as {ae} on port {port}; Ctrl-C stops", err=True)
-    stored = serve_until_stopped(src / "dicom", ae, port)
+    stored = serve_until_stopped(src / "dicom", ae, port, until=until, have=have)
     click.echo(f"instances stored {stored.written}, duplicates ignored {stored.duplicates}")
+    if wanted:
+        _log_received(src, wanted, stored.new)

@@ -12,7 +12,7 @@ import logging
 import signal
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -276,11 +276,16 @@ StoreTo = Any  # Callable[[str, str, bytes], None]
 
 
 def _storage_scp(
-    ae_title: str, port: int, sink: StoreTo, classes: tuple[str, ...] = (), host: str = ""
+    ae_title: str,
+    port: int,
+    sink: StoreTo,
+    classes: tuple[str, ...] = (),
+    seen: Callable[[Dataset], None] | None = None,
 ) -> Any:
-    """A C-STORE SCP on ``host:port`` answering as ``ae_title``, for the storage SOP
-    ``classes`` (default: every storage class), in any transfer syntax; each instance goes to
-    ``sink(study_uid, sop_uid, part10_bytes)``. Returns the running server.
+    """A C-STORE SCP on ``port`` answering as ``ae_title``, for the storage SOP ``classes``
+    (default: every storage class), in any transfer syntax; each instance goes to
+    ``sink(study_uid, sop_uid, part10_bytes)``, then its data set to ``seen``. Returns the
+    running server.
 
     pynetdicom copies the accepted contexts for every association, and a PACS opens one
     association per C-MOVE: the pull's SCP accepts the chest classes only (3 contexts instead
@@ -297,11 +302,13 @@ def _storage_scp(
             sink(study, _sop(event), event.encoded_dataset())
         except (PacsError, AttributeError, OSError):
             return 0xA700  # out of resources / cannot store: the sender reports it
+        if seen is not None:
+            seen(event.dataset)
         return _SUCCESS
 
     try:
         return ae.start_server(
-            (host, port), block=False, evt_handlers=[(evt.EVT_C_STORE, on_store), NO_DELAY]
+            ("", port), block=False, evt_handlers=[(evt.EVT_C_STORE, on_store), NO_DELAY]
         )
     except OSError as exc:
         raise PacsError(f"cannot listen on port {port} ({exc.strerror or exc})") from None
@@ -309,17 +316,29 @@ def _storage_scp(
 
 @dataclass
 class Stored:
+    """What ``receive`` stored: instances written and ignored, the SOP Instance UIDs it
+    wrote, and the accessions of the CR and DX images that came."""
+
     written: int = 0
     duplicates: int = 0
+    new: set[str] = field(default_factory=set)
+    chest_accessions: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def serve_until_stopped(
-    dicom: Path, ae_title: str, port: int, stop: threading.Event | None = None
+    dicom: Path,
+    ae_title: str,
+    port: int,
+    *,
+    stop: threading.Event | None = None,
+    until: frozenset[str] = frozenset(),
+    have: frozenset[str] = frozenset(),
 ) -> Stored:
     """``cxrkit receive``: store what is pushed under ``dicom`` until SIGINT or SIGTERM (or
-    ``stop`` is set); returns the counts."""
-    stored = Stored()
+    ``stop`` is set), or, if ``until`` names accessions, until a CR or DX image of each has come
+    (``have``: those that came before); returns the counts."""
+    stored = Stored(chest_accessions=set(have))
     stop = stop or threading.Event()
 
     def sink(study: str, sop: str, data: bytes) -> None:
@@ -327,11 +346,23 @@ def serve_until_stopped(
         with stored.lock:
             stored.written += new
             stored.duplicates += not new
+            if new:
+                stored.new.add(sop)
+
+    def seen(ds: Dataset) -> None:
+        if str(ds.get("Modality", "")) not in CHEST_MODALITIES:
+            return
+        with stored.lock:
+            stored.chest_accessions.add(str(ds.get("AccessionNumber", "") or "").strip())
+            if until and until <= stored.chest_accessions:
+                stop.set()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    server = _storage_scp(ae_title, port, sink)
+    if until and until <= stored.chest_accessions:
+        return stored
+    server = _storage_scp(ae_title, port, sink, seen=seen)
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, on_signal)
