@@ -33,6 +33,7 @@ import httpx
 from cxrkit.pacs.base import Options
 from cxrkit.pacs.dicomweb import DicomWeb
 from cxrkit.pacs.dimse import Dimse
+from cxrkit.pacs.log import counts
 from cxrkit.pacs.pull import pull
 from cxrkit.sources.discover import iter_files
 from cxrkit.sources.synth import synthesize
@@ -59,15 +60,20 @@ def _zip_download(server: Orthanc, study_uids: list[str], parallel: int) -> int:
             return sum(pool.map(one, ids))
 
 
-def _pull_into(folder: Path, reports: Path, make: Callable[[], object], parallel: int) -> int:
+def _pull_into(
+    folder: Path, reports: Path, make: Callable[[], object], parallel: int
+) -> tuple[int, int]:
+    """Pull into a fresh ``folder``; the bytes written and the instances the log expects."""
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(reports, folder / "reports")
     client = make()
     try:
-        pull(folder, client, parallel=parallel)  # type: ignore[arg-type]
+        rows = pull(folder, client, parallel=parallel)  # type: ignore[arg-type]
     finally:
         client.close()  # type: ignore[attr-defined]
-    return sum(p.stat().st_size for p in iter_files(folder / "dicom"))
+    return sum(p.stat().st_size for p in iter_files(folder / "dicom")), counts(rows)[
+        "instances expected"
+    ]
 
 
 def _table(rows: dict[str, list[float]], size: dict[str, int], zip_median: float) -> str:
@@ -109,13 +115,15 @@ def main() -> None:
             }
             times: dict[str, list[float]] = {"Orthanc ZIP archive": [], **{k: [] for k in makers}}
             size: dict[str, int] = {}
+            expected: dict[str, list[int]] = {name: [] for name in makers}
             for _ in range(args.rounds):
                 for name, make in makers.items():
                     start = time.perf_counter()
-                    size[name] = _pull_into(
+                    size[name], n = _pull_into(
                         work / "pulled", export / "reports", make, args.parallel
                     )
                     times[name].append(time.perf_counter() - start)
+                    expected[name].append(n)
                 studies = sorted(p.name for p in (work / "pulled" / "dicom").iterdir())
                 start = time.perf_counter()
                 size["Orthanc ZIP archive"] = _zip_download(server, studies, args.parallel)
@@ -131,6 +139,9 @@ def main() -> None:
             f"{name} {zip_median / statistics.median(times[name]):.0%}" for name in makers
         )
         print(f"goal: pull speed >= {GOAL:.0%} of the ZIP download: {ratios}")
+        # every pull must have found, and brought, the same instances
+        found = {n for ns in expected.values() for n in ns}
+        print(f"instances listed by the PACS, every pull: {sorted(found)}")
         RESULTS.parent.mkdir(exist_ok=True)
         with RESULTS.open("a") as fh:
             record = {
@@ -141,6 +152,7 @@ def main() -> None:
                 "pacs_nagle": args.pacs_nagle,
                 "seconds": times,
                 "bytes": size,
+                "instances_expected": expected,
             }
             fh.write(json.dumps(record) + "\n")
     finally:

@@ -192,7 +192,8 @@ def receive(src: Path, port: int, ae: str, until_complete: bool) -> None:
     if until_complete and not wanted:
         raise ConfigError("--until-complete needs the accessions of SRC/reports/; there are none")
     until = frozenset(wanted) if until_complete else frozenset()
-    have = frozenset(a.accession for a in scan_arrivals(src / "dicom") if a.chest) & until
+    arrivals = scan_arrivals(src / "dicom") if until else []
+    have = frozenset(a.accession for a in arrivals if a.chest) & until
     click.echo(f"receiving as {ae} on port {port}; Ctrl-C stops", err=True)
     stored = serve_until_stopped(src / "dicom", ae, port, until=until, have=have)
     click.echo(f"instances stored {stored.written}, duplicates ignored {stored.duplicates}")
