@@ -15,6 +15,8 @@ import pytest
 from click.testing import CliRunner
 from helpers import TcpLink, expected_instances, pulled_instances, tree
 from pacs_server import ORTHANC_AE, PULL_AE, Orthanc, free_port
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 from pynetdicom import AE
 from pynetdicom.association import Association
 from pynetdicom.dimse_primitives import C_FIND
@@ -26,9 +28,9 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
 
 from cxrkit.cli import main
 from cxrkit.pacs import pull as pull_module
-from cxrkit.pacs.base import Options
+from cxrkit.pacs.base import Options, Sink
 from cxrkit.pacs.dimse import Dimse
-from cxrkit.pacs.log import FAILED, read_log
+from cxrkit.pacs.log import COMPLETE, FAILED, read_log
 from cxrkit.pacs.store import write_instance
 from cxrkit.sources.synth import SynthSummary
 
@@ -167,3 +169,53 @@ def test_the_reactor_thread_leaves_the_answers_to_the_caller(orthanc: Orthanc) -
     finally:
         assoc.release()
         pacs.close()
+
+
+@pytest.mark.parametrize("how", ["c-get", "c-move"])
+def test_one_retrieve_request_per_study(
+    how: str, orthanc: Orthanc, src: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A study of several chest series comes in one C-GET / C-MOVE naming them all (the PACS
+    opens an association to us for every C-MOVE); it was one request per series."""
+    requests: list[Dataset] = []
+    send = "send_c_move" if how == "c-move" else "send_c_get"
+    original = getattr(Association, send)
+
+    def counting(self: Association, query: Dataset, *args: object) -> object:
+        requests.append(query)
+        return original(self, query, *args)
+
+    monkeypatch.setattr(Association, send, counting)
+    move = ["--move-port", str(orthanc.move_port)] if how == "c-move" else []
+    code, out = _pull(src, "--dimse", orthanc.dimse, *move)
+    assert code == 0, out
+    complete = [r for r in read_log(src) if r.status == COMPLETE]
+    assert sum(r.series for r in complete) > len(complete)  # a study has two chest series
+    assert len(requests) == len(complete)
+    assert {q.QueryRetrieveLevel for q in requests} == {"SERIES"}
+
+
+def _first(value: object) -> str:
+    return str(value[0]) if isinstance(value, MultiValue) else str(value)
+
+
+def test_what_a_list_request_did_not_bring_is_asked_for_one_by_one() -> None:
+    """A PACS that honours only the first UID of a list: the rest is asked for one by one."""
+    pacs = Dimse(ORTHANC_AE, "127.0.0.1", 1, Options(calling_ae=PULL_AE))
+    instances = {"1.2.1": ["1.2.1.1", "1.2.1.2"], "1.2.2": ["1.2.2.1"]}
+    asked: list[list[tuple[str, str]]] = []
+
+    def first_uid_only(study: str, queries: list[Dataset], store: Sink) -> None:
+        asked.append([(q.QueryRetrieveLevel, str(q.get("SOPInstanceUID", ""))) for q in queries])
+        for query in queries:
+            if query.QueryRetrieveLevel == "SERIES":
+                for sop in instances[_first(query.SeriesInstanceUID)]:
+                    store(study, sop, b"")
+            else:
+                store(study, _first(query.SOPInstanceUID), b"")
+
+    pacs._retrieve = first_uid_only  # type: ignore[method-assign]
+    got: list[str] = []
+    pacs.fetch("1.2", instances, lambda study, sop, data: got.append(sop), whole=True)
+    assert sorted(got) == ["1.2.1.1", "1.2.1.2", "1.2.2.1"]
+    assert asked == [[("SERIES", "")], [("IMAGE", "1.2.2.1")]]

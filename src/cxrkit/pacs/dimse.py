@@ -8,6 +8,7 @@ chest storage class and transfer syntax, so the PACS never has to transcode.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import socket
@@ -109,7 +110,7 @@ def _answers_to_the_caller(assoc: Association) -> None:
     dimse.get_msg = callers_only  # type: ignore[method-assign]
 
 
-def _query(level: str, **keys: str) -> Dataset:
+def _query(level: str, **keys: str | list[str]) -> Dataset:
     ds = Dataset()
     ds.QueryRetrieveLevel = level
     for keyword, value in keys.items():
@@ -212,10 +213,13 @@ class Dimse:
     def fetch(
         self, study_uid: str, instances: dict[str, list[str]], sink: Sink, whole: bool
     ) -> None:
-        """Retrieve ``instances`` (series UID → SOP UIDs) in one association: each series in
-        one series-level C-GET (or C-MOVE) if ``whole`` (none of the study is present), else
-        one per instance; after a fault, only the instances still missing are asked for
-        again, one each, after a back-off."""
+        """Retrieve ``instances`` (series UID → SOP UIDs) of a study over one association,
+        first in as few requests as the standard allows (a list of UIDs, PS3.4 C.4.2.2.1):
+        one series-level C-GET (or C-MOVE) naming every series if ``whole`` (none of the study
+        is present), else one image-level request per series naming its instances. The PACS
+        opens an association to us for every C-MOVE, so this is one per study, not one per
+        series. Whatever did not come (a fault, or a PACS that honours only the first UID of a
+        list) is then asked for one instance per request, again after a back-off on a fault."""
         arrived: set[str] = set()
         lock = threading.Lock()
 
@@ -227,21 +231,30 @@ class Dimse:
         if self._scp is not None:
             self._sink = sink  # the C-MOVE results come to the SCP, whoever asked for them
             self._arrived = arrived = self._arrived
+        study = {"StudyInstanceUID": study_uid}
+        if whole:
+            first = [_query("SERIES", **study, SeriesInstanceUID=list(instances))]
+        else:
+            first = [
+                _query("IMAGE", **study, SeriesInstanceUID=series, SOPInstanceUID=sops)
+                for series, sops in instances.items()
+                if sops
+            ]
+        with contextlib.suppress(TransientError):  # what did not come is asked for below
+            self._retrieve(study_uid, first, store)
 
-        def once() -> None:
-            queries = []
-            for series, sops in instances.items():
-                keys = {"StudyInstanceUID": study_uid, "SeriesInstanceUID": series}
-                with lock:
-                    missing = [s for s in sops if s not in arrived]
-                if whole and len(missing) == len(sops):
-                    queries.append(_query("SERIES", **keys))
-                else:
-                    queries += [_query("IMAGE", **keys, SOPInstanceUID=s) for s in missing]
+        def one_by_one() -> None:
+            with lock:
+                queries = [
+                    _query("IMAGE", **study, SeriesInstanceUID=series, SOPInstanceUID=sop)
+                    for series, sops in instances.items()
+                    for sop in sops
+                    if sop not in arrived
+                ]
             if queries:
                 self._retrieve(study_uid, queries, store)
 
-        retrying(once, self.opts.retries, self.opts.backoff)
+        retrying(one_by_one, self.opts.retries, self.opts.backoff)
 
     def _retrieve(self, study: str, queries: list[Dataset], store: Sink) -> None:
         """Send each C-GET (or C-MOVE) of ``queries`` over one association."""
