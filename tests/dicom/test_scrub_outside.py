@@ -175,3 +175,28 @@ def test_a_turned_line_on_a_gradient_label_box_is_found_turned_across() -> None:
     assert covered(line, result.boxes)
     assert result.verified, result.reason
     assert find_phi(result.array, deny=deny) == ""
+
+
+def test_a_glyph_on_the_film_border_is_boxed_with_its_line() -> None:
+    """Found on the mixed synthetic export (held-out seed 8201): "RUH DIAG IMAGING" starting
+    4 pixels from the left edge, drawn at the stored maximum of a MONOCHROME1 image whose
+    border is itself near the maximum (and clipped there by its noise). Neither detector saw
+    the "R" and the "U" (about 4 % contrast); the line's box, padded from the "H", stopped one
+    pixel short of the "R", and the image was proved and released with it legible. A box that
+    stops within 1.5 glyph heights of the edge now reaches it. (A crop of that 10-bit image.)"""
+    import cv2
+
+    png = Path(__file__).parents[1] / "data" / "dicom" / "line_from_the_film_edge.png"
+    a = cv2.imread(str(png), cv2.IMREAD_UNCHANGED)
+    ds = pydicom.Dataset()
+    ds.PatientName, ds.PatientID, ds.PatientBirthDate = "Abbott^Ahmed", "007971002", "19390609"
+    ds.AccessionNumber, ds.StudyDate, ds.StudyTime = "1948930472", "20110824", "041345"
+    ds.InstitutionName = "Riverbend University Hospital"
+    deny = DenyList.from_dataset(ds)
+    xs = ((4, 21), (21, 38), (40, 57), (64, 81), (83, 90), (91, 110), (111, 128), (134, 141))
+    xs += ((143, 162), (164, 183), (184, 201), (202, 209), (211, 227), (230, 247))
+    line = Drawn("RUH DIAG IMAGING", tuple((x0, 95, x1, 113) for x0, x1 in xs))
+    result = scrub_pixels(a, photometric="MONOCHROME1", bits_stored=10, deny=deny)
+    assert covered(line, result.boxes)
+    assert result.verified, result.reason
+    assert find_phi(result.array, deny=deny) == ""

@@ -175,7 +175,16 @@ def _lines(regions: list[Region]) -> list[list[int]]:
 def _pad(box: Box, glyph_height: int, vertical: bool | None, shape: tuple[int, ...]) -> Box:
     """``box`` plus a margin: ``margin`` glyph heights across the line (at least
     ``min_margin`` pixels) and ``end_margin`` along it, where a thin first or last glyph
-    ("I", "1", ":") may have been missed (:class:`~cxrkit.dicom.tuning.ScrubTuning`)."""
+    ("I", "1", ":") may have been missed (:class:`~cxrkit.dicom.tuning.ScrubTuning`); a box
+    that stops within ``edge_gap`` glyph heights of the image's edge reaches it.
+
+    Examples
+    --------
+    >>> _pad((40, 100, 200, 118), 18, False, (700, 800))  # 22 pixels from the left edge
+    (0, 92, 218, 126)
+    >>> _pad((100, 100, 200, 118), 18, False, (700, 800))
+    (82, 92, 218, 126)
+    """
     t = tuning.TUNING.scrub
     across = max(t.min_margin, round(t.margin * glyph_height))
     along = max(across, round(t.end_margin * glyph_height))
@@ -183,7 +192,15 @@ def _pad(box: Box, glyph_height: int, vertical: bool | None, shape: tuple[int, .
     if vertical is None:
         mx = my = across
     x0, y0, x1, y1 = box
-    return max(x0 - mx, 0), max(y0 - my, 0), min(x1 + mx, shape[1]), min(y1 + my, shape[0])
+    x0, y0, x1, y1 = max(x0 - mx, 0), max(y0 - my, 0), min(x1 + mx, shape[1]), min(y1 + my, shape[0])
+    near = t.edge_gap * glyph_height
+    h, w = shape[:2]
+    return (
+        0 if x0 <= near else x0,
+        0 if y0 <= near else y0,
+        w if w - x1 <= near else x1,
+        h if h - y1 <= near else y1,
+    )
 
 
 def _merge(boxes: list[Box]) -> tuple[Box, ...]:
