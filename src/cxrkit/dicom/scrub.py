@@ -191,10 +191,10 @@ def _pad(box: Box, glyph_height: int, vertical: bool | None, shape: tuple[int, .
     mx, my = (across, along) if vertical else (along, across)
     if vertical is None:
         mx = my = across
-    x0, y0, x1, y1 = box
-    x0, y0, x1, y1 = max(x0 - mx, 0), max(y0 - my, 0), min(x1 + mx, shape[1]), min(y1 + my, shape[0])
-    near = t.edge_gap * glyph_height
     h, w = shape[:2]
+    x0, y0 = max(box[0] - mx, 0), max(box[1] - my, 0)
+    x1, y1 = min(box[2] + mx, w), min(box[3] + my, h)
+    near = t.edge_gap * glyph_height
     return (
         0 if x0 <= near else x0,
         0 if y0 <= near else y0,
