@@ -59,12 +59,12 @@ def make_release(out: Path) -> Path:
     studies = sorted({(s, t) for s, t, *_ in IMAGES} | {LONE_STUDY})
     for subject, study in studies:
         write_report(out, subject, study, f"FINDINGS: study {study} is clear.")
-    write_csv_gz(out / "cxr-record-list.csv.gz", ("subject_id", "study_id", "dicom_id", "path"), rows)
-    write_csv_gz(
-        out / "cxr-study-list.csv.gz",
-        ("subject_id", "study_id", "path"),
-        ({"subject_id": s, "study_id": t, "path": report_path(s, t).as_posix()} for s, t in studies),
-    )
+    record_columns = ("subject_id", "study_id", "dicom_id", "path")
+    write_csv_gz(out / "cxr-record-list.csv.gz", record_columns, rows)
+    study_rows = [
+        {"subject_id": s, "study_id": t, "path": report_path(s, t).as_posix()} for s, t in studies
+    ]
+    write_csv_gz(out / "cxr-study-list.csv.gz", ("subject_id", "study_id", "path"), study_rows)
     write_csv_gz(
         out / "mimic-cxr-2.0.0-metadata.csv.gz",
         ("dicom_id", "subject_id", "study_id", "ViewPosition"),

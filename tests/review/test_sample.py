@@ -62,7 +62,7 @@ def test_a_missing_table_or_image_is_a_data_file_error(
 ) -> None:
     out = release_factory(tmp_path / "out")
     (out / A1).unlink()
-    with pytest.raises(DataFileError, match="a1.dcm"):
+    with pytest.raises(DataFileError, match=r"a1\.dcm"):
         release_items(out, "image")
     (out / "cxr-study-list.csv.gz").unlink()
     with pytest.raises(DataFileError, match="cxr-study-list"):
