@@ -242,12 +242,12 @@ class ReviewSummary:
         return next((row for row in self.strata if row.stratum == ALL), None)
 
 
-def _percent(share: float) -> str:
+def format_percent(share: float) -> str:
     """A share as a percentage: three decimals below 1 %, two above.
 
     Examples
     --------
-    >>> _percent(0.000434), _percent(0.3942)
+    >>> format_percent(0.000434), format_percent(0.3942)
     ('0.043 %', '39.42 %')
     """
     value = 100 * share
@@ -267,7 +267,7 @@ def headline(summary: ReviewSummary) -> str:
         return f"0 {noun} reviewed"
     return (
         f"{row.confirmed:,} / {row.n:,} {noun} with PHI; 95 % upper bound "
-        f"{_percent(row.upper95)}; 99 % upper bound {_percent(row.upper99)}"
+        f"{format_percent(row.upper95)}; 99 % upper bound {format_percent(row.upper99)}"
     )
 
 
@@ -287,7 +287,7 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
 
 def _strata_rows(summary: ReviewSummary) -> list[list[str]]:
     return [
-        [r.stratum, f"{r.n:,}", f"{r.confirmed:,}", _percent(r.upper95), _percent(r.upper99)]
+        [r.stratum, f"{r.n:,}", f"{r.confirmed:,}", *map(format_percent, (r.upper95, r.upper99))]
         for r in summary.strata
     ]
 
