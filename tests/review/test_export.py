@@ -138,6 +138,7 @@ def test_the_summary_gives_the_issue_sentence_and_no_item(tmp_path: Path) -> Non
     # kappa = 0; AC1: pi_no = 13790/13800, pi_unsure = 10/13800 -> AC1 = 0.998551
     assert "raw agreement 0.999, Cohen's κ 0.000, Gwet's AC1 0.999" in md
     assert "sent to consensus: 10 items (10 settled)" in md
+    assert "sample: 6,900 items drawn" in md
     assert "| ann | 6,900 / 6,900 | – |" in md  # no PHI confirmed: no detection rate
     assert "| ACME / X1 / PA | 6,900 | 0 | 0.043 % | 0.067 % |" in md
     assert not any(item in md for item in strata)
@@ -157,7 +158,11 @@ def test_a_labels_summary_lists_agreement_per_observation() -> None:
         assigned={},
         per_label=[("Edema", agreement([("1", "1"), ("0", "-1")]))],
     )
-    assert "| Edema | 2 | 0.500 |" in summary_markdown(summary)
+    md = summary_markdown(summary)
+    assert "| Edema | 2 | 0.500 |" in md
+    # a labels review has no PHI decision: no PHI sentence, no bounds by stratum
+    assert "1 labelled reports settled" in md
+    assert "with PHI" not in md and "By stratum" not in md
 
 
 def test_manual_labels_are_read_by_evaluate_labels_and_the_loader(

@@ -265,6 +265,8 @@ def headline(summary: ReviewSummary) -> str:
     noun = _NOUNS.get(summary.kind, "items")
     if row is None:
         return f"0 {noun} reviewed"
+    if summary.kind == "labels":  # no PHI decision: the labels' own agreement tells
+        return f"{row.n:,} {noun} settled (read by two readers, consensus where they differed)"
     return (
         f"{row.confirmed:,} / {row.n:,} {noun} with PHI; 95 % upper bound "
         f"{format_percent(row.upper95)}; 99 % upper bound {format_percent(row.upper99)}"
@@ -286,6 +288,8 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
 
 
 def _strata_rows(summary: ReviewSummary) -> list[list[str]]:
+    if summary.kind == "labels":
+        return []
     return [
         [r.stratum, f"{r.n:,}", f"{r.confirmed:,}", *map(format_percent, (r.upper95, r.upper99))]
         for r in summary.strata
@@ -312,27 +316,22 @@ READER_HEAD = ("reader", "decided / assigned", "detection rate")
 
 def summary_markdown(summary: ReviewSummary) -> str:
     """The one-page summary as markdown: counts and rates only."""
+    labels = summary.kind == "labels"
+    title = "Manual labels" if labels else "De-identification review"
+    bounds = "" if labels else " (exact Clopper–Pearson bounds, one-sided)"
     lines = [
-        f"# De-identification review: {_NOUNS.get(summary.kind, 'items')}",
+        f"# {title}: {_NOUNS.get(summary.kind, 'items')}",
         "",
-        f"**{headline(summary)}** (exact Clopper–Pearson bounds, one-sided).",
+        f"**{headline(summary)}**{bounds}.",
         "",
-        f"- sample: {summary.sample_size:,} items, manifest SHA-256 `{summary.manifest_sha256}`",
+        f"- sample: {summary.sample_size:,} items drawn, manifest SHA-256 "
+        f"`{summary.manifest_sha256}`",
         f"- {agreement_line(summary.agreement)}",
         f"- sent to consensus: {summary.sent_to_consensus:,} items "
         f"({summary.consensus_done:,} settled)",
-        "",
-        "## By stratum",
-        "",
-        *_table(STRATA_HEAD, _strata_rows(summary)),
-        "",
-        "## Readers",
-        "",
-        *_table(READER_HEAD, _reader_rows(summary)),
     ]
-    if summary.per_label:
-        lines += ["", "## Agreement by observation", ""]
-        lines += _table(LABEL_HEAD, _label_rows(summary))
+    for title, head, rows in _sections(summary):
+        lines += ["", f"## {title}", "", *_table(head, rows)]
     return "\n".join(lines) + "\n"
 
 
@@ -360,7 +359,8 @@ def _figure(summary: ReviewSummary, path: Path) -> Path:
     fig.text(0.03, 1 - 0.5 / (top + sum(lines)), headline(summary), fontsize=11,
              weight="bold", va="top")  # fmt: skip
     notes = (
-        f"sample {summary.sample_size:,} items; manifest SHA-256 {summary.manifest_sha256[:16]}…\n"
+        f"sample {summary.sample_size:,} items drawn; "
+        f"manifest SHA-256 {summary.manifest_sha256[:16]}…\n"
         f"{agreement_line(summary.agreement)}\n"
         f"sent to consensus: {summary.sent_to_consensus:,} ({summary.consensus_done:,} settled)"
     )
@@ -475,13 +475,16 @@ def build_summary(
     flags: Mapping[str, Mapping[str, bool]],
     assigned: Mapping[str, int],
     per_label: Sequence[tuple[str, Agreement]] = (),
+    sample_size: int | None = None,
 ) -> ReviewSummary:
     """A :class:`ReviewSummary` from the review's plain data.
 
-    ``strata`` maps every sampled item id to its stratum; ``pairs`` holds the two readers'
-    decisions of each item both decided; ``consensus`` is (sent to consensus, settled);
-    ``confirmed`` the item ids consensus confirmed as PHI; ``flags`` maps each reader to the
-    items they decided (True: said PHI); ``assigned`` each reader's number of items.
+    ``strata`` maps every item the figures count (the sample, or its items settled so far) to
+    its stratum; ``pairs`` holds the two readers' decisions of each item both decided;
+    ``consensus`` is (sent to consensus, settled); ``confirmed`` the item ids consensus
+    confirmed as PHI; ``flags`` maps each reader to the items they decided (True: said PHI);
+    ``assigned`` each reader's number of items; ``sample_size`` the number of items drawn
+    (default: the items of ``strata``).
 
     Examples
     --------
@@ -506,7 +509,7 @@ def build_summary(
     )
     return ReviewSummary(
         kind=kind,
-        sample_size=len(strata),
+        sample_size=len(strata) if sample_size is None else sample_size,
         manifest_sha256=manifest_sha256,
         agreement=agreement(pairs),
         sent_to_consensus=consensus[0],
