@@ -20,6 +20,7 @@ from cxrkit.review.export import (
     PHI_KINDS,
     TEST_SET_LABELS,
     build_summary,
+    from_utf16,
     summary_markdown,
     write_audit,
     write_brat,
@@ -191,3 +192,16 @@ def test_manual_labels_are_read_by_evaluate_labels_and_the_loader(
         write_test_set_labels(tmp_path / "x.csv", [{"study_id": 1, "Edma": "1"}])
     with pytest.raises(ConfigError, match="two rows"):
         write_test_set_labels(tmp_path / "x.csv", [{"study_id": 1}, {"study_id": "s1"}])
+
+
+def test_browser_offsets_become_python_offsets_for_brat(tmp_path: Path) -> None:
+    # "Ünal" and an emoji before the name: Python counts the emoji as 1, a browser as 2.
+    text = "Note \U0001f4cb by Ünal Fake.\n"
+    start, end = from_utf16(text, 11, 20)  # the browser's offsets of "Ünal Fake"
+    assert text[start:end] == "Ünal Fake"
+    write_brat(tmp_path, {R1: text}, {R1: [(start, end, "name")]})
+    (doc,) = read_annotated(tmp_path)
+    assert doc.annotations[0].fragments == ((start, end),)
+    assert dict(evaluate_deid([doc]).gold) == {"name": 2}
+    with pytest.raises(ConfigError):
+        from_utf16(text, 6)  # inside the emoji's surrogate pair

@@ -147,6 +147,26 @@ def _fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return pieces
 
 
+def from_utf16(text: str, *offsets: int) -> tuple[int, ...]:
+    """Character offsets into ``text`` from UTF-16 code-unit offsets (a browser's string
+    indices: a character beyond U+FFFF counts two there, one in Python).
+
+    Examples
+    --------
+    >>> text = "\U0001f600 Dr. Fake"  # one emoji, then the name at Python offset 2
+    >>> from_utf16(text, 3, 11)
+    (2, 10)
+    """
+    units, table = 0, {0: 0}
+    for index, char in enumerate(text, start=1):
+        units += 2 if ord(char) > 0xFFFF else 1
+        table[units] = index
+    try:
+        return tuple(table[offset] for offset in offsets)
+    except KeyError:
+        raise ConfigError("a UTF-16 offset falls inside a character or past the text") from None
+
+
 def _ann_text(text: str, spans: Sequence[tuple[int, int, str]], name: str) -> str:
     lines: list[str] = []
     for start, end, kind in sorted(spans):
@@ -170,7 +190,7 @@ def write_brat(
 
     ``reports`` maps item ids (``files/p10/p10000032/s50414267.txt``) to the released text;
     ``spans`` maps item ids to (start, end, PHI kind) character offsets into that text (Python
-    string offsets, end exclusive; a browser's UTF-16 offsets must be converted). A report
+    string offsets, end exclusive; convert a browser's with :func:`from_utf16`). A report
     without spans gets an empty ``.ann`` (it counts for ``evaluate-deid``'s tokens and
     precision). A span crossing a line end is written as fragments (``S1 E1;S2 E2``); a kind
     with spaces gets ``_``; use :data:`PHI_KINDS`. ``annotation.conf`` lists the entity types
