@@ -165,3 +165,21 @@ def test_concurrent_allocation_on_postgresql_never_collides(
     with engine.connect() as conn:
         assert conn.execute(sa.text("select count(*) from patients")).scalar() == len(sources)
     engine.dispose()
+
+
+def test_a_labeled_study_s_patient_moves_to_test_and_keeps_its_ids(
+    tmp_path: Path, store_url: str | None
+) -> None:
+    ks = Keystore.open(tmp_path, store_url)
+    a, b = ks.patient("|MRN-A", DAY), ks.patient("|MRN-B", DAY)
+    study_a, study_b = ks.study("ACC-A", a.subject_id), ks.study("ACC-B", b.subject_id)
+    ks.set_splits({a.subject_id: "train", b.subject_id: "validate"})
+
+    assert ks.study_subjects([study_a, study_b, 59_999_999]) == {
+        study_a: a.subject_id,
+        study_b: b.subject_id,
+    }
+    assert ks.move_to_test([a.subject_id]) == 1
+    assert ks.move_to_test([a.subject_id]) == 0
+    assert (ks.split(a.subject_id), ks.split(b.subject_id)) == ("test", "validate")
+    assert ks.patient("|MRN-A", DAY) == a and ks.study("ACC-A", a.subject_id) == study_a

@@ -282,7 +282,8 @@ class Keystore:
         return str(row[0]) if row and row[0] else None
 
     def set_splits(self, splits: dict[int, str]) -> None:
-        """Record the split of patients that have none yet (a split never changes)."""
+        """Record the split of patients that have none yet (a split never changes, but by
+        :meth:`move_to_test`)."""
         with self.engine.begin() as conn:
             for subject_id, split in sorted(splits.items()):
                 conn.execute(
@@ -290,6 +291,37 @@ class Keystore:
                     .where(patients.c.subject_id == subject_id, patients.c.split.is_(None))
                     .values(split=split)
                 )
+
+    def move_to_test(self, subject_ids: Iterable[int]) -> int:
+        """Put patients in the test split, whatever split they had (``--test-set``: their
+        reports were labeled by hand); return how many changed split."""
+        wanted = sorted(set(subject_ids))
+        with self.engine.begin() as conn:
+            changed = 0
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                result = conn.execute(
+                    patients.update()
+                    .where(
+                        patients.c.subject_id.in_(chunk),
+                        sa.or_(patients.c.split.is_(None), patients.c.split != "test"),
+                    )
+                    .values(split="test")
+                )
+                changed += result.rowcount
+        return changed
+
+    def study_subjects(self, study_ids: Iterable[int]) -> dict[int, int]:
+        """The subject_id of every released study_id the keystore handed out (others absent)."""
+        wanted = sorted(set(study_ids))
+        found: dict[int, int] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                query = sa.select(studies.c.study_id, studies.c.subject_id).where(
+                    studies.c.study_id.in_(wanted[start : start + 500])
+                )
+                found.update((int(r[0]), int(r[1])) for r in conn.execute(query))
+        return found
 
     def remember_phi(self, subject_id: int, values: set[tuple[str, str]]) -> None:
         """Keep a patient's known PHI values (for the leak audit of ``cxrkit verify``)."""

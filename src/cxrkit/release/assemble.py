@@ -6,7 +6,7 @@ file is written with deterministic bytes, so the same input and key give the sam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -14,9 +14,11 @@ from cxrkit.derive.metadata import METADATA_COLUMNS
 from cxrkit.identity.keystore import Keystore
 from cxrkit.labels import LABELS
 from cxrkit.labels.reports import label_studies
+from cxrkit.labels.schema import TEST_SET_FILE
 from cxrkit.release.layout import clean_temporaries, report_path, write_atomic
 from cxrkit.release.split import assign_splits
 from cxrkit.release.tables import write_checksums, write_csv_gz
+from cxrkit.release.test_set import TestLabels, write_release_labels
 from cxrkit.release.text import LICENSE_TEXT, readme_text
 
 RECORD_LIST = "cxr-record-list.csv.gz"
@@ -26,6 +28,8 @@ CHEXPERT = "mimic-cxr-2.0.0-chexpert.csv.gz"
 NEGBIO = "mimic-cxr-2.0.0-negbio.csv.gz"
 SPLIT = "mimic-cxr-2.0.0-split.csv.gz"
 JPG_TABLES = (METADATA, CHEXPERT, NEGBIO, SPLIT)
+#: The manual labels (``--test-set``), in the root and beside the JPG tables when there are any.
+TEST_SET_FILES = frozenset({TEST_SET_FILE, f"jpg/{TEST_SET_FILE}"})
 #: Every file of a release that is not an image or a report, relative to the release root.
 TABLE_FILES = frozenset(
     {
@@ -37,6 +41,7 @@ TABLE_FILES = frozenset(
         "LICENSE",
         "SHA256SUMS.txt",
         *(f"jpg/{name}" for name in JPG_TABLES),
+        *TEST_SET_FILES,
     }
 )
 LABEL_COLUMNS = ("subject_id", "study_id", *LABELS)
@@ -61,6 +66,7 @@ class ReleaseContent:
     test_subjects: set[int]  # the patients of --test-patients
     validate_patients: int
     jpg: bool
+    test_labels: TestLabels = field(default_factory=dict)  # of released studies (--test-set)
 
 
 def _splits(keystore: Keystore, content: ReleaseContent, subjects: list[int]) -> dict[int, str]:
@@ -111,11 +117,15 @@ def assemble(out: Path, keystore: Keystore, content: ReleaseContent) -> None:
     write_atomic(out / "IMAGE_FILENAMES", "".join(r["path"] + "\n" for r in rows).encode("utf-8"))
     write_atomic(
         out / "README.md",
-        readme_text(len({s for s, _ in studies}), len(studies), len(rows)).encode("utf-8"),
+        readme_text(
+            len({s for s, _ in studies}), len(studies), len(rows), len(content.test_labels)
+        ).encode("utf-8"),
     )
     write_atomic(out / "LICENSE", LICENSE_TEXT.encode("utf-8"))
     if content.jpg:
         (out / "jpg").mkdir(exist_ok=True)  # no image written: the tables still go there
         for name in JPG_TABLES:
             write_atomic(out / "jpg" / name, (out / name).read_bytes())
+    if content.test_labels:
+        write_release_labels(out, content.test_labels, content.jpg)
     write_checksums(out)

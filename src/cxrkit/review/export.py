@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cxrkit.errors import ConfigError
-from cxrkit.labels.schema import LABELS, format_value, parse_value
+from cxrkit.labels.schema import TEST_SET_COLUMNS, TEST_SET_FILE, format_test_set
 from cxrkit.release.layout import write_atomic
 from cxrkit.reports.deid_formats import COMMON_CATEGORIES
 from cxrkit.review.stats import (
@@ -43,8 +43,7 @@ DECISIONS_JSON = "decisions.json"
 AUDIT = "audit.jsonl"
 SUMMARY_MD = "summary.md"
 SUMMARY_PNG = "summary.png"
-TEST_SET_LABELS = "mimic-cxr-2.1.0-test-set-labeled.csv"
-TEST_SET_COLUMNS = ("study_id", *LABELS)
+TEST_SET_LABELS = TEST_SET_FILE
 #: The columns of ``decisions.csv`` that come first, in this order (others follow by name).
 DECISION_COLUMNS = (
     "item_id",
@@ -428,19 +427,6 @@ def study_id_of(item_id: str) -> int:
     return int(stem[1:])
 
 
-def _label_cell(value: object) -> str:
-    """A label value (1 / 0 / −1 / blank, as number or text) in the published spelling."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return ""
-    try:
-        parsed = parse_value(str(value))
-    except ValueError:
-        raise ConfigError(f"{value!r} is not a label value (1, 0, -1 or blank)") from None
-    if parsed not in (1.0, 0.0, -1.0):
-        raise ConfigError(f"{value!r} is not a label value (1, 0, -1 or blank)")
-    return format_value(parsed)
-
-
 def _study(value: object) -> int:
     """A study id given as a number, its text (``50414267`` or ``s50414267``) or an item id."""
     text = str(value if value is not None else "").strip()
@@ -468,7 +454,7 @@ def write_test_set_labels(path: Path, rows: Sequence[Mapping[str, object]]) -> P
     >>> path.read_text().splitlines()[1]
     '7,,,,-1.0,,,,,,,,,,'
     """
-    out: dict[int, list[str]] = {}
+    out: dict[int, Mapping[str, object]] = {}
     for row in rows:
         unknown = sorted(set(row) - set(TEST_SET_COLUMNS))
         if unknown:
@@ -476,12 +462,8 @@ def write_test_set_labels(path: Path, rows: Sequence[Mapping[str, object]]) -> P
         study_id = _study(row.get("study_id"))
         if study_id in out:
             raise ConfigError(f"study {study_id} has two rows of manual labels")
-        out[study_id] = [_label_cell(row.get(label)) for label in LABELS]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(TEST_SET_COLUMNS)
-    writer.writerows([study_id, *out[study_id]] for study_id in sorted(out))
-    return write_atomic(path, buffer.getvalue().encode("utf-8"))
+        out[study_id] = row
+    return write_atomic(path, format_test_set(out))
 
 
 def build_summary(
