@@ -115,7 +115,7 @@ def test_a_test_set_file_with_another_column_or_value_is_refused(tmp_path: Path)
     labels = tmp_path / "labels.csv"
     for text, said in (
         (f"study_id,patient_id\n{study},MRN0\n", "'patient_id' is not one of the 14"),
-        (f"study_id,Edema\n{study},2\n", "not a label value"),
+        (f"study_id,Edema\n{study},2\n", "row 2: '2' is not a label value"),
         ("subject_id,Edema\n1,1\n", "needs a header row with a study_id column"),
     ):
         labels.write_text(text, encoding="utf-8")
@@ -163,3 +163,38 @@ def test_verify_finds_labels_of_a_study_not_released_or_not_in_test(tmp_path: Pa
         f"{TEST_SET_LABELS} labels a study not in the release": ["59999999"],
         f"{TEST_SET_LABELS} labels a study not in test": [f"p{other}/s{by_subject[other][0]}"],
     }
+
+
+def test_labels_of_withdrawn_patients_leave_the_release_file(tmp_path: Path) -> None:
+    src, out, private = built(tmp_path, patients=2)
+    by_subject = studies_by_subject(out)
+    rows = [{"study_id": studies[0], "Edema": "0"} for studies in by_subject.values()]
+    labels = write_test_set_labels(tmp_path / TEST_SET_LABELS, rows)
+    assert run_build(src, out, private, "--test-set", labels).exit_code == 0
+    withdraw = tmp_path / "withdraw.csv"
+
+    withdraw.write_text("patient_id\nMRN0\n", encoding="utf-8")
+    result = run_build(src, out, private, "--withdraw", withdraw)
+
+    assert result.exit_code == 0, result.output
+    (kept,) = splits(out)
+    lines = (out / TEST_SET_LABELS).read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == [by_subject[kept][0]]
+    assert "2 labeled studies of 2 patients in test" in result.output
+    assert "1 studies' labels in the release" in result.output
+    assert verify(out).ok
+
+    withdraw.write_text("patient_id\nMRN0\nMRN1\n", encoding="utf-8")
+    assert run_build(src, out, private, "--withdraw", withdraw).exit_code == 0
+    assert not (out / TEST_SET_LABELS).exists() and not (out / "jpg" / TEST_SET_LABELS).exists()
+    assert verify(out).ok
+
+
+def test_docstring_examples_of_the_test_set_and_its_file_format() -> None:
+    import doctest
+
+    from cxrkit.labels import schema
+    from cxrkit.release import test_set
+
+    for module in (test_set, schema):
+        assert doctest.testmod(module).failed == 0, module.__name__

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cxrkit.errors import ConfigError, SourceError
 from cxrkit.identity.keystore import STUDY_RANGE, Keystore
-from cxrkit.labels.schema import LABELS, TEST_SET_FILE, format_test_set
+from cxrkit.labels.schema import LABELS, TEST_SET_FILE, format_test_set, label_cell
 from cxrkit.release.layout import write_atomic
 from cxrkit.sources.textfile import read_text
 
@@ -31,6 +31,17 @@ SHOWN = 3
 def _study_id(cell: str) -> int | None:
     digits = cell.strip().removeprefix("s")
     return int(digits) if digits.isdigit() else None
+
+
+def _cells(row: dict[str, str], where: str) -> dict[str, str]:
+    """A row's label cells, each checked (1, 0, -1 or blank)."""
+    cells = {k: (v or "").strip() for k, v in row.items() if k != "study_id"}
+    for cell in cells.values():
+        try:
+            label_cell(cell)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    return cells
 
 
 def read_test_set(path: Path) -> TestLabels:
@@ -63,7 +74,7 @@ def read_test_set(path: Path) -> TestLabels:
                 raise ConfigError(f"{path}: row {line} has no study id (50414267 or s50414267)")
             if study in labels:
                 raise ConfigError(f"{path}: study {study} has two rows")
-            labels[study] = {k: (v or "").strip() for k, v in row.items() if k != "study_id"}
+            labels[study] = _cells(row, f"{path}: row {line}")
     except (SourceError, csv.Error) as exc:
         raise ConfigError(f"{path} is not a CSV of manual labels ({exc})") from None
     return labels
@@ -93,7 +104,7 @@ def saved_labels(private: Path) -> TestLabels:
 
 def save_labels(private: Path, labels: TestLabels) -> TestLabels:
     """Merge ``labels`` into the workspace's (a study's new row wins) and keep them, in the
-    published spelling (values checked: 1, 0, -1 or blank); return the merged labels."""
+    published spelling; return the merged labels."""
     merged = {**saved_labels(private), **labels}
     write_atomic(private / TEST_SET_FILE, format_test_set(merged))
     return merged
