@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxrkit.errors import ConfigError, SourceError
-from cxrkit.identity.keystore import Keystore, patient_key
+from cxrkit.identity.keystore import Keystore
+from cxrkit.identity.source_keys import PatientKey
 from cxrkit.pacs.log import LOG_NAME, counts, read_log
 from cxrkit.pipeline.deid_dicom import check_trees
 from cxrkit.pipeline.environment import environment_faults, probe_writable
@@ -108,7 +109,7 @@ def _patient_list(path: Path | None) -> PatientList:
     except (SourceError, csv.Error) as exc:
         raise ConfigError(f"{path} is not a CSV of patient ids ({exc})") from None
     ids = frozenset(p for p, i in rows if p and i is None)
-    keys = frozenset(patient_key(i, p) for p, i in rows if p and i is not None)
+    keys = frozenset(PatientKey(i, p) for p, i in rows if p and i is not None)
     return PatientList(ids, keys)
 
 
@@ -120,8 +121,9 @@ def _plan(
         None if progress is None else (lambda d, t: progress("reading headers", d, t)),
     )
     bad += intake.quarantined
+    ids, keys = keystore.withdrawn()
     infos, records, withdrawn = withdraw(
-        infos, intake.reports, PatientList(*map(frozenset, keystore.withdrawn()))
+        infos, intake.reports, PatientList(frozenset(ids), frozenset(keys))
     )
     bad += withdrawn + non_chest(infos)
     linked, unlinked = link([i for i in infos if i.chest.is_chest], records)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from cxrkit.errors import SourceError
 from cxrkit.identity.dates import parse_da
+from cxrkit.identity.source_keys import PatientKey, StudyKey
 from cxrkit.pipeline.plan import HeaderInfo
 from cxrkit.pipeline.quarantine import Quarantined
 from cxrkit.reports import DenyList, ReportRecord
@@ -26,7 +27,7 @@ from cxrkit.reports import DenyList, ReportRecord
 
 @dataclass(frozen=True)
 class LinkedStudy:
-    study_key: str
+    study_key: StudyKey
     report: ReportRecord
     images: tuple[HeaderInfo, ...]
 
@@ -80,11 +81,11 @@ PATIENT_MISMATCH = "the report's patient id differs from the images' Patient ID"
 @dataclass(frozen=True)
 class PatientList:
     """Source patients named by a list (``--withdraw``, ``--test-patients``): ids named alone
-    (a patient with that Patient ID under any issuer) and patient keys (issuer and id, as
-    :func:`~cxrkit.identity.keystore.patient_key` makes them: one patient, unambiguously)."""
+    (a patient with that Patient ID under any issuer) and patient keys (issuer and id: one
+    patient, unambiguously)."""
 
     ids: frozenset[str] = frozenset()
-    keys: frozenset[str] = frozenset()
+    keys: frozenset[PatientKey] = frozenset()
 
     def names(self, info: HeaderInfo) -> bool:
         """Whether the patient of this image is on the list (exact comparison)."""
@@ -102,7 +103,7 @@ def withdraw(
     if not patients:
         return infos, reports, []
     kept, kept_reports, left_out = [], [], []
-    studies = set()
+    studies: set[StudyKey] = set()
     for info in infos:
         if patients.names(info):
             left_out.append(Quarantined(info.rel, "plan", "withdrawn"))
@@ -110,7 +111,7 @@ def withdraw(
         else:
             kept.append(info)
     for r in reports:
-        if r.patient_id.strip() in patients.ids or f"acc:{r.accession}" in studies:
+        if r.patient_id.strip() in patients.ids or StudyKey("acc", r.accession) in studies:
             left_out.append(Quarantined(r.source, "report", "withdrawn", str(r.item)))
         else:
             kept_reports.append(r)
@@ -154,14 +155,14 @@ def link(
             )
             continue
         by_accession[record.accession] = record
-    groups: dict[str, list[HeaderInfo]] = defaultdict(list)
+    groups: dict[StudyKey, list[HeaderInfo]] = defaultdict(list)
     for info in infos:
         groups[info.study_key].append(info)
     linked = []
     for key in sorted(groups):
         found: ReportRecord | None = None
-        if key.startswith("acc:"):
-            found = by_accession.pop(key[len("acc:") :], None)
+        if key.accession is not None:
+            found = by_accession.pop(key.accession, None)
         conflict = _conflict(groups[key], found)
         if conflict:
             left_out.extend(_whole_study(groups[key], found, conflict))
