@@ -24,13 +24,14 @@ from pathlib import Path
 from cxrkit.errors import ConfigError, SourceError
 from cxrkit.identity.keystore import Keystore
 from cxrkit.identity.source_keys import PatientKey
+from cxrkit.labels.reports import label_study
 from cxrkit.pacs.log import LOG_NAME, counts, read_log
-from cxrkit.pipeline.deid_dicom import check_trees
 from cxrkit.pipeline.environment import environment_faults, probe_writable
 from cxrkit.pipeline.image_work import ImageResult, OutputOptions, Progress, run_images
 from cxrkit.pipeline.link import LinkedStudy, PatientList, link, withdraw
 from cxrkit.pipeline.plan import WorkItem, assign, non_chest, scan
 from cxrkit.pipeline.quarantine import Quarantined, count_kinds, write_quarantine
+from cxrkit.pipeline.workspace import check_trees, folders
 from cxrkit.release.assemble import ReleaseContent, StudyReport, assemble
 from cxrkit.release.layout import write_report
 from cxrkit.release.ownership import REPORT, produced, prune, refuse_foreign
@@ -169,9 +170,8 @@ def _reports(
             continue
         processed = process_report(study.report.text, study.deny_list())
         write_report(out, kept[0].subject_id, kept[0].study_id, processed.text)
-        reports.append(
-            StudyReport(kept[0].subject_id, kept[0].study_id, processed.sections.label_text)
-        )
+        labels = label_study(processed.sections.label_text)
+        reports.append(StudyReport(kept[0].subject_id, kept[0].study_id, labels))
     return reports, left_out
 
 
@@ -194,14 +194,14 @@ def build(
     if not (src / "dicom").is_dir():
         raise SourceError(f"{src} has no dicom/ folder; see docs/source-contract.md")
     tests, withdrawn = _patient_list(opts.test_patients), _patient_list(opts.withdraw)
-    folders = {"OUT": dst, "the private workspace": ws, "the source": src}
-    with environment_faults(folders):
+    labels = folders(src, dst, ws)
+    with environment_faults(labels):
         intake = read_export_reports(src)
         keystore = Keystore.open(ws, opts.keystore_url)
         refuse_foreign(dst, ws, *keystore.released_ids())
         keystore.withdraw(withdrawn.ids, withdrawn.keys)
-        probe_writable(ws, folders)
-        probe_writable(dst, folders)
+        probe_writable(ws, labels)
+        probe_writable(dst, labels)
         inputs = _Inputs(intake, tests)
         return _run(src, dst, ws, keystore, opts=opts, inputs=inputs, progress=progress)
 
