@@ -22,7 +22,7 @@ from cxrkit.identity.dates import parse_da
 from cxrkit.identity.source_keys import PatientKey, StudyKey
 from cxrkit.pipeline.plan import HeaderInfo
 from cxrkit.pipeline.quarantine import Quarantined
-from cxrkit.reports import DenyList, ReportRecord
+from cxrkit.reports import ReportRecord, TextDenyList
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class LinkedStudy:
     report: ReportRecord
     images: tuple[HeaderInfo, ...]
 
-    def deny_list(self) -> DenyList:
+    def deny_list(self) -> TextDenyList:
         """The report's PHI values and those of its images' headers."""
         base = self.report.deny_list()
         names: set[str] = set(base.names)
@@ -51,7 +51,7 @@ class LinkedStudy:
                         dates.add(parse_da(value))
                     except SourceError:
                         continue
-        return DenyList(
+        return TextDenyList(
             names=tuple(sorted(names)),
             identifiers=tuple(sorted(idents)),
             dates=tuple(sorted(dates)),
