@@ -189,15 +189,15 @@ def _audit_pixels(
     root: Path, rels: list[str], by_subject: dict[int, tuple[str, ...]]
 ) -> list[Leak]:
     """OCR each image's text candidates; a line showing its own patient's values is a leak."""
-    from cxrkit.dicom.scrub import DenyList, find_phi  # noqa: PLC0415 - OCR only here
+    from cxrkit.dicom.scrub import PixelDenyList, find_pixel_phi  # noqa: PLC0415 - OCR only here
 
     leaks = []
     for rel in rels:
         subject = int(rel.split("/")[2][1:])
         values = [re.sub(r"[\^,]", " ", v) for v in by_subject.get(subject, ())]
-        deny = DenyList.from_dataset(Dataset(), extra=values)
+        deny = PixelDenyList.from_dataset(Dataset(), extra=values)
         ds = read_dataset(root / rel)
-        if find_phi(ds.pixel_array, deny=deny):
+        if find_pixel_phi(ds.pixel_array, deny=deny):
             leaks.append(Leak("text", "pixels", rel))
     return leaks
 
