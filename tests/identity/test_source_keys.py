@@ -32,6 +32,7 @@ def test_a_patient_key_survives_its_stored_form(issuer: str, mrn: str) -> None:
 def test_a_key_stored_without_issuer_reads_as_an_id_alone() -> None:
     assert PatientKey.parse("MRN-7") == PatientKey("", "MRN-7")
     assert StudyKey.parse("acc:A:1") == StudyKey("acc", "A:1")
+    assert StudyKey.parse("ACC-7") == StudyKey("acc", "ACC-7")
 
 
 @given(st.lists(st.tuples(ISSUERS, IDS), min_size=2, max_size=8))

@@ -90,6 +90,7 @@ class StudyKey:
 
     @classmethod
     def parse(cls, stored: str) -> StudyKey:
-        """The key whose :attr:`stored` form is ``stored``."""
-        kind, _, value = stored.partition(":")
-        return cls("uid", value) if kind == "uid" else cls("acc", value)
+        """The key whose :attr:`stored` form is ``stored``; a string without a kind (not
+        written by a build) is taken whole as an accession number."""
+        kind, sep, value = stored.partition(":")
+        return cls("uid" if kind == "uid" else "acc", value if sep else stored)
