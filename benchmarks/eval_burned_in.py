@@ -7,7 +7,7 @@ Run on demand, not in the test suite::
     python benchmarks/eval_burned_in.py --export ./export --out /tmp/eval.json
 
 Every readable image of the export is scrubbed by ``cxrkit.dicom.scrub.scrub_pixels`` as a
-build does it (decoded pixels, ``DenyList.from_dataset`` of the original header; see
+build does it (decoded pixels, ``PixelDenyList.from_dataset`` of the original header; see
 ``cxrkit.dicom.redaction_eval.scrub_file``), in a process pool of ``--workers``. A planted PHI
 line counts as removed only when every glyph box of it is at least 99 % covered by the
 scrub's boxes (:func:`cxrkit.dicom.redaction_eval.measure_lines`). Printed: a markdown table

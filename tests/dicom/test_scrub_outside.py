@@ -19,7 +19,7 @@ import pydicom
 import pytest
 from outside import Drawn, covered, draw, radiograph
 
-from cxrkit.dicom.scrub import DenyList, find_phi, scrub_pixels
+from cxrkit.dicom.scrub import PixelDenyList, find_pixel_phi, scrub_pixels
 
 
 def _header() -> pydicom.Dataset:
@@ -78,17 +78,17 @@ CASES: dict[str, Case] = {
 def test_every_glyph_of_an_outside_kind_is_covered_and_proved(kind: str) -> None:
     a = radiograph()
     drawn = CASES[kind](a)
-    deny = DenyList.from_dataset(_header())
+    deny = PixelDenyList.from_dataset(_header())
     result = scrub_pixels(a, photometric="MONOCHROME2", bits_stored=12, deny=deny)
     assert [covered(d, result.boxes) for d in drawn] == [True] * len(drawn)
     assert result.verified, result.reason
-    assert find_phi(result.array, deny=deny) == ""
+    assert find_pixel_phi(result.array, deny=deny) == ""
 
 
 def test_the_audit_finds_a_vertical_name_that_nobody_boxed() -> None:
     a = radiograph()
     draw(a, "HOFFMANN KLARA  DOB 03/14/1961", (4, 300), size=26, angle=90)
-    reason = find_phi(a, deny=DenyList.from_dataset(_header()))
+    reason = find_pixel_phi(a, deny=PixelDenyList.from_dataset(_header()))
     assert reason.startswith("a ")
     assert "HOFFMANN" not in reason.upper() and "1961" not in reason
 
@@ -98,7 +98,7 @@ def test_a_marker_standing_apart_is_kept_beside_a_removed_vertical_line() -> Non
     line = draw(a, "HOFFMANN KLARA  DOB 03/14/1961", (4, 300), size=26, angle=90)
     marker = draw(a, "PORTABLE", (700, 60), size=30)
     result = scrub_pixels(
-        a, photometric="MONOCHROME2", bits_stored=12, deny=DenyList.from_dataset(_header())
+        a, photometric="MONOCHROME2", bits_stored=12, deny=PixelDenyList.from_dataset(_header())
     )
     assert covered(line, result.boxes)
     x0, y0, x1, y1 = marker.box
@@ -124,11 +124,11 @@ def test_a_vertical_line_fading_into_its_label_box_is_covered_to_its_last_glyph(
         "20101111 13:29:43",
         tuple((104, ys[i], 115, ys[i + 1]) for i in range(0, len(ys), 2)),
     )
-    deny = DenyList.from_dataset(ds)
+    deny = PixelDenyList.from_dataset(ds)
     result = scrub_pixels(a, photometric="MONOCHROME2", bits_stored=8, deny=deny)
     assert covered(line, result.boxes)
     # the audit of a release sees what the proof saw
-    assert result.verified == (find_phi(result.array, deny=deny) == "")
+    assert result.verified == (find_pixel_phi(result.array, deny=deny) == "")
 
 
 def test_a_turned_technique_marker_keeps_the_piece_the_finder_cut_off_its_end() -> None:
@@ -143,12 +143,12 @@ def test_a_turned_technique_marker_keeps_the_piece_the_finder_cut_off_its_end() 
     ds = pydicom.Dataset()
     ds.PatientName, ds.PatientID, ds.PatientBirthDate = "Marsh^Dmitri^M", "004981087", "19491124"
     ds.AccessionNumber, ds.StudyDate, ds.StudyTime = "45999943", "20170428", "070015"
-    deny = DenyList.from_dataset(ds)
+    deny = PixelDenyList.from_dataset(ds)
     result = scrub_pixels(a, photometric="MONOCHROME2", bits_stored=12, deny=deny)
     x0, y0, x1, y1 = 88, 56, 122, 360  # the marker, in the crop
     assert not any(b[0] < x1 and x0 < b[2] and b[1] < y1 and y0 < b[3] for b in result.boxes)
     assert result.verified, result.reason
-    assert find_phi(result.array, deny=deny) == ""
+    assert find_pixel_phi(result.array, deny=deny) == ""
 
 
 def test_a_turned_line_on_a_gradient_label_box_is_found_turned_across() -> None:
@@ -165,7 +165,7 @@ def test_a_turned_line_on_a_gradient_label_box_is_found_turned_across() -> None:
     ds.PatientName, ds.PatientID, ds.PatientBirthDate = "Dixon^Miles", "04129582", "19560216"
     ds.AccessionNumber, ds.StudyDate, ds.StudyTime = "9995243722", "20141215", "162659"
     ds.InstitutionName = "Riverbend University Hospital"
-    deny = DenyList.from_dataset(ds)
+    deny = PixelDenyList.from_dataset(ds)
     ends = (152, 160, 162, 170, 172, 174, 176, 184, 185, 194, 195, 205, 207, 209)
     ends += (214, 222, 223, 232, 233, 235, 237, 246, 251, 259, 261, 269, 270, 279)
     line = Drawn(
@@ -174,7 +174,7 @@ def test_a_turned_line_on_a_gradient_label_box_is_found_turned_across() -> None:
     result = scrub_pixels(a, photometric="MONOCHROME2", bits_stored=15, deny=deny)
     assert covered(line, result.boxes)
     assert result.verified, result.reason
-    assert find_phi(result.array, deny=deny) == ""
+    assert find_pixel_phi(result.array, deny=deny) == ""
 
 
 def test_a_glyph_on_the_film_border_is_boxed_with_its_line() -> None:
@@ -192,11 +192,11 @@ def test_a_glyph_on_the_film_border_is_boxed_with_its_line() -> None:
     ds.PatientName, ds.PatientID, ds.PatientBirthDate = "Abbott^Ahmed", "007971002", "19390609"
     ds.AccessionNumber, ds.StudyDate, ds.StudyTime = "1948930472", "20110824", "041345"
     ds.InstitutionName = "Riverbend University Hospital"
-    deny = DenyList.from_dataset(ds)
+    deny = PixelDenyList.from_dataset(ds)
     xs = ((4, 21), (21, 38), (40, 57), (64, 81), (83, 90), (91, 110), (111, 128), (134, 141))
     xs += ((143, 162), (164, 183), (184, 201), (202, 209), (211, 227), (230, 247))
     line = Drawn("RUH DIAG IMAGING", tuple((x0, 95, x1, 113) for x0, x1 in xs))
     result = scrub_pixels(a, photometric="MONOCHROME1", bits_stored=10, deny=deny)
     assert covered(line, result.boxes)
     assert result.verified, result.reason
-    assert find_phi(result.array, deny=deny) == ""
+    assert find_pixel_phi(result.array, deny=deny) == ""

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pydicom
 
-from cxrkit.dicom.phitext import DenyList
+from cxrkit.dicom.phitext import PixelDenyList
 from cxrkit.dicom.scrub import scrub_pixels
 from cxrkit.dicom.textfind import Box
 
@@ -59,7 +59,7 @@ def scrub_file(root: Path, file: str) -> FileOutcome:
         a,
         photometric=str(ds.PhotometricInterpretation),
         bits_stored=int(ds.BitsStored),
-        deny=DenyList.from_dataset(ds),
+        deny=PixelDenyList.from_dataset(ds),
     )
     took = time.perf_counter() - start
     return FileOutcome(file, result.boxes, result.text_found, result.verified, result.reason, took)

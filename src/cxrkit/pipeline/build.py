@@ -22,15 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxrkit.errors import ConfigError, SourceError
-from cxrkit.identity.keystore import Keystore, patient_key
+from cxrkit.identity.keystore import Keystore
+from cxrkit.identity.source_keys import PatientKey
+from cxrkit.labels.reports import label_study
 from cxrkit.labels.schema import TEST_SET_FILE
 from cxrkit.pacs.log import LOG_NAME, counts, read_log
-from cxrkit.pipeline.deid_dicom import check_trees
 from cxrkit.pipeline.environment import environment_faults, probe_writable
 from cxrkit.pipeline.image_work import ImageResult, OutputOptions, Progress, run_images
 from cxrkit.pipeline.link import LinkedStudy, PatientList, link, withdraw
 from cxrkit.pipeline.plan import WorkItem, assign, non_chest, scan
 from cxrkit.pipeline.quarantine import Quarantined, count_kinds, write_quarantine
+from cxrkit.pipeline.workspace import check_trees, folders
 from cxrkit.release.assemble import ReleaseContent, StudyReport, assemble
 from cxrkit.release.layout import write_report
 from cxrkit.release.ownership import REPORT, produced, prune, refuse_foreign
@@ -121,7 +123,7 @@ def _patient_list(path: Path | None) -> PatientList:
     except (SourceError, csv.Error) as exc:
         raise ConfigError(f"{path} is not a CSV of patient ids ({exc})") from None
     ids = frozenset(p for p, i in rows if p and i is None)
-    keys = frozenset(patient_key(i, p) for p, i in rows if p and i is not None)
+    keys = frozenset(PatientKey(i, p) for p, i in rows if p and i is not None)
     return PatientList(ids, keys)
 
 
@@ -133,8 +135,9 @@ def _plan(
         None if progress is None else (lambda d, t: progress("reading headers", d, t)),
     )
     bad += intake.quarantined
+    ids, keys = keystore.withdrawn()
     infos, records, withdrawn = withdraw(
-        infos, intake.reports, PatientList(*map(frozenset, keystore.withdrawn()))
+        infos, intake.reports, PatientList(frozenset(ids), frozenset(keys))
     )
     bad += withdrawn + non_chest(infos)
     linked, unlinked = link([i for i in infos if i.chest.is_chest], records)
@@ -180,9 +183,8 @@ def _reports(
             continue
         processed = process_report(study.report.text, study.deny_list())
         write_report(out, kept[0].subject_id, kept[0].study_id, processed.text)
-        reports.append(
-            StudyReport(kept[0].subject_id, kept[0].study_id, processed.sections.label_text)
-        )
+        labels = label_study(processed.sections.label_text)
+        reports.append(StudyReport(kept[0].subject_id, kept[0].study_id, labels))
     return reports, left_out
 
 
@@ -206,14 +208,14 @@ def build(
         raise SourceError(f"{src} has no dicom/ folder; see docs/source-contract.md")
     tests, withdrawn = _patient_list(opts.test_patients), _patient_list(opts.withdraw)
     given = read_test_set(opts.test_set) if opts.test_set is not None else {}
-    folders = {"OUT": dst, "the private workspace": ws, "the source": src}
-    with environment_faults(folders):
+    named = folders(src, dst, ws)
+    with environment_faults(named):
         intake = read_export_reports(src)
         keystore = Keystore.open(ws, opts.keystore_url)
         refuse_foreign(dst, ws, *keystore.released_ids())
         keystore.withdraw(withdrawn.ids, withdrawn.keys)
-        probe_writable(ws, folders)
-        probe_writable(dst, folders)
+        probe_writable(ws, named)
+        probe_writable(dst, named)
         labels, labeled = _test_set(keystore, ws, given, opts.test_set)
         inputs = _Inputs(intake, tests, labels, labeled)
         return _run(src, dst, ws, keystore, opts=opts, inputs=inputs, progress=progress)

@@ -1,7 +1,9 @@
 """Release assembly (S14, S17–S19, S22): the tables, lists and checksums of a release.
 
-Written by the driver after every image and report is in place. Rows are sorted and every
-file is written with deterministic bytes, so the same input and key give the same release.
+Written by the driver after every image and report is in place: the images' metadata rows
+and the reports with the labels the report step found are turned into tables here, nothing
+is computed anew. Rows are sorted and every file is written with deterministic bytes, so the
+same input and key give the same release.
 """
 
 from __future__ import annotations
@@ -12,9 +14,7 @@ from typing import Any, Protocol
 
 from cxrkit.derive.metadata import METADATA_COLUMNS
 from cxrkit.identity.keystore import Keystore
-from cxrkit.labels import LABELS
-from cxrkit.labels.reports import label_studies
-from cxrkit.labels.schema import TEST_SET_FILE
+from cxrkit.labels.schema import LABELS, TEST_SET_FILE, Labels
 from cxrkit.release.layout import clean_temporaries, report_path, write_atomic
 from cxrkit.release.split import assign_splits
 from cxrkit.release.tables import write_checksums, write_csv_gz
@@ -54,9 +54,11 @@ class WrittenImage(Protocol):
 
 @dataclass(frozen=True)
 class StudyReport:
+    """A released report's study and the labels the report step found in it."""
+
     subject_id: int
     study_id: int
-    label_text: str
+    labels: dict[str, Labels]  # labeler name → labels; empty (no label row) for a blank text
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,16 @@ def _image_rows(content: ReleaseContent) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["subject_id"], r["study_id"], r["dicom_id"]))
 
 
+def _label_rows(reports: list[StudyReport], labeler: str) -> list[dict[str, Any]]:
+    """The rows of one labeler's table: the studies whose report has labels, sorted."""
+    rows = [
+        {"subject_id": r.subject_id, "study_id": r.study_id, **r.labels[labeler]}
+        for r in reports
+        if r.labels
+    ]
+    return sorted(rows, key=lambda r: (r["subject_id"], r["study_id"]))
+
+
 def assemble(out: Path, keystore: Keystore, content: ReleaseContent) -> None:
     """Write every table of the release, then its checksums."""
     clean_temporaries(out)
@@ -107,13 +119,8 @@ def assemble(out: Path, keystore: Keystore, content: ReleaseContent) -> None:
         ("dicom_id", "study_id", "subject_id", "split"),
         ({**r, "split": splits[r["subject_id"]]} for r in rows),
     )
-    texts = sorted((r.subject_id, r.study_id, r.label_text) for r in content.reports)
     for name, labeler in ((CHEXPERT, "chexpert"), (NEGBIO, "negbio")):
-        labeled = sorted(
-            label_studies(((str(s), str(t), x) for s, t, x in texts), labeler=labeler),
-            key=lambda r: (int(str(r["subject_id"])), int(str(r["study_id"]))),
-        )
-        write_csv_gz(out / name, LABEL_COLUMNS, labeled)
+        write_csv_gz(out / name, LABEL_COLUMNS, _label_rows(content.reports, labeler))
     write_atomic(out / "IMAGE_FILENAMES", "".join(r["path"] + "\n" for r in rows).encode("utf-8"))
     write_atomic(
         out / "README.md",
