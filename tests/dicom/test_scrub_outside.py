@@ -105,26 +105,39 @@ def test_a_marker_standing_apart_is_kept_beside_a_removed_vertical_line() -> Non
     assert not any(b[0] < x1 and x0 < b[2] and b[1] < y1 and y0 < b[3] for b in result.boxes)
 
 
+def _crop(
+    name: str, patient: tuple[str, str, str], study: tuple[str, str, str], institution: str = ""
+) -> tuple[np.ndarray, PixelDenyList]:
+    """A crop of an export's image (``tests/data/dicom/<name>``, its stored values) and the
+    deny-list of its header: name, id and birth date; accession, study date and time."""
+    import cv2
+
+    a = cv2.imread(str(Path(__file__).parents[1] / "data" / "dicom" / name), cv2.IMREAD_UNCHANGED)
+    ds = pydicom.Dataset()
+    ds.PatientName, ds.PatientID, ds.PatientBirthDate = patient
+    ds.AccessionNumber, ds.StudyDate, ds.StudyTime = study
+    if institution:
+        ds.InstitutionName = institution
+    return a, PixelDenyList.from_dataset(ds)
+
+
 def test_a_vertical_line_fading_into_its_label_box_is_covered_to_its_last_glyph() -> None:
     """Found on the hard synthetic export (seed 7002): a date-time turned along y, 11-pixel
     Hershey glyphs at mid-grey on a label box that lightens towards their grey at the line's
     end. The detectors stopped three glyphs short and the image was proved with ":43" still
     visible; the box now follows the line's ink to its end. (A crop of that 8-bit image.)"""
-    import cv2
-
-    png = Path(__file__).parents[1] / "data" / "dicom" / "fading_vertical_line.png"
-    a = cv2.imread(str(png), cv2.IMREAD_UNCHANGED)
-    ds = pydicom.Dataset()
-    ds.PatientName, ds.PatientID, ds.PatientBirthDate = "Holm^Aaron^L", "009603955", "19520827"
-    ds.AccessionNumber, ds.StudyDate, ds.StudyTime = "59682047", "20101111", "132943"
-    ds.InstitutionName = "Harborview Memorial Hospital"
+    a, deny = _crop(
+        "fading_vertical_line.png",
+        ("Holm^Aaron^L", "009603955", "19520827"),
+        ("59682047", "20101111", "132943"),
+        "Harborview Memorial Hospital",
+    )
     top, bottom = (146, 153, 155, 163, 164, 172), (253, 261, 262, 264, 265, 274, 275, 283)
     ys = [*top, *bottom]
     line = Drawn(
         "20101111 13:29:43",
         tuple((104, ys[i], 115, ys[i + 1]) for i in range(0, len(ys), 2)),
     )
-    deny = PixelDenyList.from_dataset(ds)
     result = scrub_pixels(a, photometric="MONOCHROME2", bits_stored=8, deny=deny)
     assert covered(line, result.boxes)
     # the audit of a release sees what the proof saw
@@ -136,14 +149,11 @@ def test_a_turned_technique_marker_keeps_the_piece_the_finder_cut_off_its_end() 
     kept by a sure reading, lost its box because the threshold finder cut a piece off its
     end with a bit of the ground (read as "S" or "V7": two characters at most, half of it
     inside the kept text). (A crop of that image; the marker's place in it.)"""
-    import cv2
-
-    png = Path(__file__).parents[1] / "data" / "dicom" / "turned_technique_marker.png"
-    a = cv2.imread(str(png), cv2.IMREAD_UNCHANGED)
-    ds = pydicom.Dataset()
-    ds.PatientName, ds.PatientID, ds.PatientBirthDate = "Marsh^Dmitri^M", "004981087", "19491124"
-    ds.AccessionNumber, ds.StudyDate, ds.StudyTime = "45999943", "20170428", "070015"
-    deny = PixelDenyList.from_dataset(ds)
+    a, deny = _crop(
+        "turned_technique_marker.png",
+        ("Marsh^Dmitri^M", "004981087", "19491124"),
+        ("45999943", "20170428", "070015"),
+    )
     result = scrub_pixels(a, photometric="MONOCHROME2", bits_stored=12, deny=deny)
     x0, y0, x1, y1 = 88, 56, 122, 360  # the marker, in the crop
     assert not any(b[0] < x1 and x0 < b[2] and b[1] < y1 and y0 < b[3] for b in result.boxes)
@@ -157,15 +167,12 @@ def test_a_turned_line_on_a_gradient_label_box_is_found_turned_across() -> None:
     DBNet did not find it as it stands (in the whole image nor in its busy tile), the
     threshold finder found no level for it, and the whole image was proved with "IMAGING"
     legible. Every region is now also read turned across. (A crop of that 16-bit image.)"""
-    import cv2
-
-    png = Path(__file__).parents[1] / "data" / "dicom" / "turned_line_on_gradient.png"
-    a = cv2.imread(str(png), cv2.IMREAD_UNCHANGED)
-    ds = pydicom.Dataset()
-    ds.PatientName, ds.PatientID, ds.PatientBirthDate = "Dixon^Miles", "04129582", "19560216"
-    ds.AccessionNumber, ds.StudyDate, ds.StudyTime = "9995243722", "20141215", "162659"
-    ds.InstitutionName = "Riverbend University Hospital"
-    deny = PixelDenyList.from_dataset(ds)
+    a, deny = _crop(
+        "turned_line_on_gradient.png",
+        ("Dixon^Miles", "04129582", "19560216"),
+        ("9995243722", "20141215", "162659"),
+        "Riverbend University Hospital",
+    )
     ends = (152, 160, 162, 170, 172, 174, 176, 184, 185, 194, 195, 205, 207, 209)
     ends += (214, 222, 223, 232, 233, 235, 237, 246, 251, 259, 261, 269, 270, 279)
     line = Drawn(
@@ -184,15 +191,12 @@ def test_a_glyph_on_the_film_border_is_boxed_with_its_line() -> None:
     the "R" and the "U" (about 4 % contrast); the line's box, padded from the "H", stopped one
     pixel short of the "R", and the image was proved and released with it legible. A box that
     stops within 1.5 glyph heights of the edge now reaches it. (A crop of that 10-bit image.)"""
-    import cv2
-
-    png = Path(__file__).parents[1] / "data" / "dicom" / "line_from_the_film_edge.png"
-    a = cv2.imread(str(png), cv2.IMREAD_UNCHANGED)
-    ds = pydicom.Dataset()
-    ds.PatientName, ds.PatientID, ds.PatientBirthDate = "Abbott^Ahmed", "007971002", "19390609"
-    ds.AccessionNumber, ds.StudyDate, ds.StudyTime = "1948930472", "20110824", "041345"
-    ds.InstitutionName = "Riverbend University Hospital"
-    deny = PixelDenyList.from_dataset(ds)
+    a, deny = _crop(
+        "line_from_the_film_edge.png",
+        ("Abbott^Ahmed", "007971002", "19390609"),
+        ("1948930472", "20110824", "041345"),
+        "Riverbend University Hospital",
+    )
     xs = ((4, 21), (21, 38), (40, 57), (64, 81), (83, 90), (91, 110), (111, 128), (134, 141))
     xs += ((143, 162), (164, 183), (184, 201), (202, 209), (211, 227), (230, 247))
     line = Drawn("RUH DIAG IMAGING", tuple((x0, 95, x1, 113) for x0, x1 in xs))
