@@ -1,0 +1,290 @@
+"""The review web app (Starlette + Jinja2, served by uvicorn): pages, JSON API, PNG pixels.
+
+Who is asking: on 127.0.0.1 a reader picks their name (a cookie, or the ``X-Reader`` header;
+no password); bound to another address, every request carries the reader's token (the
+``token`` cookie set by ``/?token=…``, or ``Authorization: Bearer …``). Every rule of who may
+see what is enforced here and in :class:`cxrkit.review.service.Review`, never only in the page:
+a reader asking for another reader's decision gets 403.
+
+Every script and style is served from the package (``static/``); nothing comes from the
+network.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from cxrkit.errors import ConfigError, CxrkitError
+from cxrkit.identity.keys import load_or_create_key
+from cxrkit.labels.schema import LABELS
+from cxrkit.review.service import PHI_KINDS, RefusedError, Review, _decision_json
+from cxrkit.review.store import Decision, Reader, open_store
+from cxrkit.review.view import preset_window, window_png
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _review(request: Request) -> Review:
+    review: Review = request.app.state.review
+    return review
+
+
+def who(request: Request) -> Reader:
+    """The reader making the request (401 when none is named or the token is unknown)."""
+    store = _review(request).store
+    if request.app.state.tokens:
+        auth = request.headers.get("authorization", "")
+        token = auth.removeprefix("Bearer ").strip() or request.cookies.get("token", "")
+        reader = store.reader_by_token(token) if token else None
+    else:
+        name = request.headers.get("x-reader") or request.cookies.get("reader", "")
+        reader = store.reader(name) if name else None
+    if reader is None:
+        raise HTTPException(401, "name a reader first (the start page)")
+    return reader
+
+
+def _item(request: Request) -> int:
+    try:
+        return int(request.path_params["item"])
+    except ValueError as exc:
+        raise HTTPException(404, "no such item") from exc
+
+
+def index(request: Request) -> Response:
+    store = _review(request).store
+    token = request.query_params.get("token")
+    if token and request.app.state.tokens:
+        reader = store.reader_by_token(token)
+        if reader is None:
+            raise HTTPException(401, "unknown token")
+        page = "/consensus" if reader.role == "consensus" else "/review"
+        response = RedirectResponse(page, status_code=303)
+        response.set_cookie("token", token, httponly=True, samesite="strict")
+        return response
+    context = {"readers": [] if request.app.state.tokens else store.readers()}
+    return templates.TemplateResponse(request, "index.html", context)
+
+
+def pick(request: Request) -> Response:
+    """Local mode only: act as the named reader (a cookie)."""
+    if request.app.state.tokens:
+        raise HTTPException(403, "open the link with your token")
+    reader = _review(request).store.reader(request.path_params["name"])
+    if reader is None:
+        raise HTTPException(404, "no such reader")
+    page = "/consensus" if reader.role == "consensus" else "/review"
+    response = RedirectResponse(page, status_code=303)
+    response.set_cookie("reader", reader.name, samesite="strict")
+    return response
+
+
+def page(name: str) -> Callable[[Request], Response]:
+    def render(request: Request) -> Response:
+        reader = who(request)
+        context = {"me": reader, "phi_kinds": PHI_KINDS, "labels": LABELS}
+        return templates.TemplateResponse(request, name, context)
+
+    return render
+
+
+def api_me(request: Request) -> Response:
+    reader = who(request)
+    return JSONResponse({"name": reader.name, "role": reader.role})
+
+
+def api_queue(request: Request) -> Response:
+    return JSONResponse(_review(request).queue(who(request)))
+
+
+def api_item(request: Request) -> Response:
+    return JSONResponse(_review(request).item_view(who(request), _item(request)))
+
+
+def api_image(request: Request) -> Response:
+    review, item = _review(request), _item(request)
+    found = review.check_item(who(request), item)
+    if found.kind != "image":
+        raise HTTPException(404, "not an image")
+    _, values = review.pixels.get(review.index.path(found.item_id))
+    q = request.query_params
+    if "lo" in q and "hi" in q:
+        low, high = float(q["lo"]), float(q["hi"])
+    else:
+        low, high = preset_window(values, q.get("preset", "full"))
+    headers = {"Cache-Control": "private, max-age=3600"}
+    return Response(window_png(values, low, high), media_type="image/png", headers=headers)
+
+
+def api_decision_of(request: Request) -> Response:
+    review = _review(request)
+    found = review.decision_for(who(request), _item(request), request.path_params["reader"])
+    return JSONResponse(_decision_json(found))
+
+
+async def api_decide(request: Request) -> Response:
+    reader, item = who(request), _item(request)
+    body: dict[str, Any] = await request.json()
+    review = _review(request)
+    review.check_item(reader, item)
+    labels = body.get("labels")
+    decision = Decision(
+        item=item,
+        reader=reader.name,
+        decision=str(body.get("decision", "")),
+        phi_kinds=tuple(str(k) for k in body.get("phi_kinds", []) if k in PHI_KINDS),
+        box=tuple(float(v) for v in body["box"]) if body.get("box") else None,
+        span=(int(body["span"][0]), int(body["span"][1])) if body.get("span") else None,
+        comment=str(body.get("comment", "")),
+        labels={str(k): str(v) for k, v in labels.items() if k in LABELS} if labels else None,
+    )
+    review.store.decide(decision)
+    return JSONResponse({"ok": True})
+
+
+def api_undo(request: Request) -> Response:
+    item = _review(request).store.undo(who(request).name)
+    return JSONResponse({"item": item})
+
+
+def api_consensus(request: Request) -> Response:
+    reader = who(request)
+    if reader.role != "consensus":
+        raise RefusedError(f"{reader.name} is not a consensus reader")
+    review = _review(request)
+    pairs, verdicts = review.pairs(), review.store.verdicts()
+    out = []
+    for item in review.consensus_queue():
+        a, b = pairs[item]
+        v = verdicts.get(item)
+        verdict = None if v is None else {"verdict": v.verdict, "reason": v.reason}
+        found = review.store.item(item)
+        assert found is not None
+        out.append(
+            {
+                "item": item,
+                "kind": found.kind,
+                "decisions": [_decision_json(a), _decision_json(b)],
+                "verdict": verdict,
+            }
+        )
+    return JSONResponse(out)
+
+
+async def api_verdict(request: Request) -> Response:
+    reader, item = who(request), _item(request)
+    body: dict[str, Any] = await request.json()
+    verdict = body.get("verdict", "")
+    if isinstance(verdict, dict):
+        verdict = json.dumps(verdict, sort_keys=True)
+    _review(request).record_verdict(reader, item, str(verdict), str(body.get("reason", "")))
+    return JSONResponse({"ok": True})
+
+
+def stats_page(request: Request) -> Response:
+    who(request)
+    review = _review(request)
+    kinds = [review.figures(k) for k in ("image", "report", "labels") if review.store.items(k)]
+    return templates.TemplateResponse(request, "stats.html", {"kinds": kinds})
+
+
+def api_stats(request: Request) -> Response:
+    who(request)
+    review = _review(request)
+    out = {}
+    for kind in ("image", "report", "labels"):
+        if not review.store.items(kind):
+            continue
+        fig = review.figures(kind)
+        out[kind] = {
+            "items": fig.items,
+            "progress": {k: list(v) for k, v in fig.progress.items()},
+            "agreement": None if fig.agreement is None else fig.agreement.__dict__,
+            "to_consensus": fig.to_consensus,
+            "settled": fig.settled,
+            "strata": [s.__dict__ for s in fig.strata],
+            "detection": fig.detection,
+        }
+    return JSONResponse(out)
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"error": str(exc)}, status_code=403)
+
+
+async def _bad(request: Request, exc: Exception) -> Response:
+    status = 400 if isinstance(exc, ConfigError) else 500
+    return JSONResponse({"error": str(exc)}, status_code=status)
+
+
+def create_app(review: Review, *, tokens: bool) -> Starlette:
+    """The app over ``review``; ``tokens`` when bound to an address other than loopback."""
+    routes = [
+        Route("/", index),
+        Route("/as/{name}", pick),
+        Route("/review", page("review.html")),
+        Route("/consensus", page("consensus.html")),
+        Route("/stats", stats_page),
+        Route("/api/me", api_me),
+        Route("/api/queue", api_queue),
+        Route("/api/stats", api_stats),
+        Route("/api/undo", api_undo, methods=["POST"]),
+        Route("/api/consensus", api_consensus),
+        Route("/api/items/{item}", api_item),
+        Route("/api/items/{item}/image.png", api_image),
+        Route("/api/items/{item}/decision", api_decide, methods=["POST"]),
+        Route("/api/items/{item}/decisions/{reader}", api_decision_of),
+        Route("/api/items/{item}/verdict", api_verdict, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    handlers: dict[Any, Any] = {RefusedError: _refused, CxrkitError: _bad}
+    app = Starlette(routes=routes, exception_handlers=handlers)
+    app.state.review = review
+    app.state.tokens = tokens
+    return app
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def open_review(out: Path, private: Path, url: str | None = None) -> Review:
+    """The review of the release ``out`` with its state in the private workspace."""
+    return Review(out, open_store(private, url), load_or_create_key(private))
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (port 0: a free one), for :func:`serve`."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror}; try another --port"
+        ) from exc
+    sock.listen(128)
+    return sock
+
+
+def server(app: Starlette) -> uvicorn.Server:
+    """A uvicorn server for ``app``: ``.run(sockets=[bind(...)])`` serves until stopped
+    (``should_exit = True``). No access log: URLs may carry a reader's token."""
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    return uvicorn.Server(config)
