@@ -1,0 +1,482 @@
+"""The exports of a de-identification review (S21): writers of plain data, no database.
+
+- :func:`write_decisions`: every decision as ``decisions.csv`` and ``decisions.json``;
+- :func:`write_audit`: the audit log as JSON lines (``audit.jsonl``);
+- :func:`write_brat`: the reviewed reports and the PHI spans marked in them as BRAT standoff
+  (``NAME.txt`` + ``NAME.ann``), the input of ``cxrkit evaluate-deid``;
+- :func:`write_summary`: the one-page summary (``summary.md`` and ``summary.png``) of a
+  :class:`ReviewSummary`;
+- :func:`write_test_set_labels`: the manual labels as ``mimic-cxr-2.1.0-test-set-labeled.csv``
+  (``study_id`` and the 14 observations), read as it is by ``cxrkit evaluate-labels``.
+
+The decisions, audit log and summary carry item ids (release paths: pseudonyms), kinds,
+decisions, counts and the readers' comments — never a header value or report text. The BRAT
+folder is the exception by its nature: it holds the released texts of the sampled reports, so
+a span confirmed as PHI is in it (as it is in the release until the item is re-processed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from cxrkit.errors import ConfigError
+from cxrkit.labels.schema import LABELS, format_value, parse_value
+from cxrkit.release.layout import write_atomic
+from cxrkit.review.stats import (
+    ALL,
+    Agreement,
+    StratumFigures,
+    agreement,
+    detection_rate,
+    figures_by_stratum,
+)
+
+DECISIONS_CSV = "decisions.csv"
+DECISIONS_JSON = "decisions.json"
+AUDIT = "audit.jsonl"
+SUMMARY_MD = "summary.md"
+SUMMARY_PNG = "summary.png"
+TEST_SET_LABELS = "mimic-cxr-2.1.0-test-set-labeled.csv"
+TEST_SET_COLUMNS = ("study_id", *LABELS)
+#: The columns of ``decisions.csv`` that come first, in this order (others follow by name).
+DECISION_COLUMNS = (
+    "item_id",
+    "kind",
+    "stratum",
+    "reader",
+    "role",
+    "decision",
+    "phi_kinds",
+    "box",
+    "spans",
+    "comment",
+    "decided_at",
+)
+_NOUNS = {"image": "images", "report": "reports", "labels": "labelled reports"}
+
+
+def _cell(value: object) -> str:
+    """A CSV cell: lists joined by ``;``, mappings as JSON, ``None`` empty."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ";".join(_cell(v) for v in value)
+    if isinstance(value, Mapping):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
+
+
+def _columns(rows: Sequence[Mapping[str, object]]) -> list[str]:
+    present = {name for row in rows for name in row}
+    first = [c for c in DECISION_COLUMNS if c in present]
+    return first + sorted(present - set(first))
+
+
+def write_decisions(folder: Path, rows: Sequence[Mapping[str, object]]) -> tuple[Path, Path]:
+    """Write the decisions as ``decisions.csv`` and ``decisions.json`` in ``folder``.
+
+    Each row is one decision (a reader's, or the consensus verdict: ``role``); its keys become
+    the columns (:data:`DECISION_COLUMNS` first). In the CSV a list is joined by ``;`` and a
+    mapping (a box) written as JSON; the JSON file keeps the values as they are.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> rows = [{"item_id": "files/a.dcm", "reader": "ann", "decision": "phi",
+    ...          "phi_kinds": ["name", "date"]}]
+    >>> csv_path, _ = write_decisions(folder, rows)
+    >>> print(csv_path.read_text(), end="")
+    item_id,reader,decision,phi_kinds
+    files/a.dcm,ann,phi,name;date
+    """
+    columns = _columns(rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    csv_path = write_atomic(folder / DECISIONS_CSV, buffer.getvalue().encode("utf-8"))
+    data = json.dumps([dict(row) for row in rows], indent=1, ensure_ascii=False, default=str)
+    json_path = write_atomic(folder / DECISIONS_JSON, (data + "\n").encode("utf-8"))
+    return csv_path, json_path
+
+
+def write_audit(folder: Path, events: Iterable[Mapping[str, object]]) -> Path:
+    """Copy the audit log (who, what, when, before, after) to ``audit.jsonl``: one JSON object
+    per event, in the order given, keys sorted.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = write_audit(Path(tempfile.mkdtemp()), [{"who": "ann", "what": "decide"}])
+    >>> path.read_text()
+    '{"what": "decide", "who": "ann"}\\n'
+    """
+    lines = [json.dumps(dict(e), sort_keys=True, ensure_ascii=False, default=str) for e in events]
+    return write_atomic(folder / AUDIT, "".join(f"{line}\n" for line in lines).encode("utf-8"))
+
+
+def _brat_type(kind: str) -> str:
+    name = "_".join(kind.split())
+    if not name:
+        raise ConfigError("a report span has no PHI kind")
+    return name
+
+
+def _fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The pieces of ``text[start:end]`` between line ends (BRAT's discontinuous span)."""
+    pieces, begin = [], start
+    for offset in range(start, end + 1):
+        if offset == end or text[offset] in "\r\n":
+            if offset > begin:
+                pieces.append((begin, offset))
+            begin = offset + 1
+    return pieces
+
+
+def _ann_text(text: str, spans: Sequence[tuple[int, int, str]], name: str) -> str:
+    lines: list[str] = []
+    for start, end, kind in sorted(spans):
+        if not 0 <= start < end <= len(text):
+            raise ConfigError(
+                f"{name}: span {start}-{end} is not inside its {len(text)} characters"
+            )
+        pieces = _fragments(text, start, end)
+        if not pieces:
+            continue  # only line ends: nothing to annotate
+        offsets = ";".join(f"{a} {b}" for a, b in pieces)
+        covered = " ".join(text[a:b] for a, b in pieces)
+        lines.append(f"T{len(lines) + 1}\t{_brat_type(kind)} {offsets}\t{covered}\n")
+    return "".join(lines)
+
+
+def write_brat(
+    folder: Path,
+    reports: Mapping[str, str],
+    spans: Mapping[str, Sequence[tuple[int, int, str]]],
+) -> list[Path]:
+    """Write every report as BRAT standoff: ``folder/ITEM_ID`` (the ``.txt``) and its ``.ann``.
+
+    ``reports`` maps item ids (``files/p10/p10000032/s50414267.txt``) to the released text;
+    ``spans`` maps item ids to (start, end, PHI kind) character offsets into that text (Python
+    string offsets, end exclusive; a browser's UTF-16 offsets must be converted). A report
+    without spans gets an empty ``.ann`` (it counts for ``evaluate-deid``'s tokens and
+    precision). A span crossing a line end is written as fragments (``S1 E1;S2 E2``); a kind
+    with spaces gets ``_``. ``cxrkit evaluate-deid FOLDER`` reads the folder as it is. Returns
+    the ``.txt`` files written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> text = "Seen by Dr. Fake Name\\non ___."
+    >>> item = "files/p1/p1/s2.txt"
+    >>> _ = write_brat(folder, {item: text}, {item: [(12, 21, "NAME")]})
+    >>> (folder / "files/p1/p1/s2.ann").read_text()
+    'T1\\tNAME 12 21\\tFake Name\\n'
+    """
+    unknown = sorted(set(spans) - set(reports))
+    if unknown:
+        raise ConfigError(f"{len(unknown)} items with spans have no report text ({unknown[0]})")
+    written = []
+    for item_id, text in sorted(reports.items()):
+        rel = PurePosixPath(item_id)
+        if rel.is_absolute() or ".." in rel.parts or rel.suffix != ".txt":
+            raise ConfigError(f"{item_id!r} is not a release-relative report path (….txt)")
+        txt = write_atomic(folder / rel, text.encode("utf-8"))
+        ann = _ann_text(text, spans.get(item_id, ()), item_id)
+        write_atomic(txt.with_suffix(".ann"), ann.encode("utf-8"))
+        written.append(txt)
+    return written
+
+
+@dataclass(frozen=True)
+class ReaderFigures:
+    """One reader's progress and detection rate against consensus (None: no PHI confirmed)."""
+
+    reader: str
+    assigned: int
+    decided: int
+    detection: float | None
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    """The numbers of one review (one kind of item), as the summary shows them.
+
+    ``strata`` are :func:`cxrkit.review.stats.figures_by_stratum` rows (the "all" row
+    included); ``sent_to_consensus`` counts the items the readers disagreed on or doubted,
+    ``consensus_done`` those with a verdict. ``per_label`` holds the agreement per observation
+    of a "labels" review.
+    """
+
+    kind: str
+    sample_size: int
+    manifest_sha256: str
+    agreement: Agreement
+    sent_to_consensus: int
+    consensus_done: int
+    strata: tuple[StratumFigures, ...]
+    readers: tuple[ReaderFigures, ...]
+    per_label: tuple[tuple[str, Agreement], ...] = field(default=())
+
+    def overall(self) -> StratumFigures | None:
+        """The "all" row of :attr:`strata` (None when there is none)."""
+        return next((row for row in self.strata if row.stratum == ALL), None)
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage: three decimals below 1 %, two above.
+
+    Examples
+    --------
+    >>> _percent(0.000434), _percent(0.3942)
+    ('0.043 %', '39.42 %')
+    """
+    value = 100 * share
+    return f"{value:.3f} %" if value < 1 else f"{value:.2f} %"
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None or math.isnan(value) else f"{value:.3f}"
+
+
+def headline(summary: ReviewSummary) -> str:
+    """The sentence a publisher signs, such as "0 / 6,900 images with PHI; 95 % upper bound
+    0.043 %; 99 % upper bound 0.067 %"."""
+    row = summary.overall()
+    noun = _NOUNS.get(summary.kind, "items")
+    if row is None:
+        return f"0 {noun} reviewed"
+    return (
+        f"{row.confirmed:,} / {row.n:,} {noun} with PHI; 95 % upper bound "
+        f"{_percent(row.upper95)}; 99 % upper bound {_percent(row.upper99)}"
+    )
+
+
+def agreement_line(agreement: Agreement) -> str:
+    """Raw agreement, Cohen's κ and Gwet's AC1 in one line ("–" where undefined)."""
+    return (
+        f"{agreement.n:,} items read by both: raw agreement {_number(agreement.raw)}, "
+        f"Cohen's κ {_number(agreement.kappa)}, Gwet's AC1 {_number(agreement.ac1)}"
+    )
+
+
+def _table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _strata_rows(summary: ReviewSummary) -> list[list[str]]:
+    return [
+        [r.stratum, f"{r.n:,}", f"{r.confirmed:,}", _percent(r.upper95), _percent(r.upper99)]
+        for r in summary.strata
+    ]
+
+
+def _reader_rows(summary: ReviewSummary) -> list[list[str]]:
+    return [
+        [r.reader, f"{r.decided:,} / {r.assigned:,}", _number(r.detection)] for r in summary.readers
+    ]
+
+
+STRATA_HEAD = ("stratum", "n", "confirmed PHI", "95 % upper bound", "99 % upper bound")
+READER_HEAD = ("reader", "decided / assigned", "detection rate")
+
+
+def summary_markdown(summary: ReviewSummary) -> str:
+    """The one-page summary as markdown: counts and rates only."""
+    lines = [
+        f"# De-identification review: {_NOUNS.get(summary.kind, 'items')}",
+        "",
+        f"**{headline(summary)}** (exact Clopper–Pearson bounds, one-sided).",
+        "",
+        f"- sample: {summary.sample_size:,} items, manifest SHA-256 `{summary.manifest_sha256}`",
+        f"- {agreement_line(summary.agreement)}",
+        f"- sent to consensus: {summary.sent_to_consensus:,} items "
+        f"({summary.consensus_done:,} settled)",
+        "",
+        "## By stratum",
+        "",
+        *_table(STRATA_HEAD, _strata_rows(summary)),
+        "",
+        "## Readers",
+        "",
+        *_table(READER_HEAD, _reader_rows(summary)),
+    ]
+    if summary.per_label:
+        rows = [
+            [label, f"{a.n:,}", _number(a.raw), _number(a.kappa), _number(a.ac1)]
+            for label, a in summary.per_label
+        ]
+        lines += ["", "## Agreement by observation", ""]
+        lines += _table(("observation", "n", "raw", "κ", "AC1"), rows)
+    return "\n".join(lines) + "\n"
+
+
+def _figure(summary: ReviewSummary, path: Path) -> Path:
+    import matplotlib  # noqa: PLC0415 - only for the figure
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    strata, readers = _strata_rows(summary), _reader_rows(summary)
+    rows = len(strata) + len(readers) + 2
+    fig = plt.figure(figsize=(8.27, max(4.0, 2.6 + 0.28 * rows)))
+    fig.text(0.03, 0.97, headline(summary), fontsize=11, weight="bold", va="top")
+    notes = (
+        f"sample {summary.sample_size:,} items; manifest SHA-256 {summary.manifest_sha256[:16]}…\n"
+        f"{agreement_line(summary.agreement)}\n"
+        f"sent to consensus: {summary.sent_to_consensus:,} ({summary.consensus_done:,} settled)"
+    )
+    fig.text(0.03, 0.91, notes, fontsize=9, va="top", linespacing=1.5)
+    share = (len(strata) + 1) / rows
+    for (head, body), (bottom, height) in (
+        ((STRATA_HEAD, strata), (0.05 + 0.6 * (1 - share), 0.6 * share)),
+        ((READER_HEAD, readers), (0.03, 0.6 * (1 - share))),
+    ):
+        ax = fig.add_axes((0.03, bottom, 0.94, height))
+        ax.axis("off")
+        if body:
+            ax.table(cellText=body, colLabels=list(head), loc="upper left", cellLoc="left")
+    fig.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(fig)
+    return path
+
+
+def write_summary(folder: Path, summary: ReviewSummary) -> tuple[Path, Path]:
+    """Write ``summary.md`` and ``summary.png`` (the same numbers on one page) in ``folder``."""
+    md = write_atomic(folder / SUMMARY_MD, summary_markdown(summary).encode("utf-8"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return md, _figure(summary, folder / SUMMARY_PNG)
+
+
+def study_id_of(item_id: str) -> int:
+    """The study id of a report item (``files/p10/p10000032/s50414267.txt``).
+
+    Examples
+    --------
+    >>> study_id_of("files/p10/p10000032/s50414267.txt")
+    50414267
+    """
+    stem = PurePosixPath(item_id).stem
+    if not (stem.startswith("s") and stem[1:].isdigit()):
+        raise ConfigError(f"{item_id!r} is not a report path (…/s<study_id>.txt)")
+    return int(stem[1:])
+
+
+def _label_cell(value: object) -> str:
+    """A label value (1 / 0 / −1 / blank, as number or text) in the published spelling."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    try:
+        parsed = parse_value(str(value))
+    except ValueError:
+        raise ConfigError(f"{value!r} is not a label value (1, 0, -1 or blank)") from None
+    if parsed not in (1.0, 0.0, -1.0):
+        raise ConfigError(f"{value!r} is not a label value (1, 0, -1 or blank)")
+    return format_value(parsed)
+
+
+def _study(value: object) -> int:
+    """A study id given as a number, its text (``50414267`` or ``s50414267``) or an item id."""
+    text = str(value if value is not None else "").strip()
+    if text.endswith(".txt"):
+        return study_id_of(text)
+    digits = text.removeprefix("s")
+    if not digits.isdigit():
+        raise ConfigError(f"{text!r} is not a study id")
+    return int(digits)
+
+
+def write_test_set_labels(path: Path, rows: Sequence[Mapping[str, object]]) -> Path:
+    """Write the manual labels as ``mimic-cxr-2.1.0-test-set-labeled.csv`` at ``path``.
+
+    Each row holds ``study_id`` (an integer, its text, or the report's item id) and any of the
+    14 observations (:data:`~cxrkit.labels.schema.LABELS`) as 1 / 0 / −1 / blank (numbers or
+    text; a missing observation is blank). Columns: ``study_id`` then the 14 in alphabetical
+    order; values ``1.0``, ``0.0``, ``-1.0`` or empty; rows sorted by study id.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / TEST_SET_LABELS
+    >>> _ = write_test_set_labels(path, [{"study_id": "files/p1/p1/s7.txt", "Edema": "-1"}])
+    >>> path.read_text().splitlines()[1]
+    '7,,,,-1.0,,,,,,,,,,'
+    """
+    out: dict[int, list[str]] = {}
+    for row in rows:
+        unknown = sorted(set(row) - set(TEST_SET_COLUMNS))
+        if unknown:
+            raise ConfigError(f"unknown label column {unknown[0]!r}; use the 14 observations")
+        study_id = _study(row.get("study_id"))
+        if study_id in out:
+            raise ConfigError(f"study {study_id} has two rows of manual labels")
+        out[study_id] = [_label_cell(row.get(label)) for label in LABELS]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(TEST_SET_COLUMNS)
+    writer.writerows([study_id, *out[study_id]] for study_id in sorted(out))
+    return write_atomic(path, buffer.getvalue().encode("utf-8"))
+
+
+def build_summary(
+    *,
+    kind: str,
+    manifest_sha256: str,
+    strata: Mapping[str, str],
+    pairs: Sequence[tuple[str, str]],
+    consensus: tuple[int, int],
+    confirmed: set[str],
+    flags: Mapping[str, Mapping[str, bool]],
+    assigned: Mapping[str, int],
+    per_label: Sequence[tuple[str, Agreement]] = (),
+) -> ReviewSummary:
+    """A :class:`ReviewSummary` from the review's plain data.
+
+    ``strata`` maps every sampled item id to its stratum; ``pairs`` holds the two readers'
+    decisions of each item both decided; ``consensus`` is (sent to consensus, settled);
+    ``confirmed`` the item ids consensus confirmed as PHI; ``flags`` maps each reader to the
+    items they decided (True: said PHI); ``assigned`` each reader's number of items.
+
+    Examples
+    --------
+    >>> s = build_summary(kind="image", manifest_sha256="ab", strata={"a": "PA", "b": "PA"},
+    ...     pairs=[("no-phi", "no-phi"), ("phi", "no-phi")], consensus=(1, 1), confirmed={"b"},
+    ...     flags={"ann": {"a": False, "b": True}, "bob": {"a": False, "b": False}},
+    ...     assigned={"ann": 2, "bob": 2})
+    >>> headline(s)
+    '1 / 2 images with PHI; 95 % upper bound 97.47 %; 99 % upper bound 99.50 %'
+    >>> [(r.reader, r.detection) for r in s.readers]
+    [('ann', 1.0), ('bob', 0.0)]
+    """
+    truth = {item: item in confirmed for item in strata}
+    readers = tuple(
+        ReaderFigures(
+            reader,
+            assigned.get(reader, len(flags.get(reader, {}))),
+            len(flags.get(reader, {})),
+            detection_rate(flags.get(reader, {}), truth),
+        )
+        for reader in sorted(set(flags) | set(assigned))
+    )
+    return ReviewSummary(
+        kind=kind,
+        sample_size=len(strata),
+        manifest_sha256=manifest_sha256,
+        agreement=agreement(pairs),
+        sent_to_consensus=consensus[0],
+        consensus_done=consensus[1],
+        strata=tuple(figures_by_stratum(strata, confirmed)),
+        readers=readers,
+        per_label=tuple(per_label),
+    )
