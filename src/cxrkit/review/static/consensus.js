@@ -59,6 +59,7 @@ async function save() {
   try { await api(`/api/items/${q.item}/verdict`, {verdict: verdict, reason: $("#reason").value}); }
   catch (err) { status(`not saved: ${err.message}`); return; }
   status("verdict saved");
+  document.activeElement.blur();  // the keys work again on the next item
   await load(state.pos + 1);
 }
 

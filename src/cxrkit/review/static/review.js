@@ -111,6 +111,7 @@ async function decide(decision) {
   catch (err) { status(`not saved: ${err.message}`); return; }
   status(`saved: ${view.kind === "labels" ? "labels" : decision}`);
   state.queue[state.pos].done = true;
+  document.activeElement.blur();  // out of the comment box: the keys work on the next item
   await go(nextUndecided(state.pos));
 }
 
