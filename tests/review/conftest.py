@@ -1,111 +1,88 @@
-"""Review app fixtures: a tiny release (built in seconds), its review drawn once, the app
-served on a free port for the session, and the system's Chromium driven by Playwright.
+"""A tiny hand-made release for the review tests: three tables, six headers, four reports.
 
-The browser is Debian's ``chromium`` (the README's test command installs it); a machine
-without it fails these tests with a message that says so: they are never skipped.
+Only what :func:`cxrkit.review.sample.release_items` reads is written: the record list, the
+study list, the metadata table, and DICOM files holding the header elements the strata use
+(no pixels). Ids are invented; no value is PHI.
 """
 
 from __future__ import annotations
 
-import shutil
-import sys
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-from cxrkit.review import app as web
-from cxrkit.review.service import Review
+from cxrkit.release.layout import image_path, report_path, write_report
+from cxrkit.release.tables import write_csv_gz
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pipeline"))
-import tiny_export as tiny
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-READERS = ("ann", "bob")
-CONSENSUS = "cy"
-#: Items drawn per kind: the tiny release has 12 images and 6 reports.
-SIZES = {"image": 6, "report": 2, "labels": 1}
+#: (subject, study, dicom_id, view in the metadata table, manufacturer, model)
+IMAGES = (
+    (10000001, 50000001, "a1", "PA", "ACME", "X1"),
+    (10000001, 50000001, "a2", "LATERAL", "ACME", "X1"),
+    (10000001, 50000002, "b1", "AP", "ACME", "X2"),
+    (10000002, 50000003, "c1", "PA", "", "X1"),  # no Manufacturer in the header
+    (10000002, 50000003, "c0", "", "OTHERCO", ""),  # no view, no model
+    (11000003, 50000004, "d1", "AP", "OTHERCO", "Z"),
+)
+#: A study with a report and no image in the tables.
+LONE_STUDY = (11000003, 50000005)
 
 
-@pytest.fixture(scope="session")
-def tiny_release(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A release of 3 patients × 2 studies × 2 blank 32×32 images (scrubbed in ms)."""
-    from cxrkit.pipeline.build import BuildOptions, build
-
-    base = tmp_path_factory.mktemp("review-release")
-    tiny.export(base / "src", patients=3, studies=2, images=2)
-    build(base / "src", base / "out", base / "private", options=BuildOptions(workers=1))
-    return base / "out", base / "private"
-
-
-def fresh_review(release: tuple[Path, Path], private: Path) -> Review:
-    """A new review of ``release`` with its state in ``private``: readers ann and bob,
-    consensus cy, :data:`SIZES` drawn."""
-    out, workspace = release
-    shutil.copytree(workspace, private)
-    (private / "review.sqlite").unlink(missing_ok=True)
-    review = web.open_review(out, private)
-    for name in READERS:
-        review.store.add_reader(name)
-    review.store.add_reader(CONSENSUS, "consensus")
-    for kind, size in SIZES.items():
-        review.draw(kind, size, list(READERS), {"test": "yes"})
-    return review
+def _dicom(path: Path, manufacturer: str, model: str, view: str) -> None:
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1.1"
+    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    if manufacturer:
+        ds.Manufacturer = manufacturer
+    if model:
+        ds.ManufacturerModelName = model
+    ds.ViewPosition = view or "PA"  # the header's view is used only when the table has none
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds.save_as(path, enforce_file_format=True)
 
 
-@dataclass
-class Served:
-    url: str
-    review: Review
-
-
-def serve(review: Review, *, tokens: bool = False) -> Iterator[Served]:
-    """Serve ``review`` on a free port of 127.0.0.1 in a thread until the generator ends."""
-    sock = web.bind("127.0.0.1", 0)
-    server = web.server(web.create_app(review, tokens=tokens))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "the review server did not start"
-    try:
-        yield Served(f"http://127.0.0.1:{sock.getsockname()[1]}", review)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
-
-@pytest.fixture(scope="session")
-def served(
-    tiny_release: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Served]:
-    review = fresh_review(tiny_release, tmp_path_factory.mktemp("review") / "private")
-    yield from serve(review)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"the review app's browser tests need Chromium at {CHROMIUM}: "
-            "apt-get install -y chromium (the README's test command does)",
-            pytrace=False,
+def make_release(out: Path) -> Path:
+    rows = []
+    for subject, study, dicom_id, view, manufacturer, model in IMAGES:
+        rel = image_path(subject, study, dicom_id).as_posix()
+        _dicom(out / rel, manufacturer, model, view)
+        rows.append(
+            {"subject_id": subject, "study_id": study, "dicom_id": dicom_id, "path": rel}
+            | {"ViewPosition": view}
         )
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    studies = sorted({(s, t) for s, t, *_ in IMAGES} | {LONE_STUDY})
+    for subject, study in studies:
+        write_report(out, subject, study, f"FINDINGS: study {study} is clear.")
+    record_columns = ("subject_id", "study_id", "dicom_id", "path")
+    write_csv_gz(out / "cxr-record-list.csv.gz", record_columns, rows)
+    study_rows = [
+        {"subject_id": s, "study_id": t, "path": report_path(s, t).as_posix()} for s, t in studies
+    ]
+    write_csv_gz(out / "cxr-study-list.csv.gz", ("subject_id", "study_id", "path"), study_rows)
+    write_csv_gz(
+        out / "mimic-cxr-2.0.0-metadata.csv.gz",
+        ("dicom_id", "subject_id", "study_id", "ViewPosition"),
+        rows,
+    )
+    return out
+
+
+@pytest.fixture
+def release_factory() -> Callable[[Path], Path]:
+    """Writes a fresh tiny release into a folder (for tests that damage it)."""
+    return make_release
+
+
+@pytest.fixture(scope="module")
+def tiny_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_release(tmp_path_factory.mktemp("release"))
+
+
+# The review app's fixtures (a built release, the served app, the browser): app_fixtures.py.
+from app_fixtures import browser, built_release, served  # noqa: E402, F401

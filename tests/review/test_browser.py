@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterator
 
 import pytest
-from conftest import CONSENSUS, READERS, Served
+from app_fixtures import CONSENSUS, READERS, Served
 from playwright.sync_api import Browser, Page, expect
 
 #: What each reader decides on the 6 sampled images (by their order in the sample): pairs

@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from cxrkit.errors import ConfigError
 from cxrkit.labels.schema import LABELS, format_value, parse_value
 from cxrkit.release.layout import write_atomic
+from cxrkit.reports.deid_formats import COMMON_CATEGORIES
 from cxrkit.review.stats import (
     ALL,
     Agreement,
@@ -58,6 +59,11 @@ DECISION_COLUMNS = (
     "comment",
     "decided_at",
 )
+#: The PHI kinds a reader ticks (and the BRAT types of report spans): the categories
+#: ``cxrkit evaluate-deid`` scores by, so each maps to itself there.
+PHI_KINDS: tuple[str, ...] = COMMON_CATEGORIES
+#: The brat tool's configuration written beside the standoff files (its entity types).
+BRAT_CONF = "annotation.conf"
 _NOUNS = {"image": "images", "report": "reports", "labels": "labelled reports"}
 
 
@@ -145,9 +151,7 @@ def _ann_text(text: str, spans: Sequence[tuple[int, int, str]], name: str) -> st
     lines: list[str] = []
     for start, end, kind in sorted(spans):
         if not 0 <= start < end <= len(text):
-            raise ConfigError(
-                f"{name}: span {start}-{end} is not inside its {len(text)} characters"
-            )
+            raise ConfigError(f"{name}: span {start}-{end} is outside its {len(text)} characters")
         pieces = _fragments(text, start, end)
         if not pieces:
             continue  # only line ends: nothing to annotate
@@ -169,8 +173,9 @@ def write_brat(
     string offsets, end exclusive; a browser's UTF-16 offsets must be converted). A report
     without spans gets an empty ``.ann`` (it counts for ``evaluate-deid``'s tokens and
     precision). A span crossing a line end is written as fragments (``S1 E1;S2 E2``); a kind
-    with spaces gets ``_``. ``cxrkit evaluate-deid FOLDER`` reads the folder as it is. Returns
-    the ``.txt`` files written.
+    with spaces gets ``_``; use :data:`PHI_KINDS`. ``annotation.conf`` lists the entity types
+    for the brat tool. ``cxrkit evaluate-deid FOLDER`` reads the folder as it is. Returns the
+    ``.txt`` files written.
 
     Examples
     --------
@@ -185,15 +190,20 @@ def write_brat(
     unknown = sorted(set(spans) - set(reports))
     if unknown:
         raise ConfigError(f"{len(unknown)} items with spans have no report text ({unknown[0]})")
-    written = []
+    documents = []  # everything checked before the first file is written
     for item_id, text in sorted(reports.items()):
         rel = PurePosixPath(item_id)
         if rel.is_absolute() or ".." in rel.parts or rel.suffix != ".txt":
             raise ConfigError(f"{item_id!r} is not a release-relative report path (….txt)")
+        documents.append((rel, text, _ann_text(text, spans.get(item_id, ()), item_id)))
+    written = []
+    for rel, text, ann in documents:
         txt = write_atomic(folder / rel, text.encode("utf-8"))
-        ann = _ann_text(text, spans.get(item_id, ()), item_id)
         write_atomic(txt.with_suffix(".ann"), ann.encode("utf-8"))
         written.append(txt)
+    kinds = sorted({_brat_type(kind) for found in spans.values() for *_, kind in found})
+    conf = "[entities]\n" + "".join(f"{k}\n" for k in sorted({*PHI_KINDS, *kinds}))
+    write_atomic(folder / BRAT_CONF, (conf + "[relations]\n[events]\n[attributes]\n").encode())
     return written
 
 
@@ -288,6 +298,14 @@ def _reader_rows(summary: ReviewSummary) -> list[list[str]]:
     ]
 
 
+def _label_rows(summary: ReviewSummary) -> list[list[str]]:
+    return [
+        [label, f"{a.n:,}", _number(a.raw), _number(a.kappa), _number(a.ac1)]
+        for label, a in summary.per_label
+    ]
+
+
+LABEL_HEAD = ("observation", "n", "raw", "κ", "AC1")
 STRATA_HEAD = ("stratum", "n", "confirmed PHI", "95 % upper bound", "99 % upper bound")
 READER_HEAD = ("reader", "decided / assigned", "detection rate")
 
@@ -313,13 +331,19 @@ def summary_markdown(summary: ReviewSummary) -> str:
         *_table(READER_HEAD, _reader_rows(summary)),
     ]
     if summary.per_label:
-        rows = [
-            [label, f"{a.n:,}", _number(a.raw), _number(a.kappa), _number(a.ac1)]
-            for label, a in summary.per_label
-        ]
         lines += ["", "## Agreement by observation", ""]
-        lines += _table(("observation", "n", "raw", "κ", "AC1"), rows)
+        lines += _table(LABEL_HEAD, _label_rows(summary))
     return "\n".join(lines) + "\n"
+
+
+def _sections(summary: ReviewSummary) -> list[tuple[str, Sequence[str], list[list[str]]]]:
+    """The tables of the summary: (title, header, rows), empty ones left out."""
+    sections = [
+        ("By stratum", STRATA_HEAD, _strata_rows(summary)),
+        ("Readers", READER_HEAD, _reader_rows(summary)),
+        ("Agreement by observation", LABEL_HEAD, _label_rows(summary)),
+    ]
+    return [(title, head, rows) for title, head, rows in sections if rows]
 
 
 def _figure(summary: ReviewSummary, path: Path) -> Path:
@@ -327,26 +351,37 @@ def _figure(summary: ReviewSummary, path: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
+    from matplotlib.transforms import Bbox  # noqa: PLC0415
 
-    strata, readers = _strata_rows(summary), _reader_rows(summary)
-    rows = len(strata) + len(readers) + 2
-    fig = plt.figure(figsize=(8.27, max(4.0, 2.6 + 0.28 * rows)))
-    fig.text(0.03, 0.97, headline(summary), fontsize=11, weight="bold", va="top")
+    sections = _sections(summary)
+    lines = [len(rows) + 3 for _, _, rows in sections]  # title, header, rows, gap
+    top = 5.0  # the headline and the notes, in table lines
+    fig = plt.figure(figsize=(8.27, 0.25 * (top + sum(lines))))
+    fig.text(0.03, 1 - 0.5 / (top + sum(lines)), headline(summary), fontsize=11,
+             weight="bold", va="top")  # fmt: skip
     notes = (
         f"sample {summary.sample_size:,} items; manifest SHA-256 {summary.manifest_sha256[:16]}…\n"
         f"{agreement_line(summary.agreement)}\n"
         f"sent to consensus: {summary.sent_to_consensus:,} ({summary.consensus_done:,} settled)"
     )
-    fig.text(0.03, 0.91, notes, fontsize=9, va="top", linespacing=1.5)
-    share = (len(strata) + 1) / rows
-    for (head, body), (bottom, height) in (
-        ((STRATA_HEAD, strata), (0.05 + 0.6 * (1 - share), 0.6 * share)),
-        ((READER_HEAD, readers), (0.03, 0.6 * (1 - share))),
-    ):
-        ax = fig.add_axes((0.03, bottom, 0.94, height))
+    fig.text(0.03, 1 - 1.6 / (top + sum(lines)), notes, fontsize=9, va="top", linespacing=1.5)
+    used = top
+    for (title, head, rows), height in zip(sections, lines, strict=True):
+        used += height
+        bottom, size = 1 - used / (top + sum(lines)), (height - 2) / (top + sum(lines))
+        ax = fig.add_axes((0.03, bottom + 0.5 / (top + sum(lines)), 0.94, size))
         ax.axis("off")
-        if body:
-            ax.table(cellText=body, colLabels=list(head), loc="upper left", cellLoc="left")
+        ax.set_title(title, loc="left", fontsize=10, weight="bold")
+        widths = [0.36] + [0.64 / (len(head) - 1)] * (len(head) - 1)
+        table = ax.table(
+            cellText=rows,
+            colLabels=list(head),
+            colWidths=widths,
+            cellLoc="left",
+            bbox=Bbox.from_bounds(0, 0, 1, 1),
+        )
+        table.auto_set_font_size(False)
+        table.set_fontsize(9)
     fig.savefig(path, dpi=100, metadata={"Software": None})
     plt.close(fig)
     return path
