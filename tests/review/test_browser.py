@@ -162,8 +162,8 @@ def _check_numbers(page: Page) -> None:
     expect(total.locator(".u95")).to_have_text(f"{100 * _upper(2, 6, 0.95):.2f} %")
     expect(total.locator(".u99")).to_have_text(f"{100 * _upper(2, 6, 0.99):.2f} %")
     # confirmed PHI: images 3 and 4; ann flagged 4 and 5 (phi, unsure), bob 3 and 4
-    expect(image.locator(".detection[data-reader=ann]")).to_have_text("ann 0.500")
-    expect(image.locator(".detection[data-reader=bob]")).to_have_text("bob 1.000")
+    expect(image.locator("tr[data-reader=ann] .detection")).to_have_text("0.500")
+    expect(image.locator("tr[data-reader=bob] .detection")).to_have_text("1.000")
     for name in READERS:
         expect(image.locator(f"tr[data-reader={name}] .done")).to_have_text("6")
     report = page.locator("section[data-kind=report]")

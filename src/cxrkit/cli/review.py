@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 from cxrkit.errors import ConfigError
+from cxrkit.review.export import headline
+from cxrkit.review.service import export_review
 from cxrkit.review.stats import zero_finding_sample_size
 
 if TYPE_CHECKING:
@@ -139,4 +141,8 @@ def _serve(session: Review, w: ModuleType, host: str, port: int) -> None:
 
 
 def _export(session: Review, folder: Path) -> None:
-    raise ConfigError("--export needs cxrkit.review.export, which is not there yet")
+    written = export_review(session, folder)
+    click.echo(f"review exported to {folder}: {len(written)} files")
+    for kind in ("image", "report", "labels"):
+        if session.store.sample(kind) is not None:
+            click.echo(f"  {headline(session.summary(kind))}")

@@ -12,6 +12,7 @@ network.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 from collections.abc import Awaitable, Callable
@@ -30,9 +31,10 @@ from starlette.templating import Jinja2Templates
 from cxrkit.errors import ConfigError, CxrkitError
 from cxrkit.identity.keys import load_or_create_key
 from cxrkit.labels.schema import LABELS
+from cxrkit.review.export import ReviewSummary, headline
 from cxrkit.review.service import PHI_KINDS, RefusedError, Review, _decision_json
 from cxrkit.review.store import Decision, Reader, open_store
-from cxrkit.review.view import preset_window, window_png
+from cxrkit.review.view import from_utf16, preset_window, window_png
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -141,15 +143,18 @@ async def api_decide(request: Request) -> Response:
     reader, item = who(request), _item(request)
     body: dict[str, Any] = await request.json()
     review = _review(request)
-    review.check_item(reader, item)
-    labels = body.get("labels")
+    found = review.check_item(reader, item)
+    labels, span = body.get("labels"), body.get("span")
+    if span and found.kind == "report":  # the browser counts UTF-16 code units
+        text = review.index.path(found.item_id).read_text(encoding="utf-8")
+        span = [from_utf16(text, int(span[0])), from_utf16(text, int(span[1]))]
     decision = Decision(
         item=item,
         reader=reader.name,
         decision=str(body.get("decision", "")),
         phi_kinds=tuple(str(k) for k in body.get("phi_kinds", []) if k in PHI_KINDS),
         box=tuple(float(v) for v in body["box"]) if body.get("box") else None,
-        span=(int(body["span"][0]), int(body["span"][1])) if body.get("span") else None,
+        span=(int(span[0]), int(span[1])) if span else None,
         comment=str(body.get("comment", "")),
         labels={str(k): str(v) for k, v in labels.items() if k in LABELS} if labels else None,
     )
@@ -196,31 +201,22 @@ async def api_verdict(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
+def _summaries(review: Review) -> list[ReviewSummary]:
+    return [review.summary(k) for k in ("image", "report", "labels") if review.store.sample(k)]
+
+
 def stats_page(request: Request) -> Response:
     who(request)
     review = _review(request)
-    kinds = [review.figures(k) for k in ("image", "report", "labels") if review.store.items(k)]
-    return templates.TemplateResponse(request, "stats.html", {"kinds": kinds})
+    sampled = {k: len(review.store.items(k)) for k in ("image", "report", "labels")}
+    context = {"summaries": _summaries(review), "sampled": sampled, "headline": headline}
+    return templates.TemplateResponse(request, "stats.html", context)
 
 
 def api_stats(request: Request) -> Response:
     who(request)
-    review = _review(request)
-    out = {}
-    for kind in ("image", "report", "labels"):
-        if not review.store.items(kind):
-            continue
-        fig = review.figures(kind)
-        out[kind] = {
-            "items": fig.items,
-            "progress": {k: list(v) for k, v in fig.progress.items()},
-            "agreement": None if fig.agreement is None else fig.agreement.__dict__,
-            "to_consensus": fig.to_consensus,
-            "settled": fig.settled,
-            "strata": [s.__dict__ for s in fig.strata],
-            "detection": fig.detection,
-        }
-    return JSONResponse(out)
+    out = {s.kind: dataclasses.asdict(s) for s in _summaries(_review(request))}
+    return Response(json.dumps(out, allow_nan=True), media_type="application/json")
 
 
 async def _refused(request: Request, exc: Exception) -> Response:

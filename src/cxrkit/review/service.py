@@ -13,40 +13,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cxrkit.errors import ConfigError, CxrkitError
 from cxrkit.identity.keys import keyed_digest
 from cxrkit.labels.schema import LABELS
+from cxrkit.review import export, stats
 from cxrkit.review import sample as core
-from cxrkit.review import stats
-from cxrkit.review.store import Decision, Item, Reader, ReviewStore, Verdict
+from cxrkit.review.store import Decision, Item, Reader, ReviewStore
 from cxrkit.review.view import PixelCache, ReleaseIndex, graphic_boxes, header_rows
 
 #: A reader flags an item (sends it to consensus) with these decisions.
 FLAGGED = ("phi", "unsure")
-#: PHI kinds a reader may tick.
-PHI_KINDS = ("name", "date", "id", "address", "face-or-body", "other")
+#: PHI kinds a reader may tick: ``cxrkit evaluate-deid``'s categories.
+PHI_KINDS = export.PHI_KINDS
 
 
 class RefusedError(CxrkitError):
     """A reader asked for what they may not see (HTTP 403)."""
-
-
-@dataclass
-class KindFigures:
-    """The numbers of one item kind: per-reader progress, agreement, consensus, PHI bounds."""
-
-    kind: str
-    items: int
-    progress: dict[str, tuple[int, int]] = field(default_factory=dict)
-    agreement: stats.Agreement | None = None
-    to_consensus: int = 0
-    settled: int = 0
-    strata: list[stats.StratumFigures] = field(default_factory=list)
-    detection: dict[str, float | None] = field(default_factory=dict)
 
 
 class Review:
@@ -163,50 +148,71 @@ class Review:
 
     # -- numbers -------------------------------------------------------------------------
 
-    def figures(self, kind: str) -> KindFigures:
-        """Progress, agreement, consensus and the confirmed-PHI bounds of one kind."""
+    def summary(self, kind: str) -> export.ReviewSummary:
+        """The numbers of one kind: progress, agreement, consensus, the confirmed-PHI bounds
+        by stratum over the settled items, each reader's detection rate against consensus."""
+        verdicts, decided = self.store.verdicts(), self.pairs()
         members = self.store.items(kind)
-        verdicts = self.store.verdicts()
-        fig = KindFigures(kind, len(members))
         pairs: list[tuple[str, str]] = []
+        per_label: dict[str, list[tuple[str, str]]] = {obs: [] for obs in LABELS}
         settled: dict[str, str] = {}
         confirmed: set[str] = set()
-        flagged: dict[str, dict[str, bool]] = {}
-        decided = self.pairs()
+        sent = done = 0
         for found in members:
             both = decided.get(found.id)
             if both is None:
                 continue
             pairs.extend(_pairs(*both))
-            for d in both:
-                flagged.setdefault(d.reader, {})[found.item_id] = d.decision in FLAGGED
+            if kind == "labels":
+                for obs, pair in zip(LABELS, _pairs(*both), strict=True):
+                    per_label[obs].append(pair)
             if needs_consensus(*both):
-                fig.to_consensus += 1
+                sent += 1
                 if found.id not in verdicts:
                     continue
-                if _is_phi(verdicts[found.id]):
+                done += 1
+                if verdicts[found.id].verdict == "phi":
                     confirmed.add(found.item_id)
             settled[found.item_id] = found.stratum
-        fig.progress = self._progress(members)
-        fig.agreement = stats.agreement(pairs) if pairs else None
-        fig.settled = len(settled)
-        if kind != "labels":
-            fig.strata = stats.figures_by_stratum(settled, confirmed)
-            truth = {i: i in confirmed for i in settled}
-            fig.detection = {
-                name: stats.detection_rate({i: v for i, v in calls.items() if i in settled}, truth)
-                for name, calls in sorted(flagged.items())
-            }
-        return fig
+        flags, assigned = self._flags(members)
+        frozen = self.store.sample(kind)
+        return export.build_summary(
+            kind=kind,
+            manifest_sha256=frozen[1] if frozen else "",
+            strata=settled,
+            pairs=pairs,
+            consensus=(sent, done),
+            confirmed=confirmed,
+            flags=flags,
+            assigned=assigned,
+            per_label=[(o, stats.agreement(p)) for o, p in per_label.items() if p],
+        )
 
-    def _progress(self, members: list[Item]) -> dict[str, tuple[int, int]]:
-        ids = {m.id for m in members}
-        progress = {}
-        for reader in self.store.readers():
-            mine = [done for i, _, done in self.store.queue_status(reader.name) if i in ids]
-            if mine:
-                progress[reader.name] = (sum(mine), len(mine))
-        return progress
+    def outcomes(self) -> dict[int, str]:
+        """Every settled item's outcome: the consensus verdict, or the readers' agreed
+        decision where none was needed (labels: their JSON)."""
+        verdicts, out = self.store.verdicts(), {}
+        for item, (a, b) in self.pairs().items():
+            if not needs_consensus(a, b):
+                out[item] = a.decision if a.labels is None else json.dumps(dict(a.labels))
+            elif item in verdicts:
+                out[item] = verdicts[item].verdict
+        return out
+
+    def _flags(self, members: list[Item]) -> tuple[dict[str, dict[str, bool]], dict[str, int]]:
+        """Each reader's decided items of ``members`` (True: flagged, PHI or unsure) and
+        number of assigned items."""
+        ids = {m.id: m.item_id for m in members}
+        mine: dict[str, list[int]] = {}
+        for item, names in self.store.assignment_map().items():
+            if item in ids:
+                for name in names:
+                    mine.setdefault(name, []).append(item)
+        flags: dict[str, dict[str, bool]] = {name: {} for name in mine}
+        for d in self.store.all_decisions():
+            if d.item in ids and d.reader in flags:
+                flags[d.reader][ids[d.item]] = d.decision in FLAGGED
+        return flags, {name: len(items) for name, items in mine.items()}
 
 
 def needs_consensus(a: Decision, b: Decision) -> bool:
@@ -230,10 +236,6 @@ def _pairs(a: Decision, b: Decision) -> list[tuple[str, str]]:
     return [(a.decision, b.decision)]
 
 
-def _is_phi(v: Verdict) -> bool:
-    return v.verdict == "phi"
-
-
 def _decision_json(d: Decision | None) -> dict[str, Any] | None:
     if d is None:
         return None
@@ -251,3 +253,88 @@ def _decision_json(d: Decision | None) -> dict[str, Any] | None:
 
 def decision_json(d: Decision | None) -> str:
     return json.dumps(_decision_json(d))
+
+
+def export_review(review: Review, folder: Path) -> list[Path]:
+    """Write the review's exports to ``folder`` (see :mod:`cxrkit.review.export`): decisions,
+    audit log, BRAT spans of the reports, the confirmed-PHI list, a summary per kind in
+    ``folder/<kind>/``, and the manual labels of the settled labels items."""
+    items = {i.id: i for i in review.store.items()}
+    verdicts = review.store.verdicts()
+    roles = {r.name: r.role for r in review.store.readers()}
+    rows = [_export_row(items[d.item], d, roles) for d in review.store.all_decisions()]
+    for v in verdicts.values():
+        found = items[v.item]
+        row: dict[str, object] = {"item_id": found.item_id, "kind": found.kind}
+        row |= {"stratum": found.stratum, "reader": v.reader, "role": "consensus"}
+        if found.kind == "labels":
+            row |= json.loads(v.verdict)
+        else:
+            row["decision"] = v.verdict
+        rows.append(row | {"comment": v.reason, "decided_at": v.at})
+    written = [*export.write_decisions(folder, rows)]
+    written.append(export.write_audit(folder, _audit_events(review, items)))
+    outcome = review.outcomes()
+    written.extend(_brat(review, folder, outcome))
+    confirmed = sorted(i.item_id for i in items.values() if outcome.get(i.id) == "phi")
+    path = folder / "confirmed-phi.txt"
+    path.write_text("".join(f"{i}\n" for i in confirmed), encoding="utf-8")
+    written.append(path)
+    for kind in ("image", "report", "labels"):
+        if review.store.sample(kind) is not None:
+            written.extend(export.write_summary(folder / kind, review.summary(kind)))
+    labels = [
+        {"study_id": items[item].item_id, **json.loads(value)}
+        for item, value in outcome.items()
+        if items[item].kind == "labels"
+    ]
+    if labels:
+        written.append(export.write_test_set_labels(folder / export.TEST_SET_LABELS, labels))
+    return written
+
+
+def _export_row(found: Item, d: Decision, roles: dict[str, str]) -> dict[str, object]:
+    row: dict[str, object] = {"item_id": found.item_id, "kind": found.kind}
+    row |= {"stratum": found.stratum, "reader": d.reader, "role": roles.get(d.reader, "")}
+    if d.labels is not None:
+        row |= dict(d.labels)
+    else:
+        row |= {"decision": d.decision, "phi_kinds": list(d.phi_kinds)}
+        row |= {"box": list(d.box) if d.box else "", "spans": list(d.span) if d.span else ""}
+    return row | {"comment": d.comment, "decided_at": d.at}
+
+
+def _audit_events(review: Review, items: dict[int, Item]) -> list[dict[str, object]]:
+    events = []
+    for row in review.store.audit_log():
+        item = row["item"]
+        if item.isdigit() and int(item) in items:
+            item = items[int(item)].item_id
+        before = json.loads(row["before"]) if row["before"] else None
+        after = json.loads(row["after"]) if row["after"] else None
+        events.append(
+            {"seq": row["seq"], "at": row["at"], "who": row["who"], "what": row["action"]}
+            | {"item": item, "before": before, "after": after}
+        )
+    return events
+
+
+def _brat(review: Review, folder: Path, outcome: dict[int, str]) -> list[Path]:
+    """The settled reports as BRAT standoff: the readers' spans of those confirmed as PHI."""
+    reports: dict[str, str] = {}
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    decided = review.pairs()
+    for found in review.store.items("report"):
+        if found.id not in outcome:
+            continue
+        text = review.index.path(found.item_id).read_text(encoding="utf-8")
+        reports[found.item_id] = text
+        if outcome[found.id] != "phi":
+            continue
+        marked = {
+            (d.span[0], d.span[1], d.phi_kinds[0] if d.phi_kinds else "other")
+            for d in decided[found.id]
+            if d.span
+        }
+        spans[found.item_id] = sorted(marked)
+    return export.write_brat(folder / "brat", reports, spans)
