@@ -123,14 +123,15 @@ def api_image(request: Request) -> Response:
     found = review.check_item(who(request), item)
     if found.kind != "image":
         raise HTTPException(404, "not an image")
-    _, values = review.pixels.get(review.index.path(found.item_id))
+    _, pixels = review.pixels.get(review.index.path(found.item_id))
     q = request.query_params
     if "lo" in q and "hi" in q:
         low, high = float(q["lo"]), float(q["hi"])
     else:
-        low, high = preset_window(values, q.get("preset", "full"))
+        low, high = preset_window(pixels, q.get("preset", "full"))
     headers = {"Cache-Control": "private, max-age=3600"}
-    return Response(window_png(values, low, high), media_type="image/png", headers=headers)
+    png = window_png(pixels, low, high, fit=q.get("size") == "fit")
+    return Response(png, media_type="image/png", headers=headers)
 
 
 def api_decision_of(request: Request) -> Response:

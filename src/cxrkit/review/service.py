@@ -103,11 +103,11 @@ class Review:
         }
         path = self.index.path(found.item_id)
         if found.kind == "image":
-            ds, values = self.pixels.get(path)
+            ds, pixels = self.pixels.get(path)
             view["headers"] = [row.__dict__ for row in header_rows(ds)]
             view["boxes"] = graphic_boxes(ds)
-            view["rows"], view["cols"] = values.shape
-            view["min"], view["max"] = float(values.min()), float(values.max())
+            view["rows"], view["cols"] = pixels.shape
+            view["min"], view["max"] = pixels.low, pixels.high
         else:
             view["text"] = path.read_text(encoding="utf-8")
         if found.kind == "labels":

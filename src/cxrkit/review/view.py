@@ -20,7 +20,6 @@ import numpy as np
 import pydicom
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
-from pydicom.pixels.processing import apply_modality_lut
 
 from cxrkit.errors import DataFileError
 from cxrkit.labels.schema import LABELS
@@ -127,43 +126,88 @@ def graphic_boxes(ds: Dataset) -> list[list[float]]:
     return boxes
 
 
-def read_image(path: Path) -> tuple[Dataset, NDArray[np.float32]]:
-    """The dataset and its pixels as values (modality LUT applied, MONOCHROME1 inverted)."""
+@dataclass(frozen=True)
+class Pixels:
+    """A decoded image: the stored integers (or floats) and how they become values — the
+    modality LUT's slope and intercept, MONOCHROME1 inverted — with the values' range."""
+
+    raw: NDArray[Any]
+    slope: float
+    intercept: float
+    invert: bool
+    low: float
+    high: float
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return int(self.raw.shape[0]), int(self.raw.shape[1])
+
+
+def read_image(path: Path) -> tuple[Dataset, Pixels]:
+    """The dataset and its pixels (first frame, first plane)."""
     ds = pydicom.dcmread(path)
-    values = apply_modality_lut(ds.pixel_array, ds).astype(np.float32)
-    if values.ndim == 3:
-        values = values[..., 0] if ds.get("SamplesPerPixel", 1) > 1 else values[0]
-    if ds.get("PhotometricInterpretation") == "MONOCHROME1":
-        values = values.max() + values.min() - values
-    return ds, values
+    raw = ds.pixel_array
+    if raw.ndim == 3:  # colour or multi-frame: the first plane
+        raw = raw[..., 0] if ds.get("SamplesPerPixel", 1) > 1 else raw[0]
+    slope = float(ds.get("RescaleSlope", 1) or 1)
+    intercept = float(ds.get("RescaleIntercept", 0) or 0)
+    ends = (float(raw.min()) * slope + intercept, float(raw.max()) * slope + intercept)
+    invert = ds.get("PhotometricInterpretation") == "MONOCHROME1"
+    return ds, Pixels(raw, slope, intercept, invert, min(ends), max(ends))
 
 
-def window_png(values: NDArray[np.float32], low: float, high: float) -> bytes:
-    """An 8-bit PNG of ``values`` with ``low`` → black and ``high`` → white."""
-    span = max(high - low, 1e-6)
-    grey = np.clip((values - low) * (255.0 / span), 0, 255).astype(np.uint8)
-    ok, buf = cv2.imencode(".png", grey, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+def _grey(p: Pixels, low: float, high: float) -> NDArray[np.uint8]:
+    """``p`` as 8 bits, values ``low`` → black and ``high`` → white; through a lookup table
+    over the stored range when the pixels are integers (one table lookup per pixel)."""
+    scale = 255.0 / max(high - low, 1e-6)
+
+    def grey(values: NDArray[Any]) -> NDArray[np.uint8]:
+        v = values * p.slope + p.intercept
+        if p.invert:
+            v = p.high + p.low - v
+        return np.clip((v - low) * scale, 0, 255).astype(np.uint8)
+
+    if p.raw.dtype.kind not in "iu":
+        return grey(p.raw.astype(np.float64))
+    first = int(p.raw.min())
+    lut = grey(np.arange(first, int(p.raw.max()) + 1, dtype=np.float64))
+    return lut[(p.raw.astype(np.int64) - first) if p.raw.dtype.kind == "i" else p.raw - first]
+
+
+#: The long side of the preview PNG (the image as it fits a screen).
+FIT = 1024
+
+
+def window_png(p: Pixels, low: float, high: float, *, fit: bool = False) -> bytes:
+    """An 8-bit PNG of ``p`` with ``low`` → black and ``high`` → white; ``fit``: scaled down
+    to :data:`FIT` pixels on the long side (shown first, while the full one loads)."""
+    grey: NDArray[Any] = _grey(p, low, high)
+    rows, cols = grey.shape
+    if fit and max(rows, cols) > FIT:
+        f = FIT / max(rows, cols)
+        grey = cv2.resize(grey, (round(cols * f), round(rows * f)), interpolation=cv2.INTER_AREA)
+    params = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY, 2]  # Huffman only
+    ok, buf = cv2.imencode(".png", grey, params)
     if not ok:
         raise DataFileError("the image could not be encoded as PNG")
     return bytes(buf)
 
 
-def preset_window(values: NDArray[np.float32], preset: str) -> tuple[float, float]:
-    lo, hi = float(values.min()), float(values.max())
+def preset_window(p: Pixels, preset: str) -> tuple[float, float]:
     a, b = PRESETS.get(preset, PRESETS["full"])
-    return lo + a * (hi - lo), lo + b * (hi - lo)
+    return p.low + a * (p.high - p.low), p.low + b * (p.high - p.low)
 
 
 class PixelCache:
     """The last few decoded images (thread-safe), so that re-windowing and the prefetched
     next image cost no second decode."""
 
-    def __init__(self, size: int = 12) -> None:
+    def __init__(self, size: int = 8) -> None:
         self.size = size
-        self._data: OrderedDict[Path, tuple[Dataset, NDArray[np.float32]]] = OrderedDict()
+        self._data: OrderedDict[Path, tuple[Dataset, Pixels]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, path: Path) -> tuple[Dataset, NDArray[np.float32]]:
+    def get(self, path: Path) -> tuple[Dataset, Pixels]:
         with self._lock:
             if path in self._data:
                 self._data.move_to_end(path)

@@ -14,9 +14,15 @@ function esc(s) {
   return String(s).replace(/[&<>"]/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
 }
 
-function imageUrl(item, win) {
+// The server renders the pixels for a window: "fit" a preview (1024 pixels on the long side),
+// shown first, then the full resolution (same window) as soon as it has loaded.
+function imageUrl(item, win, size) {
   const q = win.lo === undefined ? `preset=${win.preset}` : `lo=${win.lo}&hi=${win.hi}`;
-  return `/api/items/${item}/image.png?${q}`;
+  return `/api/items/${item}/image.png?${q}${size === "fit" ? "&size=fit" : ""}`;
+}
+
+function preload(item, win) {
+  for (const size of ["fit", "full"]) { const im = new Image(); im.src = imageUrl(item, win, size); }
 }
 
 // The image viewer: fit / 1:1, zoom (wheel), pan (drag), window/level (right-drag; previewed
@@ -44,8 +50,16 @@ class Viewer {
   window(win) {
     const v = this.view;
     this.win = win.lo === undefined ? presetWindow(v, win.preset) : win;
+    const token = this.loading = (this.loading || 0) + 1, full = imageUrl(v.item, win);
     this.img.onload = () => this.filter(1, 0);
-    this.img.src = imageUrl(v.item, win);
+    this.img.dataset.full = "";
+    this.img.src = imageUrl(v.item, win, "fit");
+    const hi = new Image();
+    hi.onload = () => {
+      if (token !== this.loading) return;
+      this.img.src = full; this.img.dataset.full = "1";
+    };
+    hi.src = full;
   }
   filter(slope, intercept) {
     for (const id of ["fr", "fg", "fb"]) {

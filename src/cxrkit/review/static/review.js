@@ -38,7 +38,7 @@ function prefetch() {
   if (i < 0 || i === state.pos) return;
   const item = state.queue[i].item;
   fetchView(item).then(v => {
-    if (v.kind === "image") { const im = new Image(); im.src = imageUrl(item, {preset: "full"}); }
+    if (v.kind === "image") preload(item, {preset: "full"});
   });
 }
 
