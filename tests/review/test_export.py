@@ -20,6 +20,7 @@ from cxrkit.review.export import (
     PHI_KINDS,
     TEST_SET_LABELS,
     build_summary,
+    from_utf16,
     summary_markdown,
     write_audit,
     write_brat,
@@ -138,6 +139,7 @@ def test_the_summary_gives_the_issue_sentence_and_no_item(tmp_path: Path) -> Non
     # kappa = 0; AC1: pi_no = 13790/13800, pi_unsure = 10/13800 -> AC1 = 0.998551
     assert "raw agreement 0.999, Cohen's κ 0.000, Gwet's AC1 0.999" in md
     assert "sent to consensus: 10 items (10 settled)" in md
+    assert "sample: 6,900 items drawn" in md
     assert "| ann | 6,900 / 6,900 | – |" in md  # no PHI confirmed: no detection rate
     assert "| ACME / X1 / PA | 6,900 | 0 | 0.043 % | 0.067 % |" in md
     assert not any(item in md for item in strata)
@@ -157,7 +159,11 @@ def test_a_labels_summary_lists_agreement_per_observation() -> None:
         assigned={},
         per_label=[("Edema", agreement([("1", "1"), ("0", "-1")]))],
     )
-    assert "| Edema | 2 | 0.500 |" in summary_markdown(summary)
+    md = summary_markdown(summary)
+    assert "| Edema | 2 | 0.500 |" in md
+    # a labels review has no PHI decision: no PHI sentence, no bounds by stratum
+    assert "1 labelled reports settled" in md
+    assert "with PHI" not in md and "By stratum" not in md
 
 
 def test_manual_labels_are_read_by_evaluate_labels_and_the_loader(
@@ -186,3 +192,16 @@ def test_manual_labels_are_read_by_evaluate_labels_and_the_loader(
         write_test_set_labels(tmp_path / "x.csv", [{"study_id": 1, "Edma": "1"}])
     with pytest.raises(ConfigError, match="two rows"):
         write_test_set_labels(tmp_path / "x.csv", [{"study_id": 1}, {"study_id": "s1"}])
+
+
+def test_browser_offsets_become_python_offsets_for_brat(tmp_path: Path) -> None:
+    # "Ünal" and an emoji before the name: Python counts the emoji as 1, a browser as 2.
+    text = "Note \U0001f4cb by Ünal Fake.\n"
+    start, end = from_utf16(text, 11, 20)  # the browser's offsets of "Ünal Fake"
+    assert text[start:end] == "Ünal Fake"
+    write_brat(tmp_path, {R1: text}, {R1: [(start, end, "name")]})
+    (doc,) = read_annotated(tmp_path)
+    assert doc.annotations[0].fragments == ((start, end),)
+    assert dict(evaluate_deid([doc]).gold) == {"name": 2}
+    with pytest.raises(ConfigError):
+        from_utf16(text, 6)  # inside the emoji's surrogate pair

@@ -147,6 +147,26 @@ def _fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return pieces
 
 
+def from_utf16(text: str, *offsets: int) -> tuple[int, ...]:
+    """Character offsets into ``text`` from UTF-16 code-unit offsets (a browser's string
+    indices: a character beyond U+FFFF counts two there, one in Python).
+
+    Examples
+    --------
+    >>> text = "\U0001f600 Dr. Fake"  # one emoji, then the name at Python offset 2
+    >>> from_utf16(text, 3, 11)
+    (2, 10)
+    """
+    units, table = 0, {0: 0}
+    for index, char in enumerate(text, start=1):
+        units += 2 if ord(char) > 0xFFFF else 1
+        table[units] = index
+    try:
+        return tuple(table[offset] for offset in offsets)
+    except KeyError:
+        raise ConfigError("a UTF-16 offset falls inside a character or past the text") from None
+
+
 def _ann_text(text: str, spans: Sequence[tuple[int, int, str]], name: str) -> str:
     lines: list[str] = []
     for start, end, kind in sorted(spans):
@@ -170,7 +190,7 @@ def write_brat(
 
     ``reports`` maps item ids (``files/p10/p10000032/s50414267.txt``) to the released text;
     ``spans`` maps item ids to (start, end, PHI kind) character offsets into that text (Python
-    string offsets, end exclusive; a browser's UTF-16 offsets must be converted). A report
+    string offsets, end exclusive; convert a browser's with :func:`from_utf16`). A report
     without spans gets an empty ``.ann`` (it counts for ``evaluate-deid``'s tokens and
     precision). A span crossing a line end is written as fragments (``S1 E1;S2 E2``); a kind
     with spaces gets ``_``; use :data:`PHI_KINDS`. ``annotation.conf`` lists the entity types
@@ -242,12 +262,12 @@ class ReviewSummary:
         return next((row for row in self.strata if row.stratum == ALL), None)
 
 
-def _percent(share: float) -> str:
+def format_percent(share: float) -> str:
     """A share as a percentage: three decimals below 1 %, two above.
 
     Examples
     --------
-    >>> _percent(0.000434), _percent(0.3942)
+    >>> format_percent(0.000434), format_percent(0.3942)
     ('0.043 %', '39.42 %')
     """
     value = 100 * share
@@ -265,9 +285,11 @@ def headline(summary: ReviewSummary) -> str:
     noun = _NOUNS.get(summary.kind, "items")
     if row is None:
         return f"0 {noun} reviewed"
+    if summary.kind == "labels":  # no PHI decision: the labels' own agreement tells
+        return f"{row.n:,} {noun} settled (read by two readers, consensus where they differed)"
     return (
         f"{row.confirmed:,} / {row.n:,} {noun} with PHI; 95 % upper bound "
-        f"{_percent(row.upper95)}; 99 % upper bound {_percent(row.upper99)}"
+        f"{format_percent(row.upper95)}; 99 % upper bound {format_percent(row.upper99)}"
     )
 
 
@@ -286,8 +308,10 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
 
 
 def _strata_rows(summary: ReviewSummary) -> list[list[str]]:
+    if summary.kind == "labels":
+        return []
     return [
-        [r.stratum, f"{r.n:,}", f"{r.confirmed:,}", _percent(r.upper95), _percent(r.upper99)]
+        [r.stratum, f"{r.n:,}", f"{r.confirmed:,}", *map(format_percent, (r.upper95, r.upper99))]
         for r in summary.strata
     ]
 
@@ -312,27 +336,22 @@ READER_HEAD = ("reader", "decided / assigned", "detection rate")
 
 def summary_markdown(summary: ReviewSummary) -> str:
     """The one-page summary as markdown: counts and rates only."""
+    labels = summary.kind == "labels"
+    title = "Manual labels" if labels else "De-identification review"
+    bounds = "" if labels else " (exact Clopper–Pearson bounds, one-sided)"
     lines = [
-        f"# De-identification review: {_NOUNS.get(summary.kind, 'items')}",
+        f"# {title}: {_NOUNS.get(summary.kind, 'items')}",
         "",
-        f"**{headline(summary)}** (exact Clopper–Pearson bounds, one-sided).",
+        f"**{headline(summary)}**{bounds}.",
         "",
-        f"- sample: {summary.sample_size:,} items, manifest SHA-256 `{summary.manifest_sha256}`",
+        f"- sample: {summary.sample_size:,} items drawn, manifest SHA-256 "
+        f"`{summary.manifest_sha256}`",
         f"- {agreement_line(summary.agreement)}",
         f"- sent to consensus: {summary.sent_to_consensus:,} items "
         f"({summary.consensus_done:,} settled)",
-        "",
-        "## By stratum",
-        "",
-        *_table(STRATA_HEAD, _strata_rows(summary)),
-        "",
-        "## Readers",
-        "",
-        *_table(READER_HEAD, _reader_rows(summary)),
     ]
-    if summary.per_label:
-        lines += ["", "## Agreement by observation", ""]
-        lines += _table(LABEL_HEAD, _label_rows(summary))
+    for title, head, rows in _sections(summary):
+        lines += ["", f"## {title}", "", *_table(head, rows)]
     return "\n".join(lines) + "\n"
 
 
@@ -360,7 +379,8 @@ def _figure(summary: ReviewSummary, path: Path) -> Path:
     fig.text(0.03, 1 - 0.5 / (top + sum(lines)), headline(summary), fontsize=11,
              weight="bold", va="top")  # fmt: skip
     notes = (
-        f"sample {summary.sample_size:,} items; manifest SHA-256 {summary.manifest_sha256[:16]}…\n"
+        f"sample {summary.sample_size:,} items drawn; "
+        f"manifest SHA-256 {summary.manifest_sha256[:16]}…\n"
         f"{agreement_line(summary.agreement)}\n"
         f"sent to consensus: {summary.sent_to_consensus:,} ({summary.consensus_done:,} settled)"
     )
@@ -475,13 +495,16 @@ def build_summary(
     flags: Mapping[str, Mapping[str, bool]],
     assigned: Mapping[str, int],
     per_label: Sequence[tuple[str, Agreement]] = (),
+    sample_size: int | None = None,
 ) -> ReviewSummary:
     """A :class:`ReviewSummary` from the review's plain data.
 
-    ``strata`` maps every sampled item id to its stratum; ``pairs`` holds the two readers'
-    decisions of each item both decided; ``consensus`` is (sent to consensus, settled);
-    ``confirmed`` the item ids consensus confirmed as PHI; ``flags`` maps each reader to the
-    items they decided (True: said PHI); ``assigned`` each reader's number of items.
+    ``strata`` maps every item the figures count (the sample, or its items settled so far) to
+    its stratum; ``pairs`` holds the two readers' decisions of each item both decided;
+    ``consensus`` is (sent to consensus, settled); ``confirmed`` the item ids consensus
+    confirmed as PHI; ``flags`` maps each reader to the items they decided (True: said PHI);
+    ``assigned`` each reader's number of items; ``sample_size`` the number of items drawn
+    (default: the items of ``strata``).
 
     Examples
     --------
@@ -506,7 +529,7 @@ def build_summary(
     )
     return ReviewSummary(
         kind=kind,
-        sample_size=len(strata),
+        sample_size=len(strata) if sample_size is None else sample_size,
         manifest_sha256=manifest_sha256,
         agreement=agreement(pairs),
         sent_to_consensus=consensus[0],

@@ -25,8 +25,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pydicom
 from pydicom.errors import InvalidDicomError
+from pydicom.filereader import read_partial
+from pydicom.tag import BaseTag, Tag
 
 from cxrkit.errors import ConfigError, DataFileError
 from cxrkit.loaders.files import find_file, read_csv, require_columns
@@ -39,6 +40,8 @@ RECORD_LIST = "cxr-record-list.csv.gz"
 STUDY_LIST = "cxr-study-list.csv.gz"
 METADATA = "mimic-cxr-2.0.0-metadata.csv.gz"
 _HEADER_TAGS = ("Manufacturer", "ManufacturerModelName", "ViewPosition")
+_HEADER_TAG_IDS: list[BaseTag | int] = [Tag(keyword) for keyword in _HEADER_TAGS]
+_LAST_HEADER_TAG = max(_HEADER_TAG_IDS)
 _MANIFEST_TITLE = "# cxrkit review sample manifest"
 _MANIFEST_COLUMNS = ("kind", "item_id", "stratum")
 
@@ -69,10 +72,20 @@ def _table(out: Path, name: str, columns: list[str]) -> list[dict[str, str]]:
     return [{c: str(row[c]) for c in columns} for row in frame[columns].to_dict("records")]
 
 
+def _past_header_tags(tag: BaseTag, vr: str | None, length: int) -> bool:
+    """Stop parsing after the last element :func:`_header` reads (top-level tags ascend)."""
+    return bool(tag > _LAST_HEADER_TAG)
+
+
 def _header(out: Path, rel: str) -> dict[str, str]:
-    """The header values of :data:`_HEADER_TAGS` of a released image (pixels not read)."""
+    """The header values of :data:`_HEADER_TAGS` of a released image.
+
+    Parsing stops at the first element after them (pixels never read): half the time of
+    ``dcmread(stop_before_pixels=True, specific_tags=…)`` on a full header.
+    """
     try:
-        ds = pydicom.dcmread(out / rel, stop_before_pixels=True, specific_tags=list(_HEADER_TAGS))
+        with (out / rel).open("rb") as handle:
+            ds = read_partial(handle, stop_when=_past_header_tags, specific_tags=_HEADER_TAG_IDS)
     except (OSError, InvalidDicomError, ValueError, EOFError) as exc:
         raise DataFileError(f"{rel} cannot be read as DICOM ({type(exc).__name__})") from None
     return {tag: str(ds.get(tag, "") or "") for tag in _HEADER_TAGS}
