@@ -31,10 +31,10 @@ from starlette.templating import Jinja2Templates
 from cxrkit.errors import ConfigError, CxrkitError
 from cxrkit.identity.keys import load_or_create_key
 from cxrkit.labels.schema import LABELS
-from cxrkit.review.export import ReviewSummary, headline
+from cxrkit.review.export import ReviewSummary, from_utf16, headline
 from cxrkit.review.service import PHI_KINDS, RefusedError, Review, _decision_json
 from cxrkit.review.store import Decision, Reader, open_store
-from cxrkit.review.view import from_utf16, preset_window, window_png
+from cxrkit.review.view import preset_window, window_png
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -148,7 +148,7 @@ async def api_decide(request: Request) -> Response:
     labels, span = body.get("labels"), body.get("span")
     if span and found.kind == "report":  # the browser counts UTF-16 code units
         text = review.index.path(found.item_id).read_text(encoding="utf-8")
-        span = [from_utf16(text, int(span[0])), from_utf16(text, int(span[1]))]
+        span = list(from_utf16(text, int(span[0]), int(span[1])))
     decision = Decision(
         item=item,
         reader=reader.name,
@@ -209,8 +209,7 @@ def _summaries(review: Review) -> list[ReviewSummary]:
 def stats_page(request: Request) -> Response:
     who(request)
     review = _review(request)
-    sampled = {k: len(review.store.items(k)) for k in ("image", "report", "labels")}
-    context = {"summaries": _summaries(review), "sampled": sampled, "headline": headline}
+    context = {"summaries": _summaries(review), "headline": headline}
     return templates.TemplateResponse(request, "stats.html", context)
 
 

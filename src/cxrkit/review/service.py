@@ -186,6 +186,7 @@ class Review:
             flags=flags,
             assigned=assigned,
             per_label=[(o, stats.agreement(p)) for o, p in per_label.items() if p],
+            sample_size=len(members),
         )
 
     def outcomes(self) -> dict[int, str]:
@@ -200,8 +201,8 @@ class Review:
         return out
 
     def _flags(self, members: list[Item]) -> tuple[dict[str, dict[str, bool]], dict[str, int]]:
-        """Each reader's decided items of ``members`` (True: flagged, PHI or unsure) and
-        number of assigned items."""
+        """Each reader's decided items of ``members`` (True: the reader said PHI) and number
+        of assigned items."""
         ids = {m.id: m.item_id for m in members}
         mine: dict[str, list[int]] = {}
         for item, names in self.store.assignment_map().items():
@@ -211,7 +212,7 @@ class Review:
         flags: dict[str, dict[str, bool]] = {name: {} for name in mine}
         for d in self.store.all_decisions():
             if d.item in ids and d.reader in flags:
-                flags[d.reader][ids[d.item]] = d.decision in FLAGGED
+                flags[d.reader][ids[d.item]] = d.decision == "phi"
         return flags, {name: len(items) for name, items in mine.items()}
 
 

@@ -89,19 +89,6 @@ def header_rows(ds: Dataset, depth: int = 0) -> list[HeaderRow]:
     return rows
 
 
-def from_utf16(text: str, offset: int) -> int:
-    """The Python string index of a browser's (UTF-16) offset into ``text``.
-
-    Examples
-    --------
-    >>> text = "a\U0001f600b"
-    >>> from_utf16(text, 3), text[from_utf16(text, 3)]
-    (2, 'b')
-    """
-    units = text.encode("utf-16-le")[: 2 * max(offset, 0)]
-    return len(units.decode("utf-16-le", errors="ignore"))
-
-
 def _text(value: Any, vr: str) -> str:
     if isinstance(value, bytes):
         return f"<{len(value)} bytes>"
