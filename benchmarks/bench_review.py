@@ -33,6 +33,7 @@ import pydicom
 from pydicom.dataset import FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
+from cxrkit.identity.keys import load_or_create_key
 from cxrkit.release.layout import image_path, report_path, write_report
 from cxrkit.release.tables import write_csv_gz
 from cxrkit.review import app as web
@@ -94,6 +95,7 @@ def _get(client: httpx.Client, path: str) -> float:
 
 
 def measure(out: Path, private: Path, sample: int) -> dict[str, float]:
+    load_or_create_key(private)  # the workspace a build would have made
     t0 = time.perf_counter()
     review = web.open_review(out, private)
     for name in ("ann", "bob"):

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from cxrkit.cli import main
 from cxrkit.labels.evaluate import read_label_csv
 from cxrkit.review import app as web
-from cxrkit.review.service import Review
+from cxrkit.review.service import Review, export_review
 from cxrkit.review.store import SCHEMA_VERSION, Decision, ReviewStore, engine_for
 
 
@@ -192,3 +192,51 @@ def test_the_export_of_a_finished_review(review: Review, tmp_path: Path) -> None
     assert (folder / "image" / "summary.png").is_file()
     gold = read_label_csv(folder / "mimic-cxr-2.1.0-test-set-labeled.csv")
     assert len(gold) == 1
+
+
+def test_labels_go_to_consensus_when_any_observation_differs(
+    review: Review, tmp_path: Path
+) -> None:
+    item = review.store.items("labels")[0]
+    ann, bob, cy = (_client(review, n) for n in ("ann", "bob", CONSENSUS))
+    # the labelers' output is withheld until the reader has decided
+    assert "labelers" not in ann.get(f"/api/items/{item.id}").json()
+    body = {"labels": {"Edema": "1", "Pneumonia": "-1"}}
+    assert ann.post(f"/api/items/{item.id}/decision", json=body).status_code == 200
+    assert set(ann.get(f"/api/items/{item.id}").json()["labelers"]) == {"chexpert", "negbio"}
+    body = {"labels": {"Edema": "1", "Pneumonia": "0"}}
+    assert bob.post(f"/api/items/{item.id}/decision", json=body).status_code == 200
+    assert [q["item"] for q in cy.get("/api/consensus").json()] == [item.id]
+    verdict = {"Edema": "1", "Pneumonia": "0"}
+    body2 = {"verdict": verdict, "reason": "no doubt in the impression"}
+    assert cy.post(f"/api/items/{item.id}/verdict", json=body2).status_code == 200
+    export_review(review, tmp_path / "x")
+    gold = read_label_csv(tmp_path / "x" / "mimic-cxr-2.1.0-test-set-labeled.csv")
+    (row,) = gold.values()
+    assert (row["Edema"], row["Pneumonia"], row["Atelectasis"]) == (1.0, 0.0, None)
+
+
+def test_the_command_draws_the_samples_once(
+    built_release: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out, workspace = built_release
+    shutil.copytree(workspace, tmp_path / "p")
+    args = ["review", str(out), "--private", str(tmp_path / "p"), "--no-serve"]
+    readers = ["--reader", "ann", "--reader", "bob", "--consensus", "cy"]
+    first = CliRunner().invoke(main, [*args, *readers, "--rate", "0.5", "--reports", "2"])
+    assert first.exit_code == 0, first.output
+    assert "image sample: 5 items drawn" in first.output  # 1 - 0.05 ** (1/5) < 0.5
+    assert "report sample: 2 items drawn" in first.output
+    again = CliRunner().invoke(main, [*args, "--images", "3"])
+    assert "image sample already frozen" in again.output
+    alone = CliRunner().invoke(main, [*args, "--labels", "2"])
+    assert alone.exit_code == 0, alone.output
+    shutil.copytree(workspace, tmp_path / "q")
+    lone = ["review", str(out), "--private", str(tmp_path / "q"), "--reader", "ann"]
+    one = CliRunner().invoke(main, [*lone, "--images", "2"])
+    assert one.exit_code == 1
+    assert "at least two readers" in one.output
+    keyless = CliRunner().invoke(main, ["review", str(out), "--private", str(tmp_path / "r")])
+    assert keyless.exit_code == 6  # WorkspaceError
+    assert "holds no workspace key" in keyless.output
+    assert not (tmp_path / "r").exists()

@@ -28,8 +28,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from cxrkit.errors import ConfigError, CxrkitError
-from cxrkit.identity.keys import load_or_create_key
+from cxrkit.errors import ConfigError, CxrkitError, WorkspaceError
+from cxrkit.identity.keys import KEY_FILE, load_or_create_key
 from cxrkit.labels.schema import LABELS
 from cxrkit.review.export import ReviewSummary, from_utf16, headline
 from cxrkit.review.service import PHI_KINDS, RefusedError, Review, _decision_json
@@ -259,7 +259,13 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def open_review(out: Path, private: Path, url: str | None = None) -> Review:
-    """The review of the release ``out`` with its state in the private workspace."""
+    """The review of the release ``out`` with its state in the private workspace (which
+    must hold the key of the build: the sample and the readers' orders are keyed by it)."""
+    if not (private / KEY_FILE).is_file():
+        raise WorkspaceError(
+            f"{private} holds no workspace key ({KEY_FILE}): give --private the workspace the "
+            "release was built with"
+        )
     return Review(out, open_store(private, url), load_or_create_key(private))
 
 
