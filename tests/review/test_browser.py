@@ -4,6 +4,7 @@ consensus, and the statistics page shows the numbers computed here by hand."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 
@@ -17,6 +18,8 @@ KEYS = {"ann": "111123", "bob": "111221"}
 #: The consensus verdicts of the images sent to it (by sample order): keys 2, 2, 1.
 VERDICTS = {3: "2", 4: "2", 5: "1"}
 DECISION = {"1": "no-phi", "2": "phi", "3": "unsure"}
+#: The labels item: the readers disagree on Atelectasis (1 / 0), consensus says 1.
+LABEL_KEY = {"ann": "1", "bob": "0"}
 #: The review screen shows an item, or that all are decided.
 SHOWN = "document.body.dataset.item !== undefined || !document.querySelector('#done').hidden"
 
@@ -64,8 +67,8 @@ def _review_all(page: Page, served: Served, name: str, *, reload_after: int) -> 
             _press(page, KEYS[name][images.index(item)])
         elif kind == "report":
             _press(page, "1")
-        else:  # labels: Atelectasis positive, the rest blank
-            page.keyboard.press("1")
+        else:  # labels: Atelectasis 1 (ann) or 0 (bob), the rest blank
+            page.keyboard.press(LABEL_KEY[name])
             _press(page, "Enter")
         shown_ms.append(int(page.evaluate("document.body.dataset.shownMs")))
         if len(seen) == reload_after:
@@ -83,6 +86,7 @@ def test_two_readers_then_consensus_then_the_numbers(page: Page, served: Served)
     # ann: decides one image, undoes it (Z): the same item comes back undecided
     _open(page, served, "ann")
     first = _current(page)
+    _viewer(page)
     _press(page, "1")
     page.keyboard.press("z")
     page.wait_for_function(f"document.body.dataset.item == {first}")
@@ -109,22 +113,28 @@ def test_two_readers_then_consensus_then_the_numbers(page: Page, served: Served)
 
     # the disagreements and doubts reach consensus, seen with both decisions
     page.goto(f"{served.url}/as/{CONSENSUS}")
-    expect(page.locator("#cqueue li")).to_have_count(3)
+    expect(page.locator("#cqueue li")).to_have_count(4)
+    labels_item = store.items("labels")[0].id
     title = ""
-    for done in range(1, 4):
+    for done in range(1, 5):
         page.wait_for_function(
             "t => document.querySelector('#citem').textContent.startsWith('item ')"
             " && document.querySelector('#citem').textContent != t",
             arg=title,
         )
         title = page.locator("#citem").inner_text()
-        item = next(i for i in images if title.startswith(f"item {i}:"))
-        expect(page.locator("#both tr")).to_have_count(3)  # head + both readers
-        page.keyboard.press(VERDICTS[images.index(item)])
+        item = next(i for i in [*images, labels_item] if title.startswith(f"item {i}:"))
+        if item == labels_item:  # one row per observation, the differing one to settle
+            expect(page.locator("#both tr.differ")).to_have_count(1)
+            page.select_option("select[data-obs=Atelectasis]", "1")
+        else:
+            expect(page.locator("#both tr")).to_have_count(3)  # head + both readers
+            page.keyboard.press(VERDICTS[images.index(item)])
         page.fill("#reason", "checked the header and the pixels")
         page.keyboard.press("Enter")
         expect(page.locator("#cqueue li.settled")).to_have_count(done)
     verdicts = store.verdicts()
+    assert json.loads(verdicts.pop(labels_item).verdict)["Atelectasis"] == "1"
     assert {images.index(i): v.verdict for i, v in verdicts.items()} == {
         3: "phi",
         4: "phi",
@@ -169,6 +179,32 @@ def _check_numbers(page: Page) -> None:
     report = page.locator("section[data-kind=report]")
     expect(report.locator(".to-consensus")).to_have_text("0")
     expect(report.locator("tr[data-stratum=all] .k")).to_have_text("0")
+    labels = page.locator("section[data-kind=labels]")
+    expect(labels.locator(".to-consensus")).to_have_text("1")
+    expect(labels.locator(".agreement .n")).to_have_text("14")  # 14 observations, one item
+    expect(labels.locator(".agreement .raw")).to_have_text(f"{13 / 14:.3f}")
+
+
+def _viewer(page: Page) -> None:
+    """The image viewer: right-drag sets a window the server renders; wheel zooms; O is 1:1."""
+    box = page.locator("#viewport").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down(button="right")
+    page.mouse.move(x + 80, y - 40, steps=4)
+    page.mouse.up(button="right")
+    page.wait_for_function("document.querySelector('#pix').src.includes('lo=')")
+    page.wait_for_function("document.querySelector('#pix').dataset.full === '1'")
+    before = page.locator("#stage").get_attribute("style")
+    page.mouse.wheel(0, -300)
+    page.wait_for_function(
+        "s => document.querySelector('#stage').getAttribute('style') != s", arg=before
+    )
+    page.keyboard.press("o")
+    expect(page.locator("#stage")).to_have_attribute(
+        "style", "transform: translate(0px, 0px) scale(1);"
+    )
 
 
 def _upper(k: int, n: int, confidence: float) -> float:
