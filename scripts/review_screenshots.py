@@ -97,6 +97,7 @@ def main() -> None:
         page.goto(f"{url}/as/bob")
         page.wait_for_function(shown)
         page.screenshot(path=args.docs / "review-report.png")
+        page.goto(f"{url}/as/cy")  # the statistics are for the consensus role
         page.goto(f"{url}/stats")
         page.screenshot(path=args.docs / "review-summary.png", full_page=True)
         browser.close()

@@ -108,8 +108,14 @@ def test_pixels_and_headers_are_served(review: Review) -> None:
     png = ann.get(f"/api/items/{item}/image.png?preset=bright")
     assert png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG")
-    for page in ("/", "/review", "/consensus", "/stats", "/static/review.js"):
+    for page in ("/", "/review", "/consensus", "/static/review.js"):
         assert ann.get(page).status_code == 200
+    # the numbers would tell a reader whether the other agreed: consensus role only
+    assert ann.get("/stats").status_code == 403
+    assert ann.get("/api/stats").status_code == 403
+    cy = _client(review, CONSENSUS)
+    assert cy.get("/stats").status_code == 200
+    assert set(cy.get("/api/stats").json()) == {"image", "report", "labels"}
 
 
 def test_an_older_schema_is_migrated(tmp_path: Path) -> None:

@@ -169,9 +169,7 @@ def api_undo(request: Request) -> Response:
 
 
 def api_consensus(request: Request) -> Response:
-    reader = who(request)
-    if reader.role != "consensus":
-        raise RefusedError(f"{reader.name} is not a consensus reader")
+    consensus_reader(request)
     review = _review(request)
     pairs, verdicts = review.pairs(), review.store.verdicts()
     out = []
@@ -206,15 +204,25 @@ def _summaries(review: Review) -> list[ReviewSummary]:
     return [review.summary(k) for k in ("image", "report", "labels") if review.store.sample(k)]
 
 
+def consensus_reader(request: Request) -> Reader:
+    """The requesting reader, who must have the consensus role: the statistics are not for
+    the readers, whose agreement figures would tell them, decision by decision, whether the
+    other reader agreed."""
+    reader = who(request)
+    if reader.role != "consensus":
+        raise RefusedError(f"{reader.name} is not a consensus reader")
+    return reader
+
+
 def stats_page(request: Request) -> Response:
-    who(request)
+    me = consensus_reader(request)
     review = _review(request)
-    context = {"summaries": _summaries(review), "headline": headline}
+    context = {"summaries": _summaries(review), "headline": headline, "me": me}
     return templates.TemplateResponse(request, "stats.html", context)
 
 
 def api_stats(request: Request) -> Response:
-    who(request)
+    consensus_reader(request)
     out = {s.kind: dataclasses.asdict(s) for s in _summaries(_review(request))}
     return Response(json.dumps(out, allow_nan=True), media_type="application/json")
 
