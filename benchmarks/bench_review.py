@@ -10,7 +10,9 @@ still decoded from its own path, the page cache warm as on a server that read it
 the draw of the sample (once, at set-up: it reads every image's header), the start of the
 app (the store, the release index), and over HTTP on a free port the time to the first
 image (queue + item + PNG), the next image cold (nothing prefetched) and prefetched (as the
-page does while the reader reads the one before). Appends to
+page does while the reader reads the one before); then in headless Chromium
+(``/usr/bin/chromium``) as another reader: page open → first image shown, and key 1 → next
+image shown after 1.5 s of reading each. Appends to
 ``benchmarks/results/bench_review.jsonl``.
 """
 
@@ -30,6 +32,7 @@ import cv2
 import httpx
 import numpy as np
 import pydicom
+import uvicorn
 from pydicom.dataset import FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
@@ -94,6 +97,18 @@ def _get(client: httpx.Client, path: str) -> float:
     return time.perf_counter() - t0
 
 
+def _start(out: Path, private: Path) -> tuple[str, uvicorn.Server]:
+    """``cxrkit review``'s start: open the review, warm up, serve on a free port."""
+    review = web.open_review(out, private)
+    sock = web.bind("127.0.0.1", 0)
+    web.warm_up(review)
+    server = web.server(web.create_app(review, tokens=False))
+    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
+    while not server.started:
+        time.sleep(0.005)
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", server
+
+
 def measure(out: Path, private: Path, sample: int) -> dict[str, float]:
     load_or_create_key(private)  # the workspace a build would have made
     t0 = time.perf_counter()
@@ -102,40 +117,64 @@ def measure(out: Path, private: Path, sample: int) -> dict[str, float]:
         review.store.add_reader(name)
     review.draw("image", sample, ["ann", "bob"], {})
     timings = {"draw_s": time.perf_counter() - t0}
+    timings |= over_http(out, private)
+    timings |= in_browser(out, private)
+    return timings
 
-    t0 = time.perf_counter()  # a restart: the sample is already drawn and stored
-    review = web.open_review(out, private)
-    sock = web.bind("127.0.0.1", 0)
-    server = web.server(web.create_app(review, tokens=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.005)
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+def over_http(out: Path, private: Path) -> dict[str, float]:
+    """A start (the sample already drawn), then reader ann's items over HTTP."""
+    t0 = time.perf_counter()
+    url, server = _start(out, private)
+    timings = {}
     with httpx.Client(base_url=url, headers={"X-Reader": "ann"}, timeout=30) as client:
         queue = client.get("/api/queue").json()
-        first, second, third = (q["item"] for q in queue[:3])
-        _get(client, f"/api/items/{first}")
-        _get(client, f"/api/items/{first}/image.png?preset=full&size=fit")
+        first, second, third = (f"/api/items/{q['item']}" for q in queue[:3])
+        fit, full = "/image.png?preset=full&size=fit", "/image.png?preset=full"
+        _get(client, first)
+        _get(client, first + fit)
         timings["first_image_after_start_s"] = time.perf_counter() - t0
-        timings["first_full_resolution_s"] = _get(
-            client, f"/api/items/{first}/image.png?preset=full"
-        )
-        timings["next_cold_fit_s"] = _get(client, f"/api/items/{second}") + _get(
-            client, f"/api/items/{second}/image.png?preset=full&size=fit"
-        )
-        timings["next_cold_full_s"] = _get(client, f"/api/items/{second}/image.png?preset=full")
-        _get(client, f"/api/items/{third}")  # the page prefetches while the reader reads
-        _get(client, f"/api/items/{third}/image.png?preset=full&size=fit")
-        _get(client, f"/api/items/{third}/image.png?preset=full")
-        t1 = time.perf_counter()
-        _get(client, f"/api/items/{third}")  # the page then shows it from its own cache
-        timings["next_prefetched_json_s"] = time.perf_counter() - t1
-        timings["rewindow_fit_s"] = _get(client, f"/api/items/{third}/image.png?lo=1&hi=9&size=fit")
-        timings["rewindow_full_s"] = _get(client, f"/api/items/{third}/image.png?lo=1&hi=9")
+        timings["first_full_resolution_s"] = _get(client, first + full)
+        timings["next_cold_fit_s"] = _get(client, second) + _get(client, second + fit)
+        timings["next_cold_full_s"] = _get(client, second + full)
+        for path in (third, third + fit, third + full):  # the page prefetches these
+            _get(client, path)
+        timings["next_prefetched_json_s"] = _get(client, third)
+        timings["rewindow_fit_s"] = _get(client, third + "/image.png?lo=1&hi=9&size=fit")
+        timings["rewindow_full_s"] = _get(client, third + "/image.png?lo=1&hi=9")
     server.should_exit = True
-    thread.join(10)
     return timings
+
+
+def in_browser(out: Path, private: Path, steps: int = 6) -> dict[str, float]:
+    """In headless Chromium (started first), as reader bob: a start of the app → bob's first
+    image shown; then, after 1.5 s of reading each, key 1 → next image shown."""
+    from playwright.sync_api import sync_playwright
+
+    shown = (
+        "p => document.body.dataset.item && document.body.dataset.item != p"
+        " && document.querySelector('#pix').complete"
+        " && document.querySelector('#pix').naturalWidth > 0"
+    )
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1500, "height": 900})
+        t0 = time.perf_counter()
+        url, server = _start(out, private)
+        page.goto(f"{url}/as/bob")
+        page.wait_for_function(shown, arg="")
+        first = time.perf_counter() - t0
+        nexts = []
+        for _ in range(steps):
+            page.wait_for_timeout(1500)
+            item = page.evaluate("document.body.dataset.item")
+            t1 = time.perf_counter()
+            page.keyboard.press("1")
+            page.wait_for_function(shown, arg=item)
+            nexts.append(time.perf_counter() - t1)
+        browser.close()
+        server.should_exit = True
+    return {"browser_first_image_after_start_s": first, "browser_next_image_max_s": max(nexts)}
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -65,3 +66,11 @@ def test_header_rows_expand_sequences_and_flag_names(tmp_path: Path) -> None:
     assert (meaning.depth, meaning.flag) == (2, "name")
     assert any(r.name == "Graphic Data" and r.depth == 4 for r in rows)
     assert all(r.tag != "(7FE0,0010)" for r in rows)
+
+
+def test_the_preview_of_32_bit_pixels(tmp_path: Path) -> None:
+    _, p = read_image(_image(tmp_path / "a.dcm", np.zeros((4, 4), np.uint16)))
+    wide = replace(p, raw=np.full((2 * FIT, FIT), 7, np.int32))  # slope 2, intercept -100
+    preview = _decode(window_png(wide, -100, 0, fit=True))
+    assert preview.shape == (FIT, FIT // 2)
+    assert set(preview.ravel().tolist()) == {int((7 * 2 - 100 + 100) * 255 / 100)}

@@ -137,6 +137,7 @@ def _serve(session: Review, w: ModuleType, host: str, port: int) -> None:
             click.echo(
                 f"  {reader.name} ({reader.role}): http://{shown}:{port}/?token={reader.token}"
             )
+    w.warm_up(session)
     w.server(app).run(sockets=[sock])
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import socket
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -291,6 +292,24 @@ def bind(host: str, port: int) -> socket.socket:
         ) from exc
     sock.listen(128)
     return sock
+
+
+def warm_up(review: Review) -> threading.Thread:
+    """Compile the templates and decode every reader's next image, in a thread: the first
+    image a reader asks for after a start is then ready (issue 18: shown in < 1 s)."""
+
+    def run() -> None:
+        for name in ("index.html", "review.html", "consensus.html", "stats.html"):
+            templates.get_template(name)
+        for reader in review.store.readers():
+            todo = [i for i, kind, done in review.store.queue_status(reader.name) if not done]
+            found = review.store.item(todo[0]) if todo else None
+            if found is not None and found.kind == "image":
+                review.pixels.get(review.index.path(found.item_id))
+
+    thread = threading.Thread(target=run, name="review-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def server(app: Starlette) -> uvicorn.Server:

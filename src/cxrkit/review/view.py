@@ -11,7 +11,7 @@ import gzip
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -163,16 +163,20 @@ def _grey(p: Pixels, low: float, high: float) -> NDArray[np.uint8]:
 
 #: The long side of the preview PNG (the image as it fits a screen).
 FIT = 1024
+#: Pixel types OpenCV scales as they are (others are scaled as float32).
+_RESIZABLE = ("uint8", "uint16", "int16", "float32", "float64")
 
 
 def window_png(p: Pixels, low: float, high: float, *, fit: bool = False) -> bytes:
     """An 8-bit PNG of ``p`` with ``low`` → black and ``high`` → white; ``fit``: scaled down
     to :data:`FIT` pixels on the long side (shown first, while the full one loads)."""
-    grey: NDArray[Any] = _grey(p, low, high)
-    rows, cols = grey.shape
-    if fit and max(rows, cols) > FIT:
+    rows, cols = p.shape
+    if fit and max(rows, cols) > FIT:  # scale the stored values down first: less to map
         f = FIT / max(rows, cols)
-        grey = cv2.resize(grey, (round(cols * f), round(rows * f)), interpolation=cv2.INTER_AREA)
+        size = (round(cols * f), round(rows * f))
+        raw = p.raw if p.raw.dtype.name in _RESIZABLE else p.raw.astype(np.float32)
+        p = replace(p, raw=cv2.resize(raw, size, interpolation=cv2.INTER_AREA))
+    grey = _grey(p, low, high)
     params = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY, 2]  # Huffman only
     ok, buf = cv2.imencode(".png", grey, params)
     if not ok:
@@ -187,23 +191,30 @@ def preset_window(p: Pixels, preset: str) -> tuple[float, float]:
 
 class PixelCache:
     """The last few decoded images (thread-safe), so that re-windowing and the prefetched
-    next image cost no second decode."""
+    next image cost no second decode; two requests for one image share one decode."""
 
     def __init__(self, size: int = 8) -> None:
         self.size = size
         self._data: OrderedDict[Path, tuple[Dataset, Pixels]] = OrderedDict()
         self._lock = threading.Lock()
+        self._loading: dict[Path, threading.Lock] = {}
 
     def get(self, path: Path) -> tuple[Dataset, Pixels]:
         with self._lock:
             if path in self._data:
                 self._data.move_to_end(path)
                 return self._data[path]
-        found = read_image(path)
-        with self._lock:
-            self._data[path] = found
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            loading = self._loading.setdefault(path, threading.Lock())
+        with loading:  # the first caller decodes; the others wait for it
+            with self._lock:
+                if path in self._data:
+                    return self._data[path]
+            found = read_image(path)
+            with self._lock:
+                self._data[path] = found
+                self._loading.pop(path, None)
+                while len(self._data) > self.size:
+                    self._data.popitem(last=False)
         return found
 
 

@@ -34,7 +34,7 @@ class Viewer {
     this.img = root.querySelector("#pix");
     this.svg = root.querySelector("#overlay");
     this.scale = 1; this.x = 0; this.y = 0; this.view = null; this.mark = null;
-    this.showBoxes = true; this.onMark = () => {};
+    this.showBoxes = true; this.onMark = () => {}; this.onFull = () => {};
     this.vp.addEventListener("wheel", e => this.wheel(e), {passive: false});
     this.vp.addEventListener("mousedown", e => this.down(e));
     this.vp.addEventListener("contextmenu", e => e.preventDefault());
@@ -50,16 +50,18 @@ class Viewer {
   window(win) {
     const v = this.view;
     this.win = win.lo === undefined ? presetWindow(v, win.preset) : win;
+    // the preview first; the full resolution once it is shown (not competing with it)
     const token = this.loading = (this.loading || 0) + 1, full = imageUrl(v.item, win);
-    this.img.onload = () => this.filter(1, 0);
-    this.img.dataset.full = "";
-    this.img.src = imageUrl(v.item, win, "fit");
     const hi = new Image();
     hi.onload = () => {
       if (token !== this.loading) return;
+      this.img.onload = () => this.filter(1, 0);
       this.img.src = full; this.img.dataset.full = "1";
+      this.onFull();
     };
-    hi.src = full;
+    this.img.onload = () => { this.filter(1, 0); if (!hi.src) hi.src = full; };
+    this.img.dataset.full = "";
+    this.img.src = imageUrl(v.item, win, "fit");
   }
   filter(slope, intercept) {
     for (const id of ["fr", "fg", "fb"]) {

@@ -57,7 +57,8 @@ async function go(pos) {
   progress();
   document.body.dataset.item = q.item;
   document.body.dataset.shownMs = Math.round(performance.now() - t0);
-  prefetch();
+  if (view.kind === "image") viewer.onFull = () => { viewer.onFull = () => {}; prefetch(); };
+  else prefetch();  // an image's next item is fetched once its full resolution is shown
 }
 
 function render(view) {
