@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from app_fixtures import CONSENSUS, READERS, Served
+from app_fixtures import CONSENSUS, READERS, Served, fresh_review, serve
 from playwright.sync_api import Browser, Page, expect
 
 #: What each reader decides on the 6 sampled images (by their order in the sample): pairs
@@ -215,3 +216,60 @@ def _upper(k: int, n: int, confidence: float) -> float:
         cdf = sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
         lo, hi = (p, hi) if cdf > 1 - confidence else (lo, p)
     return (lo + hi) / 2
+
+
+@pytest.fixture
+def own_review(built_release: tuple[Path, Path], tmp_path: Path) -> Iterator[Served]:
+    """A review of its own (the shared one is the flow's), served for one test."""
+    yield from serve(fresh_review(built_release, tmp_path / "private"))
+
+
+def test_a_box_drawn_and_a_span_selected_go_with_the_decision(
+    page: Page, own_review: Served
+) -> None:
+    store = own_review.review.store
+    _open(page, own_review, "ann")
+    image = _current(page)
+    box = page.locator("#viewport").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.keyboard.down("Shift")
+    page.mouse.move(x - 40, y - 40)
+    page.mouse.down()
+    page.mouse.move(x + 40, y + 20, steps=4)
+    page.mouse.up()
+    page.keyboard.up("Shift")
+    expect(page.locator("#overlay rect.mark")).to_have_count(1)
+    page.check("input[value=name]")
+    page.fill("#comment", "a name in the corner")
+    page.keyboard.press("Escape")  # out of the comment box
+    _press(page, "2")
+    found = store.decision(image, "ann")
+    assert found is not None
+    assert (found.decision, found.phi_kinds, found.comment) == (
+        "phi",
+        ("name",),
+        "a name in the corner",
+    )
+    assert found.box is not None
+    x0, y0, x1, y1 = found.box
+    assert 0 <= x0 < x1 <= 32 and 0 <= y0 < y1 <= 32  # in image pixels (32 × 32)
+    while page.evaluate("state.view.kind") == "image":
+        _press(page, "1")
+    report = _current(page)
+    text = page.locator("#text").inner_text()
+    start = text.index("lungs")
+    page.evaluate(
+        """([a, b]) => {
+            const node = document.querySelector('#text').firstChild, range = document.createRange();
+            range.setStart(node, a); range.setEnd(node, b);
+            getSelection().removeAllRanges(); getSelection().addRange(range);
+        }""",
+        [start, start + len("lungs")],
+    )
+    _press(page, "3")
+    found = store.decision(report, "ann")
+    assert found is not None
+    assert (found.decision, found.span) == ("unsure", (start, start + len("lungs")))
+    released = own_review.review.index.path(store.item(report).item_id).read_text()  # type: ignore[union-attr]
+    assert released[found.span[0] : found.span[1]] == "lungs"

@@ -141,7 +141,10 @@ function labelKey(e) {
 }
 
 function key(e) {
-  if (e.target.matches("textarea, input[type=text]")) return;
+  if (e.target.matches("textarea, input[type=text]")) {
+    if (e.key === "Escape") e.target.blur();  // back to the keys
+    return;
+  }
   if (e.key === "z" || e.key === "Z") { undo(); return; }
   if (e.key === "ArrowRight" && state.pos >= 0) { go((state.pos + 1) % state.queue.length); return; }
   if (e.key === "ArrowLeft" && state.pos >= 0) { go((state.pos - 1 + state.queue.length) % state.queue.length); return; }
