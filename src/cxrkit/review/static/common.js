@@ -35,6 +35,7 @@ class Viewer {
     this.svg = root.querySelector("#overlay");
     this.scale = 1; this.x = 0; this.y = 0; this.view = null; this.mark = null;
     this.showBoxes = true; this.onMark = () => {}; this.onFull = () => {};
+    this.others = [];  // boxes to show beside the reader's own (the consensus screen: both readers')
     this.vp.addEventListener("wheel", e => this.wheel(e), {passive: false});
     this.vp.addEventListener("mousedown", e => this.down(e));
     this.vp.addEventListener("contextmenu", e => e.preventDefault());
@@ -119,7 +120,8 @@ class Viewer {
   drawBoxes() {
     const rect = (b, cls) => `<rect class="${cls}" x="${b[0]}" y="${b[1]}" width="${b[2] - b[0]}" height="${b[3] - b[1]}"/>`;
     const scrub = this.showBoxes ? this.view.boxes.map(b => rect(b, "scrub")).join("") : "";
-    this.svg.innerHTML = scrub + (this.mark ? rect(this.mark, "mark") : "");
+    const marks = [...this.others, ...(this.mark ? [this.mark] : [])];
+    this.svg.innerHTML = scrub + marks.map(b => rect(b, "mark")).join("");
   }
   toggleBoxes(on) { this.showBoxes = on === undefined ? !this.showBoxes : on; this.drawBoxes(); }
 }

@@ -19,7 +19,8 @@ function bothTable(q, view) {
   const [a, b] = q.decisions;
   if (q.kind !== "labels") {
     const row = d => `<tr><td>${esc(d.reader)}</td><td>${esc(d.decision)}</td><td>${esc(d.phi_kinds.join(", "))}</td>` +
-      `<td>${esc(d.box ? "box " + d.box.join(",") : d.span ? "span " + d.span.join("–") : "")}</td><td>${esc(d.comment)}</td></tr>`;
+      `<td>${esc(d.box ? "box " + d.box.join(",") : d.span ? `“${view.text.slice(d.span[0], d.span[1])}”` : "")}</td>` +
+      `<td>${esc(d.comment)}</td></tr>`;
     return "<tr><th>reader</th><th>decision</th><th>kinds</th><th>mark</th><th>comment</th></tr>" + row(a) + row(b);
   }
   state.labels = {};
@@ -39,7 +40,10 @@ async function show(pos) {
   const view = await api(`/api/items/${q.item}`);
   $("#citem").textContent = `item ${q.item}: ${view.kind} ${view.item_id}`;
   $("#viewport").hidden = view.kind !== "image"; $("#text").hidden = view.kind === "image";
-  if (view.kind === "image") viewer.show(view); else showText($("#text"), view.text);
+  if (view.kind === "image") {
+    viewer.others = q.decisions.filter(d => d.box).map(d => d.box);  // both readers' boxes
+    viewer.show(view);
+  } else showText($("#text"), view.text);
   $("#both").innerHTML = bothTable(q, view);
   for (const s of document.querySelectorAll("#both select")) s.addEventListener("change", () => { state.labels[s.dataset.obs] = s.value; });
   $("#cverdicts").hidden = view.kind === "labels";
