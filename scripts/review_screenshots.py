@@ -8,8 +8,9 @@ images), for example::
     python scripts/review_screenshots.py /tmp/s/out /tmp/s/private docs/
 
 The private workspace is copied: the review state written here never reaches it. Readers ann
-and bob decide every item but one each (by the library, as the browser would), cy settles the
-consensus queue, then headless Chromium (``/usr/bin/chromium``) takes the pictures.
+and bob decide every item but one each (by the library, as the browser would), bob doubts one
+image; headless Chromium (``/usr/bin/chromium``) takes the pictures, the statistics after cy
+settled the consensus queue.
 """
 
 from __future__ import annotations
@@ -55,11 +56,18 @@ def _decide(review: Review) -> tuple[int, int]:
             else:
                 unsure = name == "bob" and found == doubted
                 store.decide(Decision(item, name, "unsure" if unsure else "no-phi"))
-    cy = store.reader("cy")
+                if unsure:
+                    note = "a mark near the edge: text?"
+                    d = Decision(item, name, "unsure", ("other",), (40, 40, 400, 160), None, note)
+                    store.decide(d)
+    return boxed.id, report.id
+
+
+def _settle(review: Review) -> None:
+    cy = review.store.reader("cy")
     assert cy is not None
     for item in review.consensus_queue():
-        review.record_verdict(cy, item, "no-phi", "the header value is a pseudonym")
-    return boxed.id, report.id
+        review.record_verdict(cy, item, "no-phi", "a marker of the device, no text")
 
 
 def main() -> None:
@@ -97,7 +105,11 @@ def main() -> None:
         page.goto(f"{url}/as/bob")
         page.wait_for_function(shown)
         page.screenshot(path=args.docs / "review-report.png")
-        page.goto(f"{url}/as/cy")  # the statistics are for the consensus role
+        page.goto(f"{url}/as/cy")  # consensus and statistics: the consensus role
+        page.wait_for_function("document.querySelector('#citem').textContent.startsWith('item ')")
+        page.wait_for_function("document.querySelector('#pix').dataset.full === '1'")
+        page.screenshot(path=args.docs / "review-consensus.png")
+        _settle(review)
         page.goto(f"{url}/stats")
         page.screenshot(path=args.docs / "review-summary.png", full_page=True)
         browser.close()
