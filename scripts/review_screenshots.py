@@ -23,6 +23,7 @@ import threading
 import time
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from cxrkit.review import app as web
@@ -70,6 +71,13 @@ def _settle(review: Review) -> None:
         review.record_verdict(cy, item, "no-phi", "a marker of the device, no text")
 
 
+def _shrink(path: Path) -> None:
+    """A screenshot in 256 colours (a grey radiograph and a few UI colours: no visible loss)."""
+    with Image.open(path) as im:
+        small = im.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
@@ -114,6 +122,8 @@ def main() -> None:
         page.screenshot(path=args.docs / "review-summary.png", full_page=True)
         browser.close()
     server.should_exit = True
+    for name in ("screen", "report", "consensus", "summary"):
+        _shrink(args.docs / f"review-{name}.png")
     print(f"screenshots written to {args.docs}", file=sys.stderr)
 
 
