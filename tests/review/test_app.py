@@ -122,14 +122,15 @@ def test_an_older_schema_is_migrated(tmp_path: Path) -> None:
     engine = engine_for(tmp_path)
     ReviewStore(engine)
     with engine.begin() as conn:  # back to version 1: no span column
-        conn.execute(sa.text("ALTER TABLE decisions DROP COLUMN span"))
-        conn.execute(sa.text("UPDATE schema_version SET version = 1"))
+        conn.execute(sa.text("ALTER TABLE review_decisions DROP COLUMN span"))
+        conn.execute(sa.text("UPDATE review_schema_version SET version = 1"))
     store = ReviewStore(engine)
     with engine.connect() as conn:
         assert (
-            conn.execute(sa.text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION
+            conn.execute(sa.text("SELECT version FROM review_schema_version")).scalar()
+            == SCHEMA_VERSION
         )
-        assert "span" in {c["name"] for c in sa.inspect(conn).get_columns("decisions")}
+        assert "span" in {c["name"] for c in sa.inspect(conn).get_columns("review_decisions")}
     store.add_reader("ann")
     assert store.reader("ann") is not None
 

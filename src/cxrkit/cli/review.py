@@ -28,7 +28,12 @@ _KINDS = (("image", "--images"), ("report", "--reports"), ("labels", "--labels")
     required=True,
     help="The release's private workspace (the review state lives there).",
 )
-@click.option("--db", "url", default=None, help="PostgreSQL URL [default: PRIVATE/review.sqlite].")
+@click.option(
+    "--keystore",
+    "url",
+    default=None,
+    help="The keystore's PostgreSQL URL, for the review's tables [default: PRIVATE/review.sqlite].",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=0, help="Port [default: a free one]."

@@ -1,10 +1,11 @@
 """The review's state (issue 18): samples, readers, assignments, decisions, verdicts, audit.
 
 Through SQLAlchemy Core, like the keystore: a SQLite file in the private workspace by default
-(``<private>/review.sqlite``) or any PostgreSQL URL. One schema, versioned in
-``schema_version``; :func:`open_store` creates it or migrates an older one forward.
+(``<private>/review.sqlite``) or any PostgreSQL URL — the keystore's, where the build used one:
+every table's name starts with ``review_``. One schema, versioned in ``review_schema_version``;
+:func:`open_store` creates it or migrates an older one forward.
 
-Nothing here is ever deleted without a trace: every write also appends a row to ``audit``
+Nothing here is ever deleted without a trace: every write also appends a row to ``review_audit``
 (who, what, when, the row before and after as JSON), and the audit table is only appended to.
 """
 
@@ -33,10 +34,10 @@ LABEL_VALUES = ("1", "0", "-1", "")
 
 metadata = sa.MetaData()
 schema_version = sa.Table(
-    "schema_version", metadata, sa.Column("version", sa.Integer, nullable=False)
+    "review_schema_version", metadata, sa.Column("version", sa.Integer, nullable=False)
 )
 samples = sa.Table(
-    "samples",
+    "review_samples",
     metadata,
     sa.Column("kind", sa.String(16), primary_key=True),
     sa.Column("manifest", sa.Text, nullable=False),
@@ -45,34 +46,34 @@ samples = sa.Table(
     sa.Column("created", sa.String(32), nullable=False),
 )
 items = sa.Table(
-    "items",
+    "review_items",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("kind", sa.String(16), sa.ForeignKey("samples.kind"), nullable=False),
+    sa.Column("kind", sa.String(16), sa.ForeignKey("review_samples.kind"), nullable=False),
     sa.Column("item_id", sa.String(256), nullable=False),
     sa.Column("stratum", sa.String(256), nullable=False),
     sa.UniqueConstraint("kind", "item_id"),
 )
 readers = sa.Table(
-    "readers",
+    "review_readers",
     metadata,
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("token", sa.String(64), nullable=False, unique=True),
 )
 assignments = sa.Table(
-    "assignments",
+    "review_assignments",
     metadata,
-    sa.Column("item", sa.Integer, sa.ForeignKey("items.id"), primary_key=True),
-    sa.Column("reader", sa.String(64), sa.ForeignKey("readers.name"), primary_key=True),
+    sa.Column("item", sa.Integer, sa.ForeignKey("review_items.id"), primary_key=True),
+    sa.Column("reader", sa.String(64), sa.ForeignKey("review_readers.name"), primary_key=True),
     sa.Column("position", sa.Integer, nullable=False),
     sa.UniqueConstraint("reader", "position"),
 )
 decisions = sa.Table(
-    "decisions",
+    "review_decisions",
     metadata,
-    sa.Column("item", sa.Integer, sa.ForeignKey("items.id"), primary_key=True),
-    sa.Column("reader", sa.String(64), sa.ForeignKey("readers.name"), primary_key=True),
+    sa.Column("item", sa.Integer, sa.ForeignKey("review_items.id"), primary_key=True),
+    sa.Column("reader", sa.String(64), sa.ForeignKey("review_readers.name"), primary_key=True),
     sa.Column("decision", sa.String(8), nullable=False),
     sa.Column("phi_kinds", sa.Text, nullable=False),  # JSON list
     sa.Column("box", sa.Text, nullable=True),  # JSON [x0, y0, x1, y1] in image pixels
@@ -81,25 +82,25 @@ decisions = sa.Table(
     sa.Column("at", sa.String(32), nullable=False),
 )
 label_decisions = sa.Table(
-    "label_decisions",
+    "review_label_decisions",
     metadata,
-    sa.Column("item", sa.Integer, sa.ForeignKey("items.id"), primary_key=True),
-    sa.Column("reader", sa.String(64), sa.ForeignKey("readers.name"), primary_key=True),
+    sa.Column("item", sa.Integer, sa.ForeignKey("review_items.id"), primary_key=True),
+    sa.Column("reader", sa.String(64), sa.ForeignKey("review_readers.name"), primary_key=True),
     sa.Column("labels", sa.Text, nullable=False),  # JSON {observation: "1"|"0"|"-1"|""}
     sa.Column("comment", sa.Text, nullable=False),
     sa.Column("at", sa.String(32), nullable=False),
 )
 verdicts = sa.Table(
-    "verdicts",
+    "review_verdicts",
     metadata,
-    sa.Column("item", sa.Integer, sa.ForeignKey("items.id"), primary_key=True),
-    sa.Column("reader", sa.String(64), sa.ForeignKey("readers.name"), nullable=False),
+    sa.Column("item", sa.Integer, sa.ForeignKey("review_items.id"), primary_key=True),
+    sa.Column("reader", sa.String(64), sa.ForeignKey("review_readers.name"), nullable=False),
     sa.Column("verdict", sa.Text, nullable=False),  # a decision, or JSON labels for labels
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("at", sa.String(32), nullable=False),
 )
 audit = sa.Table(
-    "audit",
+    "review_audit",
     metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", sa.String(32), nullable=False),
@@ -180,7 +181,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _migrate_1_to_2(conn: Connection) -> None:
     """Version 1 had no ``span`` column on decisions (text spans came with report review)."""
-    conn.execute(sa.text("ALTER TABLE decisions ADD COLUMN span TEXT"))
+    conn.execute(sa.text("ALTER TABLE review_decisions ADD COLUMN span TEXT"))
 
 
 #: Migration steps: version ``v`` → ``v + 1``.
