@@ -105,6 +105,8 @@ def test_pixels_and_headers_are_served(review: Review) -> None:
     assert flags["Patient's Name"] == "name"
     assert flags["Study Date"] == "date"
     assert "Pixel Data" not in flags
+    malformed = ann.get(f"/api/items/{item}/image.png?lo=a&hi=b")
+    assert (malformed.status_code, malformed.json()) == (400, {"error": "malformed request"})
     png = ann.get(f"/api/items/{item}/image.png?preset=bright")
     assert png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG")
@@ -214,6 +216,9 @@ def test_labels_go_to_consensus_when_any_observation_differs(
     body = {"labels": {"Edema": "1", "Pneumonia": "0"}}
     assert bob.post(f"/api/items/{item.id}/decision", json=body).status_code == 200
     assert [q["item"] for q in cy.get("/api/consensus").json()] == [item.id]
+    bad = {"verdict": {"Edema": "yes"}, "reason": "x"}
+    assert cy.post(f"/api/items/{item.id}/verdict", json=bad).status_code == 400
+    assert ann.get(f"/api/items/{item.id}/image.png?lo=a&hi=b").status_code == 404  # a report
     verdict = {"Edema": "1", "Pneumonia": "0"}
     body2 = {"verdict": verdict, "reason": "no doubt in the impression"}
     assert cy.post(f"/api/items/{item.id}/verdict", json=body2).status_code == 200

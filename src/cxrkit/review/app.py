@@ -22,6 +22,7 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -33,7 +34,7 @@ from cxrkit.errors import ConfigError, CxrkitError, WorkspaceError
 from cxrkit.identity.keys import KEY_FILE, load_or_create_key
 from cxrkit.labels.schema import LABELS
 from cxrkit.review.export import ReviewSummary, from_utf16, headline
-from cxrkit.review.service import PHI_KINDS, RefusedError, Review, _decision_json
+from cxrkit.review.service import PHI_KINDS, RefusedError, Review, decision_json
 from cxrkit.review.store import Decision, Reader, open_store
 from cxrkit.review.view import preset_window, window_png
 
@@ -138,12 +139,17 @@ def api_image(request: Request) -> Response:
 def api_decision_of(request: Request) -> Response:
     review = _review(request)
     found = review.decision_for(who(request), _item(request), request.path_params["reader"])
-    return JSONResponse(_decision_json(found))
+    return JSONResponse(decision_json(found))
 
 
 async def api_decide(request: Request) -> Response:
-    reader, item = who(request), _item(request)
     body: dict[str, Any] = await request.json()
+    await run_in_threadpool(_decide, request, body)  # file and database: off the event loop
+    return JSONResponse({"ok": True})
+
+
+def _decide(request: Request, body: dict[str, Any]) -> None:
+    reader, item = who(request), _item(request)
     review = _review(request)
     found = review.check_item(reader, item)
     labels, span = body.get("labels"), body.get("span")
@@ -161,7 +167,6 @@ async def api_decide(request: Request) -> Response:
         labels={str(k): str(v) for k, v in labels.items() if k in LABELS} if labels else None,
     )
     review.store.decide(decision)
-    return JSONResponse({"ok": True})
 
 
 def api_undo(request: Request) -> Response:
@@ -184,7 +189,7 @@ def api_consensus(request: Request) -> Response:
             {
                 "item": item,
                 "kind": found.kind,
-                "decisions": [_decision_json(a), _decision_json(b)],
+                "decisions": [decision_json(a), decision_json(b)],
                 "verdict": verdict,
             }
         )
@@ -192,12 +197,13 @@ def api_consensus(request: Request) -> Response:
 
 
 async def api_verdict(request: Request) -> Response:
-    reader, item = who(request), _item(request)
     body: dict[str, Any] = await request.json()
     verdict = body.get("verdict", "")
     if isinstance(verdict, dict):
         verdict = json.dumps(verdict, sort_keys=True)
-    _review(request).record_verdict(reader, item, str(verdict), str(body.get("reason", "")))
+    reason = str(body.get("reason", ""))
+    reader, item, review = who(request), _item(request), _review(request)
+    await run_in_threadpool(review.record_verdict, reader, item, str(verdict), reason)
     return JSONResponse({"ok": True})
 
 
@@ -233,6 +239,8 @@ async def _refused(request: Request, exc: Exception) -> Response:
 
 
 async def _bad(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, CxrkitError):  # a malformed request: its values are not echoed
+        return JSONResponse({"error": "malformed request"}, status_code=400)
     status = 400 if isinstance(exc, ConfigError) else 500
     return JSONResponse({"error": str(exc)}, status_code=status)
 
@@ -258,6 +266,7 @@ def create_app(review: Review, *, tokens: bool) -> Starlette:
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     handlers: dict[Any, Any] = {RefusedError: _refused, CxrkitError: _bad}
+    handlers |= dict.fromkeys((ValueError, TypeError, KeyError, IndexError), _bad)
     app = Starlette(routes=routes, exception_handlers=handlers)
     app.state.review = review
     app.state.tokens = tokens

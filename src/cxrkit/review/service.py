@@ -21,7 +21,7 @@ from cxrkit.identity.keys import keyed_digest
 from cxrkit.labels.schema import LABELS
 from cxrkit.review import export, stats
 from cxrkit.review import sample as core
-from cxrkit.review.store import Decision, Item, Reader, ReviewStore
+from cxrkit.review.store import LABEL_VALUES, Decision, Item, Reader, ReviewStore
 from cxrkit.review.view import PixelCache, ReleaseIndex, graphic_boxes, header_rows
 
 #: A reader flags an item (sends it to consensus) with these decisions.
@@ -99,7 +99,7 @@ class Review:
             "kind": found.kind,
             "item_id": found.item_id,
             "stratum": found.stratum,
-            "own": _decision_json(own),
+            "own": decision_json(own),
         }
         path = self.index.path(found.item_id)
         if found.kind == "image":
@@ -144,6 +144,10 @@ class Review:
         assert found is not None
         if found.kind != "labels" and verdict not in ("no-phi", "phi"):
             raise ConfigError("a consensus verdict is no-phi or phi")
+        if found.kind == "labels":
+            labels = json.loads(verdict)
+            if set(labels) - set(LABELS) or set(labels.values()) - set(LABEL_VALUES):
+                raise ConfigError("a labels verdict maps observations to 1, 0, -1 or blank")
         self.store.record_verdict(item, who.name, verdict, reason)
 
     # -- numbers -------------------------------------------------------------------------
@@ -237,7 +241,8 @@ def _pairs(a: Decision, b: Decision) -> list[tuple[str, str]]:
     return [(a.decision, b.decision)]
 
 
-def _decision_json(d: Decision | None) -> dict[str, Any] | None:
+def decision_json(d: Decision | None) -> dict[str, Any] | None:
+    """A decision as the API sends it (None: not decided)."""
     if d is None:
         return None
     return {
@@ -250,10 +255,6 @@ def _decision_json(d: Decision | None) -> dict[str, Any] | None:
         "labels": dict(d.labels) if d.labels is not None else None,
         "at": d.at,
     }
-
-
-def decision_json(d: Decision | None) -> str:
-    return json.dumps(_decision_json(d))
 
 
 def export_review(review: Review, folder: Path) -> list[Path]:
