@@ -240,7 +240,8 @@ def test_a_box_drawn_and_a_span_selected_go_with_the_decision(
     page.mouse.up()
     page.keyboard.up("Shift")
     expect(page.locator("#overlay rect.mark")).to_have_count(1)
-    page.check("input[value=name]")
+    page.keyboard.press("n")  # ticks the PHI kind "name"
+    expect(page.locator("input[value=name]")).to_be_checked()
     page.fill("#comment", "a name in the corner")
     page.keyboard.press("Escape")  # out of the comment box
     _press(page, "2")

@@ -39,6 +39,18 @@ from cxrkit.review.store import Decision, Reader, open_store
 from cxrkit.review.view import preset_window, window_png
 
 HERE = Path(__file__).parent
+#: The key that ticks each PHI kind on the review screen (a letter of its name, none of the
+#: viewer's keys B, F, O, Z).
+KIND_KEYS = {
+    "name": "n",
+    "date": "d",
+    "id": "i",
+    "location": "l",
+    "institution": "t",
+    "contact": "c",
+    "age": "a",
+    "other": "h",
+}
 templates = Jinja2Templates(directory=HERE / "templates")
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -101,7 +113,7 @@ def pick(request: Request) -> Response:
 def page(name: str) -> Callable[[Request], Response]:
     def render(request: Request) -> Response:
         reader = who(request)
-        context = {"me": reader, "phi_kinds": PHI_KINDS, "labels": LABELS}
+        context = {"me": reader, "phi_kinds": PHI_KINDS, "kind_keys": KIND_KEYS, "labels": LABELS}
         return templates.TemplateResponse(request, name, context)
 
     return render

@@ -1,4 +1,5 @@
-// cxrkit review: one reader's review screen. Keys: 1 no PHI, 2 PHI, 3 unsure, Z undo,
+// cxrkit review: one reader's review screen. Keys: 1 no PHI, 2 PHI, 3 unsure, the PHI kinds by their
+// underlined letters (n d i l t c a h), Z undo,
 // ←/→ previous/next item, B scrub boxes, F fit, O 1:1; labels items: ↑↓, 1/0/-/Backspace, Enter.
 "use strict";
 
@@ -151,7 +152,9 @@ function key(e) {
   if (!state.view || state.pos < 0) return;
   if (state.view.kind === "labels") { if (labelKey(e)) e.preventDefault(); return; }
   const decision = {"1": "no-phi", "2": "phi", "3": "unsure"}[e.key];
+  const kind = document.querySelector(`input[name=kind][data-key="${e.key}"]`);
   if (decision) decide(decision);
+  else if (kind) kind.checked = !kind.checked;
   else if (state.view.kind === "image") {
     if (e.key === "b") { $("#showboxes").checked = !$("#showboxes").checked; viewer.toggleBoxes($("#showboxes").checked); }
     else if (e.key === "f") viewer.fit();
