@@ -8,6 +8,7 @@ without it fails these tests with a message that says so: they are never skipped
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import threading
@@ -25,7 +26,8 @@ from cxrkit.review.service import Review
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pipeline"))
 import tiny_export as tiny
 
-CHROMIUM = Path("/usr/bin/chromium")
+#: Debian's Chromium (``CXRKIT_CHROMIUM`` names another build of it).
+CHROMIUM = Path(os.environ.get("CXRKIT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
