@@ -82,3 +82,7 @@ def release_factory() -> Callable[[Path], Path]:
 @pytest.fixture(scope="module")
 def tiny_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_release(tmp_path_factory.mktemp("release"))
+
+
+# The review app's fixtures (a built release, the served app, the browser): app_fixtures.py.
+from app_fixtures import browser, built_release, served  # noqa: E402, F401
