@@ -187,7 +187,7 @@ def cxrkit_full_size(row: str, items: list[tuple[Any, pydicom.Dataset]]) -> dict
     """cxrkit's scrub on full-size radiographs: images per second, the learned detector's
     share of the time (measured alone on the same images), and how many were proved."""
     from cxrkit.dicom import learned
-    from cxrkit.dicom.scrub import DenyList, scrub_pixels
+    from cxrkit.dicom.scrub import PixelDenyList, scrub_pixels
 
     took, detect, verified = 0.0, 0.0, 0
     for a, ds in items:
@@ -196,7 +196,7 @@ def cxrkit_full_size(row: str, items: list[tuple[Any, pydicom.Dataset]]) -> dict
             a,
             photometric=str(ds.get("PhotometricInterpretation", "MONOCHROME2")),
             bits_stored=int(ds.get("BitsStored", 12)),
-            deny=DenyList.from_dataset(ds),
+            deny=PixelDenyList.from_dataset(ds),
         )
         took += cpu_seconds() - start
         verified += r.verified
@@ -254,7 +254,7 @@ def recall_fields(recall: Recall) -> dict[str, Any]:
 
 def cxrkit_real(items: list[pydicom.Dataset], repeat: int) -> dict[str, Any]:
     """cxrkit's scrub on the real CRs, ``repeat`` times each; images per second."""
-    from cxrkit.dicom.scrub import DenyList, scrub_pixels
+    from cxrkit.dicom.scrub import PixelDenyList, scrub_pixels
 
     took, n = 0.0, 0
     for _ in range(repeat):
@@ -262,7 +262,7 @@ def cxrkit_real(items: list[pydicom.Dataset], repeat: int) -> dict[str, Any]:
             a, photometric, bits = ds.pixel_array, str(ds.PhotometricInterpretation), ds.BitsStored
             start = cpu_seconds()
             scrub_pixels(
-                a, photometric=photometric, bits_stored=bits, deny=DenyList.from_dataset(ds)
+                a, photometric=photometric, bits_stored=bits, deny=PixelDenyList.from_dataset(ds)
             )
             took += cpu_seconds() - start
             n += 1

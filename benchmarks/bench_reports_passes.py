@@ -15,7 +15,7 @@ import random
 import time
 
 from cxrkit.reports import process_report
-from cxrkit.reports.deny import DenyList
+from cxrkit.reports.deny import TextDenyList
 from cxrkit.sources.synth.cohort import build_cohort
 from cxrkit.sources.synth.reports import write_report
 
@@ -32,7 +32,7 @@ def main() -> None:
     for _ in range(args.passes):
         start = time.process_time()
         for text in texts:
-            process_report(text, DenyList())
+            process_report(text, TextDenyList())
         best = min(best, time.process_time() - start)
     print(f"{len(texts)} reports, best of {args.passes}: {len(texts) / best:.0f} per CPU second")
 

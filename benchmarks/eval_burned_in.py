@@ -7,14 +7,15 @@ Run on demand, not in the test suite::
     python benchmarks/eval_burned_in.py --export ./export --out /tmp/eval.json
 
 Every readable image of the export is scrubbed by ``cxrkit.dicom.scrub.scrub_pixels`` as a
-build does it (decoded pixels, ``DenyList.from_dataset`` of the original header; see
+build does it (decoded pixels, ``PixelDenyList.from_dataset`` of the original header; see
 ``cxrkit.dicom.redaction_eval.scrub_file``), in a process pool of ``--workers``. A planted PHI
 line counts as removed only when every glyph box of it is at least 99 % covered by the
 scrub's boxes (:func:`cxrkit.dicom.redaction_eval.measure_lines`). Printed: a markdown table
 of lines removed / planted per kind and slice, markers kept, false boxes, unverified images,
 and missed lines split into those on released images (the scrub verified the image: a leak)
-and those on quarantined ones. ``--out`` receives the same figures as JSON (missed lines by
-file and line id, never their text). The progress bar is on stderr.
+and those on quarantined ones. ``--out`` receives the same figures as JSON (missed lines and
+lost markers by file and line id, never their text; each file's boxes and proof). The progress
+bar is on stderr.
 """
 
 from __future__ import annotations
@@ -117,6 +118,8 @@ def results(
         "missed_quarantined": recall.missed_quarantined,
         "missed_partly": recall.missed_partly,
         "missed": recall.missed,
+        "lost_markers": recall.lost_markers,
+        "files": {o.file: {"verified": o.verified, "boxes": o.boxes} for o in outcomes},
     }
 
 

@@ -37,7 +37,17 @@ LAYERS: dict[str, int] = {
     "cli": 4,
     **dict.fromkeys(("pipeline", "db"), 3),
     **dict.fromkeys(
-        ("derive", "dicom", "labels", "loaders", "pacs", "release", "reports", "sources.synth"),
+        (
+            "derive",
+            "dicom",
+            "labels",
+            "loaders",
+            "pacs",
+            "release",
+            "reports",
+            "review",
+            "sources.synth",
+        ),
         2,
     ),
     **dict.fromkeys(("identity", "sources"), 1),

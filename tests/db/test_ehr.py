@@ -13,6 +13,7 @@ from cxrkit.cli import main
 from cxrkit.db.ehr import LinkSpec, link_ehr, pseudonym, shift_text
 from cxrkit.errors import ConfigError, SourceError
 from cxrkit.identity.keystore import Keystore
+from cxrkit.identity.source_keys import PatientKey
 
 MRN_KNOWN, MRN_NEW, MRN_GONE = "0012345", "0099999", "0055555"
 
@@ -20,8 +21,8 @@ MRN_KNOWN, MRN_NEW, MRN_GONE = "0012345", "0099999", "0055555"
 @pytest.fixture
 def private(tmp_path: Path) -> Path:
     store = Keystore.open(tmp_path / "private")
-    store.patient(f"SYNTHHEALTH|{MRN_KNOWN}", dt.date(2015, 3, 14))
-    store.patient(f"SYNTHHEALTH|{MRN_GONE}", dt.date(2016, 1, 1))
+    store.patient(PatientKey("SYNTHHEALTH", MRN_KNOWN), dt.date(2015, 3, 14))
+    store.patient(PatientKey("SYNTHHEALTH", MRN_GONE), dt.date(2016, 1, 1))
     store.withdraw({MRN_GONE})
     return tmp_path / "private"
 
@@ -50,7 +51,7 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 def test_mrns_dates_and_identifiers(private: Path, tmp_path: Path) -> None:
     store = Keystore.open(private)
-    known = store.patient(f"SYNTHHEALTH|{MRN_KNOWN}", dt.date(2000, 1, 1))
+    known = store.patient(PatientKey("SYNTHHEALTH", MRN_KNOWN), dt.date(2000, 1, 1))
     summary = link_ehr(_table(tmp_path / "t.csv", ROWS), private, tmp_path / "o.csv", SPEC)
     assert (summary.rows, summary.written, summary.withdrawn_rows) == (4, 3, 1)
     assert (summary.patients, summary.new_patients) == (2, 1)
@@ -60,7 +61,7 @@ def test_mrns_dates_and_identifiers(private: Path, tmp_path: Path) -> None:
     moved = dt.date(2015, 3, 13) + dt.timedelta(known.shift_days)
     assert out[0]["admit"] == f"{moved.isoformat()} 23:10:00"
     assert out[1]["admit"] == f"{dt.date(2016, 1, 1) + dt.timedelta(known.shift_days):%Y%m%d}"
-    new = store.patient(f"SYNTHHEALTH|{MRN_NEW}", dt.date(1990, 1, 1))  # recorded: kept
+    new = store.patient(PatientKey("SYNTHHEALTH", MRN_NEW), dt.date(1990, 1, 1))  # recorded: kept
     assert out[2]["subject_id"] == str(new.subject_id)
     assert 2100 <= int(out[2]["admit"][:4]) <= 2200 and out[2]["admit"].endswith("T06:00")
     assert out[0]["enc"] == pseudonym(store.key, "E1") != out[1]["enc"]

@@ -20,6 +20,7 @@ from cxrkit.db.ehr import pseudonym
 from cxrkit.db.load import open_backend
 from cxrkit.identity.keys import load_or_create_key
 from cxrkit.identity.keystore import Keystore
+from cxrkit.identity.source_keys import PatientKey
 from cxrkit.pipeline.build import BuildSummary
 from cxrkit.release.verify import verify
 from cxrkit.sources.synth import SynthSummary
@@ -117,7 +118,7 @@ def test_linked_dates_move_with_the_patient_and_keep_the_time(
     store = Keystore.open(private)
     for before, after in zip(source, result, strict=True):
         assert before["admittime"][10:] == after["admittime"][10:]  # time of day kept
-        ident = store.patient(f"SYNTHHEALTH|{before['mrn']}", dt.date(2000, 1, 1))
+        ident = store.patient(PatientKey("SYNTHHEALTH", before["mrn"]), dt.date(2000, 1, 1))
         assert int(after["subject_id"]) == ident.subject_id
         moved = dt.date.fromisoformat(before["admittime"][:10]) + dt.timedelta(ident.shift_days)
         assert after["admittime"][:10] == moved.isoformat()

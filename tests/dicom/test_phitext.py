@@ -7,20 +7,20 @@ import pydicom
 import pytest
 
 from cxrkit.dicom.ocr import Word, read_glyph, read_line
-from cxrkit.dicom.phitext import DenyList, KeepList, Verdict, classify_line, fold, phi_kind
+from cxrkit.dicom.phitext import KeepList, PixelDenyList, Verdict, classify_line, fold, phi_kind
 from cxrkit.dicom.textfind import find_candidates, text_levels
 from cxrkit.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
-def deny() -> DenyList:
+def deny() -> PixelDenyList:
     ds = pydicom.Dataset()
     ds.PatientName = "Ortega^Maria^R"
     ds.PatientID = "02777330"
     ds.AccessionNumber = "RAD2010162273"
     ds.PatientBirthDate = "19750213"
     ds.StudyDate, ds.StudyTime = "20100727", "113705"
-    return DenyList.from_dataset(ds, extra=["Dr Quill"])
+    return PixelDenyList.from_dataset(ds, extra=["Dr Quill"])
 
 
 def _line(text: str, conf: float = 90.0) -> list[Word]:
@@ -45,7 +45,7 @@ def test_fold_maps_the_ocr_confusables() -> None:
         "QUILL",  # an extra deny value
     ],
 )
-def test_header_values_are_found_in_ocr_text(deny: DenyList, text: str) -> None:
+def test_header_values_are_found_in_ocr_text(deny: PixelDenyList, text: str) -> None:
     assert phi_kind(_line(text), deny) is not None
     assert classify_line(_line(text), deny, KeepList.default()) is Verdict.PHI
 
@@ -60,7 +60,7 @@ def test_header_values_are_found_in_ocr_text(deny: DenyList, text: str) -> None:
     ],
 )
 def test_patterns_catch_phi_not_in_the_header(text: str, kind: str) -> None:
-    assert phi_kind(_line(text), DenyList()) == kind
+    assert phi_kind(_line(text), PixelDenyList()) == kind
 
 
 @pytest.mark.parametrize(
@@ -76,19 +76,19 @@ def test_patterns_catch_phi_not_in_the_header(text: str, kind: str) -> None:
         "88KV 4.7MAS",
     ],
 )
-def test_radiological_text_is_kept(deny: DenyList, text: str) -> None:
+def test_radiological_text_is_kept(deny: PixelDenyList, text: str) -> None:
     assert classify_line(_line(text), deny, KeepList.default()) is Verdict.KEEP
 
 
 def test_a_patient_named_like_a_keep_word_is_still_phi() -> None:
-    deny = DenyList(frozenset({"SUPINE"}), frozenset())
+    deny = PixelDenyList(frozenset({"SUPINE"}), frozenset())
     assert classify_line(_line("SUPINE"), deny, KeepList.default()) is Verdict.PHI
 
 
 def test_unknown_legible_text_is_removed_and_noise_is_not_text() -> None:
     keep = KeepList.default()
-    assert classify_line(_line("WET READ"), DenyList(), keep) is Verdict.TEXT
-    assert classify_line(_line("~ .", 20.0), DenyList(), keep) is Verdict.NOISE
+    assert classify_line(_line("WET READ"), PixelDenyList(), keep) is Verdict.TEXT
+    assert classify_line(_line("~ .", 20.0), PixelDenyList(), keep) is Verdict.NOISE
 
 
 def test_a_bad_keep_pattern_names_the_entry() -> None:

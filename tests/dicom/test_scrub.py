@@ -18,7 +18,7 @@ from pydicom.data import get_testdata_file
 from cxrkit.dicom import scrub as scrub_module
 from cxrkit.dicom.headers import Pseudonyms, deidentify_header
 from cxrkit.dicom.redaction_eval import FileOutcome, Recall, measure, read_truth, scrub_file
-from cxrkit.dicom.scrub import DenyList, KeepList, ScrubResult, record_scrub, scrub_pixels
+from cxrkit.dicom.scrub import KeepList, PixelDenyList, ScrubResult, record_scrub, scrub_pixels
 from cxrkit.errors import SourceError
 from cxrkit.sources.synth import SynthSummary
 
@@ -37,7 +37,7 @@ def presidio() -> tuple[pydicom.Dataset, np.ndarray, ScrubResult]:
         a,
         photometric=ds.PhotometricInterpretation,
         bits_stored=ds.BitsStored,
-        deny=DenyList.from_dataset(ds),
+        deny=PixelDenyList.from_dataset(ds),
     )
     return ds, a, result
 
@@ -111,7 +111,7 @@ def test_rg1_clean_cr_has_no_text_and_unchanged_pixels() -> None:
         a,
         photometric=ds.PhotometricInterpretation,
         bits_stored=ds.BitsStored,
-        deny=DenyList.from_dataset(ds),
+        deny=PixelDenyList.from_dataset(ds),
     )
     assert not result.text_found and result.boxes == () and result.verified
     assert np.array_equal(result.array, a) and result.array.dtype == a.dtype
@@ -131,7 +131,7 @@ def _image(lines: list[tuple[str, tuple[int, int]]], value: int, back: int) -> n
 
 def test_monochrome1_black_is_the_top_of_bits_stored() -> None:
     a = _image([("DOE, JOHN", (10, 40))], value=0, back=700)
-    deny = DenyList(frozenset({"DOE", "JOHN"}), frozenset())
+    deny = PixelDenyList(frozenset({"DOE", "JOHN"}), frozenset())
     r = scrub_pixels(a, photometric="MONOCHROME1", bits_stored=10, deny=deny)
     assert len(r.boxes) == 1
     x0, y0, x1, y1 = r.boxes[0]
@@ -141,7 +141,7 @@ def test_monochrome1_black_is_the_top_of_bits_stored() -> None:
 
 def test_unverified_reason_names_the_kind_not_the_text(monkeypatch) -> None:
     a = _image([("ZABRISKIE 4471", (10, 40))], value=4095, back=900)
-    deny = DenyList(frozenset({"ZABRISKIE"}), frozenset())
+    deny = PixelDenyList(frozenset({"ZABRISKIE"}), frozenset())
 
     def half(box, glyph_height, vertical, shape):  # a box that covers only the left half
         x0, y0, x1, y1 = box
@@ -160,13 +160,13 @@ def test_a_multi_frame_array_is_refused() -> None:
             np.zeros((2, 8, 8), np.uint16),
             photometric="MONOCHROME2",
             bits_stored=12,
-            deny=DenyList(),
+            deny=PixelDenyList(),
         )
 
 
 def test_custom_keep_list_changes_what_is_kept(tmp_path: Path) -> None:
     a = _image([("WET READ", (300, 350))], value=4095, back=900)
-    default = scrub_pixels(a, photometric="MONOCHROME2", bits_stored=12, deny=DenyList())
+    default = scrub_pixels(a, photometric="MONOCHROME2", bits_stored=12, deny=PixelDenyList())
     assert default.boxes, "unknown text is removed (in doubt, remove)"
     table = tmp_path / "keep.txt"
     table.write_text("# my site's words\nWET\nREAD\n", encoding="utf-8")
@@ -174,7 +174,7 @@ def test_custom_keep_list_changes_what_is_kept(tmp_path: Path) -> None:
         a,
         photometric="MONOCHROME2",
         bits_stored=12,
-        deny=DenyList(),
+        deny=PixelDenyList(),
         keep=KeepList.from_file(table),
     )
     assert custom.boxes == () and custom.text_found

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from cxrkit.dicom.reading import from_candidate
-from cxrkit.dicom.scrub import DenyList, _same_line, scrub_pixels
+from cxrkit.dicom.scrub import PixelDenyList, _same_line, scrub_pixels
 from cxrkit.dicom.textfind import Candidate, Level, find_candidates
 
 
@@ -64,7 +64,7 @@ def test_a_middle_initial_set_apart_is_removed_with_the_name() -> None:
     cv2.putText(ink, "R", (214, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1, 2)
     cv2.putText(ink, "R", (640, 380), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1, 2)
     a = np.where(ink > 0, 4095, 1200).astype(np.uint16)
-    deny = DenyList(frozenset({"MILES", "EDITH"}), frozenset())
+    deny = PixelDenyList(frozenset({"MILES", "EDITH"}), frozenset())
     r = scrub_pixels(a, photometric="MONOCHROME2", bits_stored=12, deny=deny)
     assert r.verified
     assert int(r.array[10:45, 214:235].max()) < 4095  # the initial is gone

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
 import os
 import shutil
 import signal
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,29 +42,47 @@ def _truth_images(root: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def _manifest(root: Path) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads((root / "truth" / "manifest.json").read_text())
+    return manifest
+
+
 def test_the_build_makes_a_release(
     export8: SynthSummary, release8: tuple[BuildSummary, Path, Path]
 ) -> None:
     summary, out, private = release8
+    manifest = _manifest(export8.root)
     rows = _truth_images(export8.root)
     with (export8.root / "truth" / "studies.csv").open(encoding="utf-8") as fh:
         studies = list(csv.DictReader(fh))
     reported = {s["accession"] for s in studies if s["report_status"] == "ok"}
     chest = [r for r in rows if r["chest"] == "True" and not r["broken"]]
     with (private / "quarantine.csv").open(encoding="utf-8") as fh:
-        kinds = [r["kind"] for r in csv.DictReader(fh)]
+        listed = list(csv.DictReader(fh))
+    kinds = [r["kind"] for r in listed]
     unproven = kinds.count("burned-in-unproven")
     assert unproven <= 0.1 * len(chest)
-    # every readable chest image with a readable report is released, unless unproven
-    assert summary.images == sum(1 for r in chest if r["accession"] in reported) - unproven
+    # every file seen is released or listed, and exactly the truth's left-out files are listed
+    assert summary.files_seen == manifest["images"] + manifest["broken_files"] == len(rows)
+    files = [r for r in listed if not r["item"]]
+    assert summary.images + len(files) == summary.files_seen
+    left_out = {
+        r["file"]
+        for r in rows
+        if r["broken"] or r["chest"] == "False" or r["accession"] not in reported
+    }
+    assert {"dicom/" + r["source"] for r in files if r["kind"] != "burned-in-unproven"} == left_out
+    assert summary.images == summary.files_seen - len(left_out) - unproven
     assert kinds.count("no-report") == sum(1 for r in chest if r["accession"] not in reported) > 0
+    # every report is released or listed, each once
+    assert summary.reports + sum(1 for r in listed if r["item"]) == manifest["reports"]
     assert summary.studies == sum(
         1
         for s in studies
         if s["accession"] in reported and s["chest"] == "True" and s["images"] != "0"
     )
-    assert summary.patients == export8.patients
-    assert summary.non_chest == sum(1 for r in rows if r["chest"] == "False") > 0
+    assert summary.patients == manifest["patients"]
+    assert summary.non_chest == manifest["non_chest_images"] > 0
     for name in (*TABLES, "IMAGE_FILENAMES", "SHA256SUMS.txt", "README.md", "LICENSE"):
         assert (out / name).exists(), name
     metadata = read_table(out / "mimic-cxr-2.0.0-metadata.csv.gz")
@@ -276,7 +296,7 @@ def test_the_leak_audit_finds_planted_leaks(
     report_ = verify(copy, private, workers=2)
     places = {key.split(" in ")[-1] for key in report_.problems if key.startswith("leak")}
     assert {"report", "header", "pixels"} <= places
-    assert report_.leaks is not None and report_.leaks >= 3
+    assert report_.leaks == 3
 
 
 def test_the_audit_reads_a_name_turned_along_the_edge(
@@ -375,7 +395,8 @@ def test_released_dicom_gains_no_conformance_error(
             continue
         checked.add(kind)
         assert new_errors(export8.root / row["file"], path) == set(), kind
-    assert len(checked) >= 12
+    chest = [r for r in rows.values() if r["chest"] == "True"]
+    assert checked == {(r["modality"], r["transfer_syntax"], r["photometric"]) for r in chest}
 
 
 def test_a_gzip_build_verifies(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from cxrkit.errors import ConfigError, WorkspaceError
 from cxrkit.identity.dates import draw_shift
 from cxrkit.identity.keys import KEY_FILE, load_or_create_key
 from cxrkit.identity.keystore import Keystore, engine_for
+from cxrkit.identity.source_keys import PatientKey, StudyKey
 
 DAY = dt.date(2015, 3, 14)
 
@@ -58,9 +59,9 @@ def test_a_damaged_key_is_refused(tmp_path: Path) -> None:
 def test_identifiers_have_the_mimic_shape(tmp_path: Path, store_url: str | None) -> None:
     ks = Keystore.open(tmp_path, store_url)
     for i in range(30):
-        p = ks.patient(f"MRN{i}", DAY)
+        p = ks.patient(PatientKey("", f"MRN{i}"), DAY)
         assert 10_000_000 <= p.subject_id <= 19_999_999
-        study = ks.study(f"ACC{i}", p.subject_id)
+        study = ks.study(StudyKey("acc", f"ACC{i}"), p.subject_id)
         assert 50_000_000 <= study <= 59_999_999
         d = ks.image(f"1.2.999.{i}", study)
         groups = d.split("-")
@@ -70,14 +71,14 @@ def test_identifiers_have_the_mimic_shape(tmp_path: Path, store_url: str | None)
 
 def test_same_source_same_identifier_across_reopen(tmp_path: Path, store_url: str | None) -> None:
     first = Keystore.open(tmp_path, store_url)
-    p = first.patient("MRN-7", DAY)
-    s = first.study("ACC-7", p.subject_id)
+    p = first.patient(PatientKey("", "MRN-7"), DAY)
+    s = first.study(StudyKey("acc", "ACC-7"), p.subject_id)
     d = first.image("1.2.999.7", s)
     first.engine.dispose()
     again = Keystore.open(tmp_path, store_url)
     # A later first-study date does not move an existing patient's shift.
-    assert again.patient("MRN-7", dt.date(2001, 1, 1)) == p
-    assert again.study("ACC-7", p.subject_id) == s
+    assert again.patient(PatientKey("", "MRN-7"), dt.date(2001, 1, 1)) == p
+    assert again.study(StudyKey("acc", "ACC-7"), p.subject_id) == s
     assert again.image("1.2.999.7", s) == d
 
 
@@ -88,11 +89,11 @@ def test_same_key_and_order_give_the_same_release(tmp_path: Path) -> None:
     (b / KEY_FILE).write_bytes((a / KEY_FILE).read_bytes())
     (b / KEY_FILE).chmod(0o600)
     ka, kb = Keystore.open(a), Keystore.open(b)
-    ids_a = [ka.patient(f"M{i}", DAY).subject_id for i in range(20)]
-    ids_b = [kb.patient(f"M{i}", DAY).subject_id for i in range(20)]
+    ids_a = [ka.patient(PatientKey("", f"M{i}"), DAY).subject_id for i in range(20)]
+    ids_b = [kb.patient(PatientKey("", f"M{i}"), DAY).subject_id for i in range(20)]
     assert ids_a == ids_b
     other = Keystore.open(tmp_path / "c")
-    assert [other.patient(f"M{i}", DAY).subject_id for i in range(20)] != ids_a
+    assert [other.patient(PatientKey("", f"M{i}"), DAY).subject_id for i in range(20)] != ids_a
 
 
 def test_probing_fills_a_small_range_without_collision(
@@ -101,10 +102,10 @@ def test_probing_fills_a_small_range_without_collision(
     ks = Keystore(
         engine_for(tmp_path, store_url), load_or_create_key(tmp_path), subject_range=(10, 29)
     )
-    ids = {ks.patient(f"P{i}", DAY).subject_id for i in range(20)}
+    ids = {ks.patient(PatientKey("", f"P{i}"), DAY).subject_id for i in range(20)}
     assert ids == set(range(10, 30))
     with pytest.raises(ConfigError, match="exhausted"):
-        ks.patient("one-too-many", DAY)
+        ks.patient(PatientKey("", "one-too-many"), DAY)
 
 
 @settings(max_examples=25, deadline=None)
@@ -114,9 +115,9 @@ def test_pseudonyms_are_unique_and_stable(sources: list[str]) -> None:
 
     ws = Path(tempfile.mkdtemp())
     ks = Keystore(engine_for(ws), load_or_create_key(ws), subject_range=(100, 160))
-    first = {s: ks.patient(s, DAY).subject_id for s in sources}
+    first = {s: ks.patient(PatientKey("", s), DAY).subject_id for s in sources}
     assert len(set(first.values())) == len(sources)
-    assert {s: ks.patient(s, DAY).subject_id for s in reversed(sources)} == first
+    assert {s: ks.patient(PatientKey("", s), DAY).subject_id for s in reversed(sources)} == first
 
 
 def test_shift_puts_the_first_study_in_2100_to_2200() -> None:
@@ -138,8 +139,8 @@ def _allocate_all(url: str, key_hex: str, sources: list[str]) -> dict[str, tuple
     )
     out = {}
     for s in sources:
-        p = ks.patient(s, DAY)
-        out[s] = (p.subject_id, ks.study("study-" + s, p.subject_id))
+        p = ks.patient(PatientKey("", s), DAY)
+        out[s] = (p.subject_id, ks.study(StudyKey("acc", "study-" + s), p.subject_id))
     ks.engine.dispose()
     return out
 
@@ -165,3 +166,23 @@ def test_concurrent_allocation_on_postgresql_never_collides(
     with engine.connect() as conn:
         assert conn.execute(sa.text("select count(*) from patients")).scalar() == len(sources)
     engine.dispose()
+
+
+def test_a_labeled_study_s_patient_moves_to_test_and_keeps_its_ids(
+    tmp_path: Path, store_url: str | None
+) -> None:
+    ks = Keystore.open(tmp_path, store_url)
+    a, b = ks.patient(PatientKey("", "MRN-A"), DAY), ks.patient(PatientKey("", "MRN-B"), DAY)
+    acc_a, acc_b = StudyKey("acc", "ACC-A"), StudyKey("acc", "ACC-B")
+    study_a, study_b = ks.study(acc_a, a.subject_id), ks.study(acc_b, b.subject_id)
+    ks.set_splits({a.subject_id: "train", b.subject_id: "validate"})
+
+    assert ks.study_subjects([study_a, study_b, 59_999_999]) == {
+        study_a: a.subject_id,
+        study_b: b.subject_id,
+    }
+    assert ks.move_to_test([a.subject_id]) == 1
+    assert ks.move_to_test([a.subject_id]) == 0
+    assert (ks.split(a.subject_id), ks.split(b.subject_id)) == ("test", "validate")
+    assert ks.patient(PatientKey("", "MRN-A"), DAY) == a
+    assert ks.study(acc_a, a.subject_id) == study_a

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from cxrkit.errors import ConfigError
-from cxrkit.labels import LABELS, format_study_rows, label_studies, read_reports_csv
+from cxrkit.labels import (
+    LABELS,
+    format_study_rows,
+    label_studies,
+    label_study,
+    read_reports_csv,
+)
 from cxrkit.labels.openi import read_openi_reports
 
 
@@ -27,6 +33,15 @@ def test_label_studies_rows_are_in_mimic_order_and_skip_blank_texts() -> None:
     text = format_study_rows(rows)
     assert text.splitlines()[0] == "subject_id,study_id," + ",".join(LABELS)
     assert text.splitlines()[1] == "1,10,,1.0,,,,,,,,,,,,"
+
+
+@pytest.mark.parametrize("text", ["Mild cardiomegaly.", "No effusion. ? pneumonia", " "])
+def test_a_study_s_labels_are_its_label_table_rows(text: str) -> None:
+    """The report step's labels (``label_study``) are the values of the label files' rows."""
+    labels = label_study(text)
+    for labeler in ("chexpert", "negbio"):
+        rows = label_studies([("1", "2", text)], labeler=labeler)
+        assert [{k: r[k] for k in LABELS} for r in rows] == ([labels[labeler]] if labels else [])
 
 
 def test_unknown_labeler() -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from cxrkit.dicom.chest import ChestVerdict
-from cxrkit.identity.keystore import Keystore, patient_key
+from cxrkit.identity.keystore import Keystore
+from cxrkit.identity.source_keys import PatientKey, StudyKey
 from cxrkit.pipeline.link import (
     IMAGES_OF_TWO_PATIENTS,
     PATIENT_MISMATCH,
@@ -27,7 +28,7 @@ def _image(rel: str, patient: str, accession: str, issuer: str = "") -> HeaderIn
         rel=rel,
         issuer=issuer,
         patient_id=patient,
-        study_key=f"acc:{accession}",
+        study_key=StudyKey("acc", accession),
         sop_uid=f"1.2.3.{rel}",
         study_date=None,
         chest=ChestVerdict(True, "chest"),
@@ -41,7 +42,9 @@ def test_a_report_whose_patient_differs_from_its_images_leaves_the_study_out() -
         ReportRecord("B1", "P1", "text", "r.csv", item=1),  # B1's images are P2's
     )
     linked, left_out = link(images, reports)
-    assert [(s.study_key, [i.rel for i in s.images]) for s in linked] == [("acc:A1", ["a1"])]
+    assert [(s.study_key, [i.rel for i in s.images]) for s in linked] == [
+        (StudyKey("acc", "A1"), ["a1"])
+    ]
     assert sorted((q.source, q.item, q.kind, q.detail) for q in left_out) == [
         ("b1", "", "study-conflict", PATIENT_MISMATCH),
         ("b2", "", "study-conflict", PATIENT_MISMATCH),
@@ -80,8 +83,8 @@ def test_the_report_s_patient_id_is_compared_exactly(in_report: str, linked: boo
 
 def test_two_issuers_never_give_one_patient_key(tmp_path: Path) -> None:
     """``A|B`` + ``C`` and ``A`` + ``B|C`` once made the same key ``A|B|C``: one subject."""
-    assert patient_key("A|B", "C") != patient_key("A", "B|C")
-    assert patient_key("A\\", "|C") != patient_key("A\\|", "C")
+    assert PatientKey("A|B", "C").stored != PatientKey("A", "B|C").stored
+    assert PatientKey("A\\", "|C").stored != PatientKey("A\\|", "C").stored
     images = [_image("a1", "C", "A1", issuer="A|B"), _image("b1", "B|C", "B1", issuer="A")]
     dated = [dataclasses.replace(i, study_date=dt.date(2020, 1, 1)) for i in images]
     work, _ = assign(dated, Keystore.open(tmp_path))
@@ -91,7 +94,7 @@ def test_two_issuers_never_give_one_patient_key(tmp_path: Path) -> None:
 def test_a_withdrawal_with_an_issuer_names_one_patient() -> None:
     images = [_image("n1", "P1", "N1", issuer="NORTH"), _image("s1", "P1", "S1", issuer="SOUTH")]
     reports = (ReportRecord("N1", "P1", "t", "r.csv", 0), ReportRecord("S1", "P1", "t", "r.csv", 1))
-    by_key = PatientList(keys=frozenset({patient_key("NORTH", "P1")}))
+    by_key = PatientList(keys=frozenset({PatientKey("NORTH", "P1")}))
     kept, kept_reports, left_out = withdraw(images, reports, by_key)
     assert [i.rel for i in kept] == ["s1"]
     assert [r.accession for r in kept_reports] == ["S1"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cxrkit.reports import DenyList, deidentify_text, find_phi
+from cxrkit.reports import TextDenyList, deidentify_text, find_text_phi
 from cxrkit.reports.evaluate import over_redaction, recall_on_export
 from cxrkit.sources.synth import SynthSummary
 
@@ -122,13 +122,13 @@ def test_ages_of_90_and_over_only() -> None:
 
 
 def test_deny_list_catches_values_no_pattern_knows() -> None:
-    deny = DenyList(names=("Oyelaran^Zuzanna",), identifiers=("QX-77",), places=("Farview",))
+    deny = TextDenyList(names=("Oyelaran^Zuzanna",), identifiers=("QX-77",), places=("Farview",))
     text = "Zuzanna Oyelaran seen at Farview (QX-77); Oyelaran stable."
     assert deidentify_text(text, deny) == "___ seen at ___ (___); ___ stable."
 
 
 def test_deny_list_name_that_is_a_word_needs_its_other_part() -> None:
-    deny = DenyList(names=("Hope, May",))
+    deny = TextDenyList(names=("Hope, May",))
     text = "May Hope was seen. This may represent edema. May represent edema."
     assert (
         deidentify_text(text, deny)
@@ -138,7 +138,7 @@ def test_deny_list_name_that_is_a_word_needs_its_other_part() -> None:
 
 def test_spans_never_cover_times_of_day() -> None:
     text = "Called at 10:30 AM, 21:56 and 9:17 pm on 3/4/2015."
-    covered = [text[s.start : s.end] for s in find_phi(text)]
+    covered = [text[s.start : s.end] for s in find_text_phi(text)]
     assert covered == ["3/4/2015"]
 
 

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxrkit.reports import read_ris_csv
-from cxrkit.reports.deny import DenyList, _cased, _date_forms, _name_parts
+from cxrkit.reports.deny import TextDenyList, _cased, _date_forms, _name_parts
 from cxrkit.reports.lexicon import lexicon
 from cxrkit.sources.synth.cohort import build_cohort
 from cxrkit.sources.synth.reports import write_report
@@ -27,7 +27,7 @@ from cxrkit.sources.synth.ris import CSV_COLUMNS, _csv_row
 Found = list[tuple[int, int, str]]
 
 
-def _reference_patterns(deny: DenyList) -> Iterator[tuple[re.Pattern[str], str]]:
+def _reference_patterns(deny: TextDenyList) -> Iterator[tuple[re.Pattern[str], str]]:
     literal = [v.strip() for v in deny.identifiers if len(v.strip()) >= 2]
     literal += [v.lstrip("0") for v in deny.identifiers if v.strip().isdigit()]
     literal += [f for day in deny.dates for f in _date_forms(day)]
@@ -62,7 +62,7 @@ def _reference_names(names: tuple[str, ...]) -> Iterator[tuple[re.Pattern[str], 
     yield re.compile(rf"(?<![\w.])(?:[A-Z]\.?[ \t]+)+(?:{word}){edge[1]}"), "name"
 
 
-def reference_find(deny: DenyList, text: str) -> Found:
+def reference_find(deny: TextDenyList, text: str) -> Found:
     """The spans, in order, of the former regex implementation."""
     return [
         (m.start(), m.end(), category)
@@ -71,12 +71,12 @@ def reference_find(deny: DenyList, text: str) -> Found:
     ]
 
 
-def scanned(deny: DenyList, text: str) -> Found:
+def scanned(deny: TextDenyList, text: str) -> Found:
     return [(s.start, s.end, s.category) for s in deny.find(text)]
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[DenyList, str]]:
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[TextDenyList, str]]:
     """Raw synthetic RIS reports (all segments, fake PHI) with their deny-lists."""
     cohort = build_cohort(150, seed=5)
     studies = [s for s in cohort.studies if s.has_report][:300]
@@ -91,7 +91,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[DenyList, 
 
 
 def test_scanner_matches_regexes_on_synthetic_reports(
-    synthetic: list[tuple[DenyList, str]],
+    synthetic: list[tuple[TextDenyList, str]],
 ) -> None:
     assert len(synthetic) >= 200
     total = 0
@@ -103,7 +103,7 @@ def test_scanner_matches_regexes_on_synthetic_reports(
 
 
 def test_scanner_matches_regexes_on_shuffled_reports(
-    synthetic: list[tuple[DenyList, str]],
+    synthetic: list[tuple[TextDenyList, str]],
 ) -> None:
     """Another study's deny-list and word-shuffled text: partial and near matches."""
     rng = random.Random(11)
@@ -128,7 +128,7 @@ _PIECES = st.sampled_from(
 _NAME_PIECES = st.sampled_from(
     ["Hill", "HILL", "Rose", "Ann", "Anne", "O'Neil", "A", "B.", "M", " ", ",", ", ", ".", "-"]
 )
-_DENY = DenyList(
+_DENY = TextDenyList(
     names=("Hill, Rose M", "HOPE^MAY", "O'Neil^Ann^Anne", "Mc-Kay"),
     identifiers=("00381763", "AB-12", "ſk", "Ab12"),
     dates=(dt.date(2015, 3, 4),),
@@ -166,7 +166,7 @@ def test_scanner_matches_regexes_on_edge_cases(text: str) -> None:
 
 
 def test_scanner_keeps_the_order_of_phones_sharing_their_last_ten_digits() -> None:
-    deny = DenyList(phones=("1-555-123-4567", "555-123-4567", "99 555 123 4567", "123-45"))
+    deny = TextDenyList(phones=("1-555-123-4567", "555-123-4567", "99 555 123 4567", "123-45"))
     text = "call 555-123-4567 or (555)1234567; not 5551234567 8"
     assert scanned(deny, text) == reference_find(deny, text)
     assert len(scanned(deny, text)) == 9

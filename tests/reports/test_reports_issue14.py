@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from cxrkit.reports import DenyList, deidentify_text
+from cxrkit.reports import TextDenyList, deidentify_text
 from cxrkit.reports._flat import flatten
 from cxrkit.reports.places import gazetteer
 
@@ -226,7 +226,7 @@ def test_gazetteer_guards_ordinary_words() -> None:
 
 def test_town_after_a_deny_listed_institution() -> None:
     """The institution goes by the deny-list (no "Hospital" in the text); its town goes too."""
-    deny = DenyList(places=("Harborview Memorial",))
+    deny = TextDenyList(places=("Harborview Memorial",))
     text = "Seen at Harborview\n Memorial, Reneebury. Harborview Memorial, Radiology called."
     assert deidentify_text(text, deny) == "Seen at ___, ___. ___, Radiology called."
 

@@ -22,6 +22,7 @@ from cxrkit.cli.labels import evaluate_labels, label
 from cxrkit.cli.loaders import evaluate_model
 from cxrkit.cli.pacs import pull, receive
 from cxrkit.cli.reports import deid_text, sections
+from cxrkit.cli.review import review
 from cxrkit.cli.stats import stats
 from cxrkit.cli.synth import demo, synth
 from cxrkit.errors import CxrkitError
@@ -58,6 +59,7 @@ main.add_command(build_command)
 main.add_command(verify_command)
 main.add_command(deid_dicom_command)
 main.add_command(stats)
+main.add_command(review)
 main.add_command(label)
 main.add_command(evaluate_labels)
 main.add_command(evaluate_model)

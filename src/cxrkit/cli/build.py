@@ -51,6 +51,13 @@ def print_build(summary: BuildSummary, as_json: bool) -> None:
         click.echo(f"  {line}")
     if s.pull:
         click.echo(f"  {pull_line(s.pull)}")
+    if s.test_set:
+        t = s.test_set
+        click.echo(
+            f"  manual test set: {t['labeled studies']} labeled studies of {t['patients']} "
+            f"patients in test ({t['moved']} moved there by this build), {t['released']} "
+            "studies' labels in the release"
+        )
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in s.stage_seconds.items())
     click.echo(f"  time by stage (image stages summed over workers): {stages}")
 
@@ -121,6 +128,14 @@ def print_verify(report: VerifyReport, as_json: bool, census: CensusSummary | No
     help="CSV with a patient_id column: these patients' studies go to test.",
 )
 @click.option(
+    "--test-set",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Manual labels of released studies (mimic-cxr-2.1.0-test-set-labeled.csv: study_id "
+    "and the 14 observations): every study of their patients goes to test, every id kept; "
+    "the file is kept in PRIVATE and written to the release root. Merged with "
+    "--test-patients.",
+)
+@click.option(
     "--validate-patients",
     type=click.IntRange(min=0),
     default=0,
@@ -146,6 +161,7 @@ def build_command(
     jpg: bool,
     gzip_: bool,
     test_patients: Path | None,
+    test_set: Path | None,
     validate_patients: int,
     withdraw: Path | None,
     allow_quarantine: bool,
@@ -165,6 +181,8 @@ def build_command(
     \b
     Example:
       cxrkit build ./export ./release --private ./private --validate-patients 500
+      cxrkit build ./export ./release --private ./private \
+          --test-set review-export/mimic-cxr-2.1.0-test-set-labeled.csv
     """
     options = BuildOptions(
         workers=workers,
@@ -175,6 +193,7 @@ def build_command(
         test_patients=test_patients,
         validate_patients=validate_patients,
         withdraw=withdraw,
+        test_set=test_set,
     )
     with progress_bar("building", enabled=not quiet) as update:
         summary = build(

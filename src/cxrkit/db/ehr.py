@@ -22,7 +22,8 @@ import pandas as pd
 from cxrkit.errors import ConfigError, DataFileError, SourceError
 from cxrkit.identity.dates import shift_date
 from cxrkit.identity.keys import keyed_digest
-from cxrkit.identity.keystore import Keystore, PatientIdentity, patient_key
+from cxrkit.identity.keystore import Keystore, PatientIdentity
+from cxrkit.identity.source_keys import PatientKey
 
 #: The first study date given to a new patient who has no date at all (as the build does).
 NO_DATE = dt.date(2000, 1, 1)
@@ -152,7 +153,7 @@ def identities(
                 firsts[mrn] = day
     before = keystore.patient_count()
     out = {
-        mrn: keystore.patient(patient_key(issuer, mrn), firsts.get(mrn, NO_DATE))
+        mrn: keystore.patient(PatientKey(issuer, mrn), firsts.get(mrn, NO_DATE))
         for mrn in sorted(set(frame[spec.mrn_column]))
     }
     summary.patients = len(out)
@@ -207,7 +208,7 @@ def link_ehr(
     ids, keys = keystore.withdrawn()
     issuer = _issuer(keystore, spec.issuer)
     mrns = frame[spec.mrn_column]
-    withdrawn = mrns.isin(ids) | mrns.map(lambda m: patient_key(issuer, m) in keys)
+    withdrawn = mrns.isin(ids) | mrns.map(lambda m: PatientKey(issuer, m) in keys)
     summary.withdrawn_rows = int((withdrawn & has_mrn).sum())
     frame = frame[has_mrn & ~withdrawn]
     result = pseudonymise(frame, spec, identities(frame, spec, keystore, summary), keystore.key)

@@ -1,6 +1,6 @@
 """Is a line of burned-in text PHI? The study's deny-list, PHI patterns, the keep-list (S5).
 
-A token is PHI if it fuzzily matches an original header value of its study (:class:`DenyList`:
+A token is PHI if it fuzzily matches an original header value of its study (:class:`PixelDenyList`:
 names and their parts, identifiers, accession, dates and times in common formats) or looks
 like a date, a time, an identifier or a ``FAMILY, GIVEN`` name. Matching folds the letters
 OCR confuses (O/0, I/1/l/L, S/5, B/8) and forgives one edit in longer values; tesseract does
@@ -158,7 +158,7 @@ def _time_strings(value: str) -> set[str]:
 
 
 @dataclass(frozen=True)
-class DenyList:
+class PixelDenyList:
     """The original header values of a study: PHI to look for in its pixels.
 
     ``words`` are single folded words matched token by token (name parts, identifiers);
@@ -170,7 +170,7 @@ class DenyList:
     strings: frozenset[str] = frozenset()
 
     @classmethod
-    def from_dataset(cls, ds: pydicom.Dataset, extra: Iterable[str] = ()) -> DenyList:
+    def from_dataset(cls, ds: pydicom.Dataset, extra: Iterable[str] = ()) -> PixelDenyList:
         """Collect the deny-list from ``ds`` (read it before header de-identification).
 
         Examples
@@ -178,7 +178,7 @@ class DenyList:
         >>> ds = pydicom.Dataset()
         >>> ds.PatientName, ds.PatientID = "Ortega^Maria^R", "02777330"
         >>> ds.PatientBirthDate = "19750213"
-        >>> deny = DenyList.from_dataset(ds)
+        >>> deny = PixelDenyList.from_dataset(ds)
         >>> sorted(deny.words)[:3], compact("13 FEB 1975") in deny.strings
         (['MARIA', 'O277733O', 'ORTEGA'], True)
         """
@@ -324,13 +324,15 @@ def _digitised(line: str) -> str:
     )
 
 
-def phi_kind(words: Iterable[Word], deny: DenyList, keep: KeepList | None = None) -> str | None:
+def phi_kind(
+    words: Iterable[Word], deny: PixelDenyList, keep: KeepList | None = None
+) -> str | None:
     """The kind of PHI in a line (``name``, ``identifier``, ``date``, ``time``, ``label``),
     or None. Names the kind only, never the text, so it is safe to report.
 
     Examples
     --------
-    >>> deny = DenyList(frozenset({"ORTEGA"}), frozenset())
+    >>> deny = PixelDenyList(frozenset({"ORTEGA"}), frozenset())
     >>> phi_kind([Word("0RTEGA,", 80.0), Word("MARlA", 70.0)], deny)
     'name'
     >>> phi_kind([Word("PORTABLE", 90.0)], deny) is None
@@ -355,12 +357,12 @@ def phi_kind(words: Iterable[Word], deny: DenyList, keep: KeepList | None = None
     return None
 
 
-def classify_line(words: Iterable[Word], deny: DenyList, keep: KeepList) -> Verdict:
+def classify_line(words: Iterable[Word], deny: PixelDenyList, keep: KeepList) -> Verdict:
     """The :class:`Verdict` of one OCR'd line.
 
     Examples
     --------
-    >>> deny, keep = DenyList(), KeepList.default()
+    >>> deny, keep = PixelDenyList(), KeepList.default()
     >>> classify_line([Word("PORTABLE", 91.0)], deny, keep).value
     'keep'
     >>> classify_line([Word("DOB:", 90.0), Word("13", 88.0), Word("FEB", 85.0)], deny, keep).value

@@ -22,8 +22,8 @@ from numpy.typing import NDArray
 
 from cxrkit.dicom import learned, ocr, tuning
 from cxrkit.dicom.phitext import (
-    DenyList,
     KeepList,
+    PixelDenyList,
     Verdict,
     classify_line,
     compact,
@@ -137,7 +137,7 @@ class Reading:
 class Reader:
     """Reads regions with both engines, once per distinct crop, engine and orientation."""
 
-    deny: DenyList
+    deny: PixelDenyList
     keep: KeepList
     seen: dict[bytes, tuple[ocr.Word, ...]] = field(default_factory=dict)
     many: dict[bytes, list[tuple[ocr.Word, ...]]] = field(default_factory=dict)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pydicom
 
-from cxrkit.dicom.phitext import DenyList
+from cxrkit.dicom.phitext import PixelDenyList
 from cxrkit.dicom.scrub import scrub_pixels
 from cxrkit.dicom.textfind import Box
 
@@ -59,7 +59,7 @@ def scrub_file(root: Path, file: str) -> FileOutcome:
         a,
         photometric=str(ds.PhotometricInterpretation),
         bits_stored=int(ds.BitsStored),
-        deny=DenyList.from_dataset(ds),
+        deny=PixelDenyList.from_dataset(ds),
     )
     took = time.perf_counter() - start
     return FileOutcome(file, result.boxes, result.text_found, result.verified, result.reason, took)
@@ -226,7 +226,8 @@ class LineRecall:
     ``kinds`` and ``slices`` map a name to ``(removed, planted)`` lines; ``missed_released``
     counts missed lines on images the scrub verified (leaks), ``missed_quarantined`` those on
     images it did not verify; ``missed_partly`` those of which some glyphs were covered (a
-    line boxed in part); ``missed`` lists each missed line as ``{file, line, kind}``.
+    line boxed in part); ``missed`` lists each missed line as ``{file, line, kind}``, and
+    ``lost_markers`` each marker a box touched as ``{file, line}``.
     """
 
     kinds: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -238,6 +239,7 @@ class LineRecall:
     missed_quarantined: int = 0
     missed_partly: int = 0
     missed: list[dict[str, str]] = field(default_factory=list)
+    lost_markers: list[dict[str, str]] = field(default_factory=list)
 
     def overall(self) -> tuple[int, int]:
         """Lines removed and planted over every kind."""
@@ -255,7 +257,10 @@ def _measure_file(
     for item in items:
         if item["category"] == "keep":
             kept, planted = out.markers
-            out.markers = (kept + marker_kept(item, found), planted + 1)
+            hit = marker_kept(item, found)
+            out.markers = (kept + hit, planted + 1)
+            if not hit:
+                out.lost_markers.append({"file": file, "line": str(item.get("line", ""))})
             continue
         covered = [box_covered(g, found) for g in item.get("glyphs") or [item["box"]]]
         hit = all(covered)

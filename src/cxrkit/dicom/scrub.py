@@ -36,7 +36,7 @@ from pydicom.sequence import Sequence
 
 from cxrkit.dicom import continuation, learned, ocr, tuning
 from cxrkit.dicom.encode import encode_pixels
-from cxrkit.dicom.phitext import DenyList, KeepList, Verdict, phi_kind, within_text
+from cxrkit.dicom.phitext import KeepList, PixelDenyList, Verdict, phi_kind, within_text
 from cxrkit.dicom.reading import (
     Reader,
     Reading,
@@ -50,8 +50,8 @@ from cxrkit.dicom.textfind import Box, Level, find_candidates, text_levels, valu
 from cxrkit.errors import SourceError
 
 __all__ = [
-    "DenyList",
     "KeepList",
+    "PixelDenyList",
     "ScrubResult",
     "encode_pixels",
     "record_scrub",
@@ -175,15 +175,32 @@ def _lines(regions: list[Region]) -> list[list[int]]:
 def _pad(box: Box, glyph_height: int, vertical: bool | None, shape: tuple[int, ...]) -> Box:
     """``box`` plus a margin: ``margin`` glyph heights across the line (at least
     ``min_margin`` pixels) and ``end_margin`` along it, where a thin first or last glyph
-    ("I", "1", ":") may have been missed (:class:`~cxrkit.dicom.tuning.ScrubTuning`)."""
+    ("I", "1", ":") may have been missed (:class:`~cxrkit.dicom.tuning.ScrubTuning`); a box
+    that stops within ``edge_gap`` glyph heights of the image's edge reaches it.
+
+    Examples
+    --------
+    >>> _pad((40, 100, 200, 118), 18, False, (700, 800))  # 22 pixels from the left edge
+    (0, 92, 218, 126)
+    >>> _pad((100, 100, 200, 118), 18, False, (700, 800))
+    (82, 92, 218, 126)
+    """
     t = tuning.TUNING.scrub
     across = max(t.min_margin, round(t.margin * glyph_height))
     along = max(across, round(t.end_margin * glyph_height))
     mx, my = (across, along) if vertical else (along, across)
     if vertical is None:
         mx = my = across
-    x0, y0, x1, y1 = box
-    return max(x0 - mx, 0), max(y0 - my, 0), min(x1 + mx, shape[1]), min(y1 + my, shape[0])
+    h, w = shape[:2]
+    x0, y0 = max(box[0] - mx, 0), max(box[1] - my, 0)
+    x1, y1 = min(box[2] + mx, w), min(box[3] + my, h)
+    near = t.edge_gap * glyph_height
+    return (
+        0 if x0 <= near else x0,
+        0 if y0 <= near else y0,
+        w if w - x1 <= near else x1,
+        h if h - y1 <= near else y1,
+    )
 
 
 def _merge(boxes: list[Box]) -> tuple[Box, ...]:
@@ -219,7 +236,7 @@ def _nearest(box: Box, boxes: tuple[Box, ...]) -> str:
 
 
 def _surroundings(
-    out: NDArray[np.integer], box: Box, levels: list[Level], deny: DenyList, keep: KeepList
+    out: NDArray[np.integer], box: Box, levels: list[Level], deny: PixelDenyList, keep: KeepList
 ) -> str | None:
     """The kind of PHI read around ``box`` (the box itself blanked), at any text level."""
     t = tuning.TUNING.scrub
@@ -442,7 +459,7 @@ def scrub_pixels(
     *,
     photometric: str,
     bits_stored: int,
-    deny: DenyList,
+    deny: PixelDenyList,
     keep: KeepList | None = None,
 ) -> ScrubResult:
     """Find burned-in text in one frame, black out PHI, and prove that none is left.
@@ -454,7 +471,7 @@ def scrub_pixels(
     >>> _ = cv2.putText(ink, "DOE, JOHN", (10, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1, 2)
     >>> _ = cv2.putText(ink, "PORTABLE", (300, 280), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 1, 2)
     >>> a = np.where(ink > 0, 4095, 1200).astype(np.uint16)
-    >>> deny = DenyList(frozenset({"DOE", "JOHN"}), frozenset())
+    >>> deny = PixelDenyList(frozenset({"DOE", "JOHN"}), frozenset())
     >>> r = scrub_pixels(a, photometric="MONOCHROME2", bits_stored=12, deny=deny)
     >>> r.text_found, r.verified, len(r.boxes), int(r.array[:50, :200].max())
     (True, True, 1, 1200)
@@ -526,7 +543,9 @@ def record_scrub(ds: pydicom.Dataset, result: ScrubResult) -> None:
     ds.GraphicAnnotationSequence = Sequence([item])
 
 
-def find_phi(array: NDArray[np.integer], *, deny: DenyList, keep: KeepList | None = None) -> str:
+def find_pixel_phi(
+    array: NDArray[np.integer], *, deny: PixelDenyList, keep: KeepList | None = None
+) -> str:
     """The kind and place of PHI text visible in ``array``, or ``""`` if none is.
 
     The proof pass of :func:`scrub_pixels` on its own, for auditing an image that is already

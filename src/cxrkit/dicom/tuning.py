@@ -271,6 +271,11 @@ class ScrubTuning:
     #: missed by both detectors.
     end_margin: float = 1.0
     min_margin: int = 3
+    #: A removed line's box that stops within this many glyph heights of the image's edge
+    #: reaches the edge: a first or last glyph on the film's border, drawn at the border's
+    #: own grey, may have been seen by neither detector (a line's "R" at 4 % contrast on a
+    #: saturated MONOCHROME1 border, the rest of the line found).
+    edge_gap: float = 1.5
     #: The proof counts a PHI token read with at least this score (PP-OCR; tesseract / 100).
     proof_sure: float = 0.6
     #: A region is inside another when this share of its area is ...

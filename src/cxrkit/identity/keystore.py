@@ -15,7 +15,6 @@ two processes allocating for the same source agree on one.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from cxrkit.errors import ConfigError, SourceError, WorkspaceError
 from cxrkit.identity.dates import draw_shift
 from cxrkit.identity.keys import KEY_FILE, keyed_digest, load_or_create_key
+from cxrkit.identity.source_keys import PatientKey, StudyKey
 from cxrkit.identity.uids import dicom_id
 
 SUBJECT_RANGE = (10_000_000, 19_999_999)
@@ -113,35 +113,6 @@ def _candidate(key: bytes, purpose: str, source: str, k: int, span: tuple[int, i
     return lo + int.from_bytes(digest[:8], "big") % (hi - lo + 1)
 
 
-def patient_key(issuer: str, patient_id: str) -> str:
-    """A patient's source key in the keystore: the Issuer of Patient ID, ``|``, the Patient ID.
-
-    A ``|`` or ``\\`` in the issuer is escaped, so two different (issuer, id) pairs never give
-    one key; ids are compared exactly (case, leading zeros and inner spaces count).
-
-    Examples
-    --------
-    >>> patient_key("HOSP", "0042"), patient_key("", "0042")
-    ('HOSP|0042', '|0042')
-    >>> patient_key("A|B", "C") == patient_key("A", "B|C")
-    False
-    """
-    escaped = issuer.replace("\\", "\\\\").replace("|", "\\|")
-    return f"{escaped}|{patient_id}"
-
-
-def key_issuer(key: str) -> str:
-    """The issuer of a source patient key made by :func:`patient_key` (escapes undone).
-
-    Examples
-    --------
-    >>> key_issuer(patient_key("A|B", "C")), key_issuer(patient_key("", "0042"))
-    ('A|B', '')
-    """
-    match = re.match(r"((?:[^\\|]|\\.)*)\|", key)
-    return re.sub(r"\\(.)", r"\1", match.group(1)) if match else ""
-
-
 class Keystore:
     """Allocates and remembers pseudonyms; the only writer of the crosswalk.
 
@@ -149,10 +120,10 @@ class Keystore:
     --------
     >>> import tempfile
     >>> ks = Keystore.open(Path(tempfile.mkdtemp()))
-    >>> p = ks.patient("MRN-0042", dt.date(2015, 3, 14))
+    >>> p = ks.patient(PatientKey("HOSP", "MRN-0042"), dt.date(2015, 3, 14))
     >>> 10_000_000 <= p.subject_id <= 19_999_999
     True
-    >>> ks.patient("MRN-0042", dt.date(2016, 1, 1)) == p
+    >>> ks.patient(PatientKey("HOSP", "MRN-0042"), dt.date(2016, 1, 1)) == p
     True
     """
 
@@ -186,14 +157,14 @@ class Keystore:
             )
         return cls(engine, load_or_create_key(private))
 
-    def patient(self, source_patient: str, first_study: dt.date) -> PatientIdentity:
+    def patient(self, source_patient: PatientKey, first_study: dt.date) -> PatientIdentity:
         """The pseudonym and shift of a source patient, allocated at first sight.
 
         ``first_study`` is used only when the patient is new: the shift is drawn so that this
         date's year lands in 2100–2200, and is kept for ever after.
         """
         with self.engine.begin() as conn:
-            return self._patient(conn, source_patient, first_study)
+            return self._patient(conn, source_patient.stored, first_study)
 
     def _patient(self, conn: Connection, source: str, first: dt.date) -> PatientIdentity:
         def existing() -> PatientIdentity | None:
@@ -214,12 +185,13 @@ class Keystore:
             lambda k: _candidate(self.key, "subject_id", source, k, self.subject_range),
         )
 
-    def study(self, source_study: str, subject_id: int) -> int:
-        """The ``study_id`` of a source study (e.g. its accession number).
+    def study(self, key: StudyKey, subject_id: int) -> int:
+        """The ``study_id`` of a source study (its accession number, or its UID).
 
         A study belongs to one patient for ever: a source study an earlier build gave to
         another patient raises :class:`SourceError` (kind ``study-conflict``).
         """
+        source_study = key.stored
         with self.engine.begin() as conn:
 
             def existing() -> int | None:
@@ -282,7 +254,8 @@ class Keystore:
         return str(row[0]) if row and row[0] else None
 
     def set_splits(self, splits: dict[int, str]) -> None:
-        """Record the split of patients that have none yet (a split never changes)."""
+        """Record the split of patients that have none yet (a split never changes, but by
+        :meth:`move_to_test`)."""
         with self.engine.begin() as conn:
             for subject_id, split in sorted(splits.items()):
                 conn.execute(
@@ -290,6 +263,37 @@ class Keystore:
                     .where(patients.c.subject_id == subject_id, patients.c.split.is_(None))
                     .values(split=split)
                 )
+
+    def move_to_test(self, subject_ids: Iterable[int]) -> int:
+        """Put patients in the test split, whatever split they had (``--test-set``: their
+        reports were labeled by hand); return how many changed split."""
+        wanted = sorted(set(subject_ids))
+        with self.engine.begin() as conn:
+            changed = 0
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                result = conn.execute(
+                    patients.update()
+                    .where(
+                        patients.c.subject_id.in_(chunk),
+                        sa.or_(patients.c.split.is_(None), patients.c.split != "test"),
+                    )
+                    .values(split="test")
+                )
+                changed += result.rowcount
+        return changed
+
+    def study_subjects(self, study_ids: Iterable[int]) -> dict[int, int]:
+        """The subject_id of every released study_id the keystore handed out (others absent)."""
+        wanted = sorted(set(study_ids))
+        found: dict[int, int] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                query = sa.select(studies.c.study_id, studies.c.subject_id).where(
+                    studies.c.study_id.in_(wanted[start : start + 500])
+                )
+                found.update((int(r[0]), int(r[1])) for r in conn.execute(query))
+        return found
 
     def remember_phi(self, subject_id: int, values: set[tuple[str, str]]) -> None:
         """Keep a patient's known PHI values (for the leak audit of ``cxrkit verify``)."""
@@ -306,34 +310,35 @@ class Keystore:
                 )
 
     def issuers(self) -> set[str]:
-        """The assigning authorities of the source patient ids (``issuer|id``) held."""
+        """The assigning authorities of the source patients held (those stored with one)."""
         with self.engine.connect() as conn:
             keys = [str(r[0]) for r in conn.execute(sa.select(patients.c.source_patient))]
-        return {key_issuer(k) for k in keys if "|" in k}
+        return {PatientKey.parse(k).issuer for k in keys if "|" in k}
 
     def patient_count(self) -> int:
         """How many patients the keystore holds."""
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(patients)).scalar_one())
 
-    def withdraw(self, patient_ids: Iterable[str], patient_keys: Iterable[str] = ()) -> None:
+    def withdraw(self, patient_ids: Iterable[str], patient_keys: Iterable[PatientKey] = ()) -> None:
         """Record patients who opted out, by source patient id alone (any issuer) or by
         source patient key (issuer and id); they stay withdrawn for ever."""
         with self.engine.begin() as conn:
             for table, column, values in (
                 (withdrawals, withdrawals.c.patient_id, patient_ids),
-                (withdrawn_keys, withdrawn_keys.c.source_patient, patient_keys),
+                (withdrawn_keys, withdrawn_keys.c.source_patient, (k.stored for k in patient_keys)),
             ):
                 known = {str(r[0]) for r in conn.execute(sa.select(column))}
                 new = sorted(set(values) - known)
                 if new:
                     conn.execute(table.insert(), [{column.name: v} for v in new])
 
-    def withdrawn(self) -> tuple[set[str], set[str]]:
+    def withdrawn(self) -> tuple[set[str], set[PatientKey]]:
         """The patients withdrawn by any build: source patient ids, source patient keys."""
         with self.engine.connect() as conn:
             ids = {str(r[0]) for r in conn.execute(sa.select(withdrawals.c.patient_id))}
-            keys = {str(r[0]) for r in conn.execute(sa.select(withdrawn_keys.c.source_patient))}
+            rows = conn.execute(sa.select(withdrawn_keys.c.source_patient))
+            keys = {PatientKey.parse(str(r[0])) for r in rows}
         return ids, keys
 
     def released_ids(self) -> tuple[set[str], set[tuple[int, int]]]:

@@ -31,6 +31,7 @@ from cxrkit.labels.reports import (
     get_labeler,
     label_reports,
     label_studies,
+    label_study,
     read_reports_csv,
 )
 from cxrkit.labels.schema import CHEXPERT_ORDER, LABELS, Labels
@@ -77,6 +78,7 @@ __all__ = [
     "format_study_rows",
     "label_reports",
     "label_studies",
+    "label_study",
     "label_text",
     "read_label_csv",
     "read_reports_csv",

@@ -57,6 +57,20 @@ def label_reports(
     return [fn(t, options) if t.strip() else dict(empty) for t in texts]
 
 
+def label_study(text: str) -> dict[str, Labels]:
+    """A study's labels by every labeler (``chexpert``, ``negbio``) from its label text (the
+    impression, else the findings, else the last paragraph); none for a blank text.
+
+    Examples
+    --------
+    >>> label_study("No pneumothorax.")["negbio"]["Pneumothorax"], label_study(" ")
+    (0.0, {})
+    """
+    if not text.strip():
+        return {}
+    return {name: fn(text, DEFAULT_OPTIONS) for name, fn in LABELERS.items()}
+
+
 def label_studies(
     rows: Iterable[tuple[str, str, str]], *, labeler: str = "chexpert"
 ) -> list[dict[str, str | float | None]]:

@@ -17,6 +17,12 @@ Examples
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Mapping
+
+from cxrkit.errors import ConfigError
+
 #: The 14 labels in MIMIC-CXR file order (alphabetical).
 LABELS: tuple[str, ...] = (
     "Atelectasis",
@@ -87,3 +93,44 @@ def parse_value(cell: str) -> float | None:
     """
     cell = cell.strip()
     return None if cell == "" else float(cell)
+
+
+#: MIMIC-CXR-JPG's manual labels of test studies (``study_id`` and the 14, alphabetically).
+TEST_SET_FILE = "mimic-cxr-2.1.0-test-set-labeled.csv"
+TEST_SET_COLUMNS = ("study_id", *LABELS)
+
+
+def label_cell(value: object) -> str:
+    """A label value (1 / 0 / −1 / blank, as number or text) in the published spelling.
+
+    Examples
+    --------
+    >>> label_cell("-1"), label_cell(1), label_cell(" ")
+    ('-1.0', '1.0', '')
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    try:
+        parsed = parse_value(str(value))
+    except ValueError:
+        raise ConfigError(f"{value!r} is not a label value (1, 0, -1 or blank)") from None
+    if parsed not in (POSITIVE, NEGATIVE, UNCERTAIN):
+        raise ConfigError(f"{value!r} is not a label value (1, 0, -1 or blank)")
+    return format_value(parsed)
+
+
+def format_test_set(rows: Mapping[int, Mapping[str, object]]) -> bytes:
+    """The bytes of a :data:`TEST_SET_FILE`: study_id → observation → value (a missing one is
+    blank); columns :data:`TEST_SET_COLUMNS`, rows by study id, values by :func:`label_cell`.
+
+    Examples
+    --------
+    >>> format_test_set({7: {"Edema": "-1"}}).decode().splitlines()[1]
+    '7,,,,-1.0,,,,,,,,,,'
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(TEST_SET_COLUMNS)
+    for study_id in sorted(rows):
+        writer.writerow([study_id, *(label_cell(rows[study_id].get(lab)) for lab in LABELS)])
+    return buffer.getvalue().encode("utf-8")

@@ -22,17 +22,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxrkit.errors import ConfigError, SourceError
-from cxrkit.identity.keystore import Keystore, patient_key
+from cxrkit.identity.keystore import Keystore
+from cxrkit.identity.source_keys import PatientKey
+from cxrkit.labels.reports import label_study
+from cxrkit.labels.schema import TEST_SET_FILE
 from cxrkit.pacs.log import LOG_NAME, counts, read_log
-from cxrkit.pipeline.deid_dicom import check_trees
 from cxrkit.pipeline.environment import environment_faults, probe_writable
 from cxrkit.pipeline.image_work import ImageResult, OutputOptions, Progress, run_images
 from cxrkit.pipeline.link import LinkedStudy, PatientList, link, withdraw
 from cxrkit.pipeline.plan import WorkItem, assign, non_chest, scan
 from cxrkit.pipeline.quarantine import Quarantined, count_kinds, write_quarantine
+from cxrkit.pipeline.workspace import check_trees, folders
 from cxrkit.release.assemble import ReleaseContent, StudyReport, assemble
 from cxrkit.release.layout import write_report
 from cxrkit.release.ownership import REPORT, produced, prune, refuse_foreign
+from cxrkit.release.test_set import (
+    TestLabels,
+    labeled_subjects,
+    read_test_set,
+    save_labels,
+    saved_labels,
+)
 from cxrkit.reports import Intake, process_report, read_export_reports
 from cxrkit.sources.textfile import read_text
 
@@ -49,6 +59,7 @@ class BuildOptions:
     test_patients: Path | None = None
     validate_patients: int = 0
     withdraw: Path | None = None  # CSV of patients who opted out (patient_id [, issuer] columns)
+    test_set: Path | None = None  # manual labels of released studies: their patients go to test
 
 
 @dataclass(frozen=True)
@@ -72,14 +83,18 @@ class BuildSummary:
     report_files: dict[str, int] = field(default_factory=dict)  # "CSV utf-8" → files read
     stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over workers
     pull: dict[str, int] = field(default_factory=dict)  # SRC/pull-log.csv counts, if any
+    test_set: dict[str, int] = field(default_factory=dict)  # manual labels kept, if any
 
 
 @dataclass(frozen=True)
 class _Inputs:
-    """What is read before any image work: the reports and the ``--test-patients`` MRNs."""
+    """What is read before any image work: the reports, the ``--test-patients`` MRNs and the
+    manual labels the workspace keeps (with ``--test-set``'s)."""
 
     intake: Intake
     tests: PatientList  # --test-patients
+    labels: TestLabels = field(default_factory=dict)
+    labeled: dict[str, int] = field(default_factory=dict)  # counts for the summary
 
 
 ISSUER_COLUMNS = ("issuer_of_patient_id", "issuer")
@@ -108,7 +123,7 @@ def _patient_list(path: Path | None) -> PatientList:
     except (SourceError, csv.Error) as exc:
         raise ConfigError(f"{path} is not a CSV of patient ids ({exc})") from None
     ids = frozenset(p for p, i in rows if p and i is None)
-    keys = frozenset(patient_key(i, p) for p, i in rows if p and i is not None)
+    keys = frozenset(PatientKey(i, p) for p, i in rows if p and i is not None)
     return PatientList(ids, keys)
 
 
@@ -120,8 +135,9 @@ def _plan(
         None if progress is None else (lambda d, t: progress("reading headers", d, t)),
     )
     bad += intake.quarantined
+    ids, keys = keystore.withdrawn()
     infos, records, withdrawn = withdraw(
-        infos, intake.reports, PatientList(*map(frozenset, keystore.withdrawn()))
+        infos, intake.reports, PatientList(frozenset(ids), frozenset(keys))
     )
     bad += withdrawn + non_chest(infos)
     linked, unlinked = link([i for i in infos if i.chest.is_chest], records)
@@ -167,9 +183,8 @@ def _reports(
             continue
         processed = process_report(study.report.text, study.deny_list())
         write_report(out, kept[0].subject_id, kept[0].study_id, processed.text)
-        reports.append(
-            StudyReport(kept[0].subject_id, kept[0].study_id, processed.sections.label_text)
-        )
+        labels = label_study(processed.sections.label_text)
+        reports.append(StudyReport(kept[0].subject_id, kept[0].study_id, labels))
     return reports, left_out
 
 
@@ -192,16 +207,34 @@ def build(
     if not (src / "dicom").is_dir():
         raise SourceError(f"{src} has no dicom/ folder; see docs/source-contract.md")
     tests, withdrawn = _patient_list(opts.test_patients), _patient_list(opts.withdraw)
-    folders = {"OUT": dst, "the private workspace": ws, "the source": src}
-    with environment_faults(folders):
+    given = read_test_set(opts.test_set) if opts.test_set is not None else {}
+    named = folders(src, dst, ws)
+    with environment_faults(named):
         intake = read_export_reports(src)
         keystore = Keystore.open(ws, opts.keystore_url)
         refuse_foreign(dst, ws, *keystore.released_ids())
         keystore.withdraw(withdrawn.ids, withdrawn.keys)
-        probe_writable(ws, folders)
-        probe_writable(dst, folders)
-        inputs = _Inputs(intake, tests)
+        probe_writable(ws, named)
+        probe_writable(dst, named)
+        labels, labeled = _test_set(keystore, ws, given, opts.test_set)
+        inputs = _Inputs(intake, tests, labels, labeled)
         return _run(src, dst, ws, keystore, opts=opts, inputs=inputs, progress=progress)
+
+
+def _test_set(
+    keystore: Keystore, ws: Path, given: TestLabels, path: Path | None
+) -> tuple[TestLabels, dict[str, int]]:
+    """Check ``--test-set``'s studies against the keystore, keep its labels with the
+    workspace's, and put every labeled patient in test; the labels and their counts."""
+    if path is not None:
+        labeled_subjects(keystore, given, path)  # refused before anything changes
+        save_labels(ws, given)
+    labels = saved_labels(ws)
+    if not labels:
+        return labels, {}
+    subjects = labeled_subjects(keystore, labels, path or ws / TEST_SET_FILE)
+    moved = keystore.move_to_test(subjects)
+    return labels, {"labeled studies": len(labels), "patients": len(subjects), "moved": moved}
 
 
 def _run(
@@ -235,7 +268,9 @@ def _run(
     timings["images (wall)"], lap = time.perf_counter() - lap, time.perf_counter()
     reports, unreported = _reports(dst, linked, work, written)
     released = [r.out_rel for r in results if r.out_rel]
-    keep = produced(released, [(r.subject_id, r.study_id) for r in reports], opts.jpg)
+    in_release = {r.study_id for r in reports}
+    labels = {k: v for k, v in inputs.labels.items() if k in in_release}
+    keep = produced(released, [(r.subject_id, r.study_id) for r in reports], opts.jpg, bool(labels))
     removed = prune(dst, keep)
     timings["reports"], lap = time.perf_counter() - lap, time.perf_counter()
     content = ReleaseContent(
@@ -244,6 +279,7 @@ def _run(
         test_subjects={w.ids.subject_id for w in work if w.rel in listed},
         validate_patients=opts.validate_patients,
         jpg=opts.jpg,
+        test_labels=labels,
     )
     assemble(dst, keystore, content)
     timings["assemble"] = time.perf_counter() - lap
@@ -270,6 +306,7 @@ def _run(
         report_files=dict(sorted(Counter(intake.encodings).items())),
         stage_seconds=_stage_seconds(results, timings),
         pull=counts(read_log(src)) if (src / LOG_NAME).is_file() else {},
+        test_set={**inputs.labeled, "released": len(labels)} if inputs.labeled else {},
     )
 
 

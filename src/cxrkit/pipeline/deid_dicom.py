@@ -11,12 +11,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cxrkit.errors import ConfigError
 from cxrkit.identity.keystore import Keystore
 from cxrkit.pipeline.environment import environment_faults
 from cxrkit.pipeline.image_work import OutputOptions, Progress, run_images
 from cxrkit.pipeline.plan import assign, non_chest, scan
 from cxrkit.pipeline.quarantine import count_kinds, write_quarantine
+from cxrkit.pipeline.workspace import check_trees, folders
 
 
 @dataclass(frozen=True)
@@ -31,23 +31,6 @@ class DeidSummary:
     studies: int
     burned_in_boxes: int
     reasons: dict[str, int] = field(default_factory=dict)  # quarantine kind → count
-
-
-def check_trees(source: Path, out: Path, private: Path) -> None:
-    """Refuse a layout that would put the private workspace in the release, or vice versa."""
-    if not source.is_dir():
-        raise ConfigError(f"{source} is not a folder of DICOM files")
-    out_r, private_r, source_r = out.resolve(), private.resolve(), source.resolve()
-    for a, b, what in (
-        (private_r, out_r, "the private workspace inside the release"),
-        (out_r, private_r, "the release inside the private workspace"),
-        (out_r, source_r, "the release inside the source"),
-    ):
-        if a == b or b in a.parents:
-            raise ConfigError(
-                f"refusing to put {what}: choose separate folders for --private "
-                "and OUT, outside the source"
-            )
 
 
 def deid_dicom(
@@ -67,7 +50,7 @@ def deid_dicom(
     """
     src, dst, ws = Path(source), Path(out), Path(private)
     check_trees(src, dst, ws)
-    with environment_faults({"OUT": dst, "the private workspace": ws, "the source": src}):
+    with environment_faults(folders(src, dst, ws)):
         keystore = Keystore.open(ws, keystore_url)
         return _deid_dicom(src, dst, ws, keystore, workers=workers, progress=progress)
 

@@ -23,7 +23,7 @@ from pydicom.dataset import Dataset
 from cxrkit.derive.jpg import encode_jpg
 from cxrkit.derive.metadata import metadata_row
 from cxrkit.dicom.headers import deidentify_header
-from cxrkit.dicom.scrub import DenyList, encode_pixels, record_scrub, scrub_pixels
+from cxrkit.dicom.scrub import PixelDenyList, encode_pixels, record_scrub, scrub_pixels
 from cxrkit.errors import NotDicomError, OutputError
 from cxrkit.pipeline.environment import os_fault
 from cxrkit.pipeline.executors import isolated_executor, make_executor, worker_death_errors
@@ -122,7 +122,7 @@ def _deidentify(
     ds: Dataset, array: Any, item: WorkItem, options: OutputOptions, clock: _Clock
 ) -> ImageResult:
     transfer_syntax = str(ds.file_meta.TransferSyntaxUID)
-    deny = DenyList.from_dataset(ds, extra=item.extra_deny)
+    deny = PixelDenyList.from_dataset(ds, extra=item.extra_deny)
     deidentify_header(ds, item.ids)
     clock.lap("header")
     photometric = str(ds.PhotometricInterpretation)

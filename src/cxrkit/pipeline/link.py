@@ -19,18 +19,19 @@ from dataclasses import dataclass
 
 from cxrkit.errors import SourceError
 from cxrkit.identity.dates import parse_da
+from cxrkit.identity.source_keys import PatientKey, StudyKey
 from cxrkit.pipeline.plan import HeaderInfo
 from cxrkit.pipeline.quarantine import Quarantined
-from cxrkit.reports import DenyList, ReportRecord
+from cxrkit.reports import ReportRecord, TextDenyList
 
 
 @dataclass(frozen=True)
 class LinkedStudy:
-    study_key: str
+    study_key: StudyKey
     report: ReportRecord
     images: tuple[HeaderInfo, ...]
 
-    def deny_list(self) -> DenyList:
+    def deny_list(self) -> TextDenyList:
         """The report's PHI values and those of its images' headers."""
         base = self.report.deny_list()
         names: set[str] = set(base.names)
@@ -50,7 +51,7 @@ class LinkedStudy:
                         dates.add(parse_da(value))
                     except SourceError:
                         continue
-        return DenyList(
+        return TextDenyList(
             names=tuple(sorted(names)),
             identifiers=tuple(sorted(idents)),
             dates=tuple(sorted(dates)),
@@ -80,11 +81,11 @@ PATIENT_MISMATCH = "the report's patient id differs from the images' Patient ID"
 @dataclass(frozen=True)
 class PatientList:
     """Source patients named by a list (``--withdraw``, ``--test-patients``): ids named alone
-    (a patient with that Patient ID under any issuer) and patient keys (issuer and id, as
-    :func:`~cxrkit.identity.keystore.patient_key` makes them: one patient, unambiguously)."""
+    (a patient with that Patient ID under any issuer) and patient keys (issuer and id: one
+    patient, unambiguously)."""
 
     ids: frozenset[str] = frozenset()
-    keys: frozenset[str] = frozenset()
+    keys: frozenset[PatientKey] = frozenset()
 
     def names(self, info: HeaderInfo) -> bool:
         """Whether the patient of this image is on the list (exact comparison)."""
@@ -102,7 +103,7 @@ def withdraw(
     if not patients:
         return infos, reports, []
     kept, kept_reports, left_out = [], [], []
-    studies = set()
+    studies: set[StudyKey] = set()
     for info in infos:
         if patients.names(info):
             left_out.append(Quarantined(info.rel, "plan", "withdrawn"))
@@ -110,7 +111,7 @@ def withdraw(
         else:
             kept.append(info)
     for r in reports:
-        if r.patient_id.strip() in patients.ids or f"acc:{r.accession}" in studies:
+        if r.patient_id.strip() in patients.ids or StudyKey("acc", r.accession) in studies:
             left_out.append(Quarantined(r.source, "report", "withdrawn", str(r.item)))
         else:
             kept_reports.append(r)
@@ -154,14 +155,14 @@ def link(
             )
             continue
         by_accession[record.accession] = record
-    groups: dict[str, list[HeaderInfo]] = defaultdict(list)
+    groups: dict[StudyKey, list[HeaderInfo]] = defaultdict(list)
     for info in infos:
         groups[info.study_key].append(info)
     linked = []
     for key in sorted(groups):
         found: ReportRecord | None = None
-        if key.startswith("acc:"):
-            found = by_accession.pop(key[len("acc:") :], None)
+        if key.accession is not None:
+            found = by_accession.pop(key.accession, None)
         conflict = _conflict(groups[key], found)
         if conflict:
             left_out.extend(_whole_study(groups[key], found, conflict))

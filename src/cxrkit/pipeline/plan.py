@@ -21,7 +21,8 @@ from cxrkit.dicom.codes import local_designators
 from cxrkit.dicom.headers import Pseudonyms
 from cxrkit.errors import NotDicomError, SourceError
 from cxrkit.identity.dates import parse_da
-from cxrkit.identity.keystore import Keystore, patient_key
+from cxrkit.identity.keystore import Keystore
+from cxrkit.identity.source_keys import PatientKey, StudyKey
 from cxrkit.pipeline.quarantine import Quarantined
 from cxrkit.release.layout import image_path
 from cxrkit.sources.discover import PARSER_ERRORS, Entry, read_header, walk
@@ -60,15 +61,15 @@ class HeaderInfo:
     rel: str  # relative to the source root (may hold PHI: private only)
     issuer: str  # IssuerOfPatientID, "" when absent
     patient_id: str  # PatientID, surrounding spaces (DICOM padding) removed
-    study_key: str
+    study_key: StudyKey
     sop_uid: str
     study_date: dt.date | None
     chest: ChestVerdict
     phi: frozenset[tuple[str, str]] = frozenset()
 
     @property
-    def patient_key(self) -> str:
-        return patient_key(self.issuer, self.patient_id)
+    def patient_key(self) -> PatientKey:
+        return PatientKey(self.issuer, self.patient_id)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def _header_info(ds: Dataset, path: Path, root: Path) -> HeaderInfo:
         rel=path.relative_to(root).as_posix(),
         issuer=issuer,
         patient_id=patient,
-        study_key=f"acc:{accession}" if accession else f"uid:{study_uid}",
+        study_key=StudyKey.of(accession, study_uid),
         sop_uid=sop,
         study_date=_study_date(ds),
         chest=chest_verdict(ds),
@@ -200,7 +201,7 @@ def non_chest(infos: list[HeaderInfo]) -> list[Quarantined]:
 def assign(infos: list[HeaderInfo], keystore: Keystore) -> tuple[list[WorkItem], list[Quarantined]]:
     """Pseudonyms for every image, allocated in sorted source order; duplicates, and studies
     an earlier build gave to another patient, set aside."""
-    first: dict[str, dt.date] = {}
+    first: dict[PatientKey, dt.date] = {}
     for info in infos:
         if info.study_date is not None:
             known = first.get(info.patient_key)

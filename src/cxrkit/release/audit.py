@@ -30,6 +30,7 @@ from pydicom.dataset import Dataset
 
 from cxrkit.errors import ConfigError
 from cxrkit.identity.keystore import Keystore, images, patients, studies
+from cxrkit.identity.source_keys import PatientKey, StudyKey
 from cxrkit.release.tables import release_files
 from cxrkit.sources.discover import read_dataset
 
@@ -122,10 +123,10 @@ def collect(keystore: Keystore) -> Needles:
             found[kind].add(value)
     with keystore.engine.connect() as conn:
         found["id"].update(
-            r[0].split("|", 1)[-1] for r in conn.execute(sa.select(patients.c.source_patient))
+            PatientKey.parse(r[0]).mrn for r in conn.execute(sa.select(patients.c.source_patient))
         )
         found["id"].update(
-            r[0].split(":", 1)[-1] for r in conn.execute(sa.select(studies.c.source_study))
+            StudyKey.parse(r[0]).value for r in conn.execute(sa.select(studies.c.source_study))
         )
         found["uid"].update(r[0] for r in conn.execute(sa.select(images.c.sop_instance_uid)))
     ids = {v for v in found.pop("id") if len(v) >= 5}
@@ -188,15 +189,15 @@ def _audit_pixels(
     root: Path, rels: list[str], by_subject: dict[int, tuple[str, ...]]
 ) -> list[Leak]:
     """OCR each image's text candidates; a line showing its own patient's values is a leak."""
-    from cxrkit.dicom.scrub import DenyList, find_phi  # noqa: PLC0415 - OCR only here
+    from cxrkit.dicom.scrub import PixelDenyList, find_pixel_phi  # noqa: PLC0415 - OCR only here
 
     leaks = []
     for rel in rels:
         subject = int(rel.split("/")[2][1:])
         values = [re.sub(r"[\^,]", " ", v) for v in by_subject.get(subject, ())]
-        deny = DenyList.from_dataset(Dataset(), extra=values)
+        deny = PixelDenyList.from_dataset(Dataset(), extra=values)
         ds = read_dataset(root / rel)
-        if find_phi(ds.pixel_array, deny=deny):
+        if find_pixel_phi(ds.pixel_array, deny=deny):
             leaks.append(Leak("text", "pixels", rel))
     return leaks
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cxrkit.errors import ReleaseRefusedError
 from cxrkit.pipeline.quarantine import safe_name
-from cxrkit.release.assemble import TABLE_FILES
+from cxrkit.release.assemble import TABLE_FILES, TEST_SET_FILES
 from cxrkit.release.layout import is_beside_release, report_path
 
 IMAGE = re.compile(
@@ -71,9 +71,13 @@ def refuse_foreign(
         )
 
 
-def produced(images: Iterable[str], reports: Iterable[tuple[int, int]], jpg: bool) -> set[str]:
-    """Every file a build writes: its images (and JPGs), its reports and the tables."""
-    files = set(TABLE_FILES if jpg else {t for t in TABLE_FILES if not t.startswith("jpg/")})
+def produced(
+    images: Iterable[str], reports: Iterable[tuple[int, int]], jpg: bool, test_set: bool = False
+) -> set[str]:
+    """Every file a build writes: its images (and JPGs), its reports and the tables (the
+    manual labels with ``test_set``)."""
+    tables = TABLE_FILES if test_set else TABLE_FILES - TEST_SET_FILES
+    files = set(tables if jpg else {t for t in tables if not t.startswith("jpg/")})
     for rel in images:
         files.add(rel)
         if jpg:

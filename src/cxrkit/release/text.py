@@ -9,8 +9,15 @@ institution's data use agreement allows. Users must not attempt to re-identify a
 """
 
 
-def readme_text(patients: int, studies: int, images: int) -> str:
-    """The release README, in MIMIC-CXR's layout terms."""
+def readme_text(patients: int, studies: int, images: int, labeled: int = 0) -> str:
+    """The release README, in MIMIC-CXR's layout terms (``labeled``: studies of the manual
+    test-set labels)."""
+    manual = (
+        f"- `mimic-cxr-2.1.0-test-set-labeled.csv`: manual labels of {labeled} test studies\n"
+        "  (study_id and the 14 observations), as in MIMIC-CXR-JPG.\n"
+        if labeled
+        else ""
+    )
     return f"""\
 # De-identified chest radiograph release
 
@@ -25,7 +32,7 @@ Made with cxrkit. {patients} patients, {studies} studies, {images} images.
   (subject_id, study_id, path): lookup tables linking patients, studies and images.
 - `mimic-cxr-2.0.0-metadata.csv.gz`, `mimic-cxr-2.0.0-chexpert.csv.gz`,
   `mimic-cxr-2.0.0-negbio.csv.gz`, `mimic-cxr-2.0.0-split.csv.gz`: as in MIMIC-CXR-JPG.
-- `IMAGE_FILENAMES`: one image path per line, for partial downloads.
+{manual}- `IMAGE_FILENAMES`: one image path per line, for partial downloads.
 - `SHA256SUMS.txt`: checksums of every file (`sha256sum -c SHA256SUMS.txt`).
 
 ## De-identification

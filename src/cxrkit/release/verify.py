@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cxrkit.labels.schema import TEST_SET_FILE
 from cxrkit.release.layout import report_path
 from cxrkit.release.tables import release_files, sha256_file
 
@@ -36,8 +37,10 @@ TOP_LEVEL = {
     "mimic-cxr-2.0.0-chexpert.csv.gz",
     "mimic-cxr-2.0.0-negbio.csv.gz",
     "mimic-cxr-2.0.0-split.csv.gz",
+    TEST_SET_FILE,
 }
-JPG_TOP = {f"jpg/{n}" for n in TOP_LEVEL if n.startswith("mimic-cxr-2.0.0")}
+STUDY_LIST = "cxr-study-list.csv.gz"
+JPG_TOP = {f"jpg/{n}" for n in TOP_LEVEL if n.startswith("mimic-cxr-2.")}
 
 
 @dataclass
@@ -107,13 +110,14 @@ def _tables(root: Path, report: VerifyReport) -> None:
         if len(values) != 1 or not values <= {"train", "validate", "test"}:
             report.add("patient in more than one split", f"p{subject}")
     _studies(root, records, report)
+    _test_set(root, splits, report)
     names = (root / "IMAGE_FILENAMES").read_text(encoding="utf-8").splitlines()
     if names != [r["path"] for r in records]:
         report.add("IMAGE_FILENAMES differs from the record list", "IMAGE_FILENAMES")
 
 
 def _studies(root: Path, records: list[dict[str, str]], report: VerifyReport) -> None:
-    studies = {(r["subject_id"], r["study_id"]) for r in read_table(root / "cxr-study-list.csv.gz")}
+    studies = {(r["subject_id"], r["study_id"]) for r in read_table(root / STUDY_LIST)}
     with_images = {(r["subject_id"], r["study_id"]) for r in records}
     for s, t in sorted(studies ^ with_images):
         report.add("study list and record list disagree", f"p{s}/s{t}")
@@ -124,6 +128,21 @@ def _studies(root: Path, records: list[dict[str, str]], report: VerifyReport) ->
         for row in read_table(root / name):
             if (row["subject_id"], row["study_id"]) not in studies:
                 report.add(f"{name} labels a study not in the release", row["study_id"])
+
+
+def _test_set(root: Path, splits: dict[str, set[str]], report: VerifyReport) -> None:
+    """Each study of the manual labels (if any) is released, and its patient is in test."""
+    for name in (TEST_SET_FILE, f"jpg/{TEST_SET_FILE}"):
+        if not (root / name).is_file():
+            continue
+        subject_of = {r["study_id"]: r["subject_id"] for r in read_table(root / STUDY_LIST)}
+        with (root / name).open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                study = row["study_id"]
+                if study not in subject_of:
+                    report.add(f"{name} labels a study not in the release", study)
+                elif splits.get(subject := subject_of[study]) != {"test"}:
+                    report.add(f"{name} labels a study not in test", f"p{subject}/s{study}")
 
 
 def verify(

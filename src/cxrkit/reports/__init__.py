@@ -1,7 +1,7 @@
 """S9–S11: RIS intake, report segments, text de-identification and sections.
 
 The build calls :func:`process_report` once per study with the raw report text and the
-study's :class:`DenyList` (RIS fields and DICOM headers); ``cxrkit deid-text`` and
+study's :class:`TextDenyList` (RIS fields and DICOM headers); ``cxrkit deid-text`` and
 ``cxrkit sections`` expose :func:`deidentify_text` and :func:`parse_sections` alone.
 
 Examples
@@ -11,8 +11,8 @@ Examples
 'Findings d/w Dr. ___ at 10:30 on ___; may represent edema.'
 """
 
-from cxrkit.reports.deid import PLACEHOLDER, deidentify_text, find_phi, redact
-from cxrkit.reports.deny import DenyList
+from cxrkit.reports.deid import PLACEHOLDER, deidentify_text, find_text_phi, redact
+from cxrkit.reports.deny import TextDenyList
 from cxrkit.reports.intake import (
     Intake,
     Quarantined,
@@ -30,7 +30,6 @@ from cxrkit.reports.segments import Segments, split_segments, strip_signature, w
 
 __all__ = [
     "PLACEHOLDER",
-    "DenyList",
     "Intake",
     "ProcessedReport",
     "Quarantined",
@@ -38,8 +37,9 @@ __all__ = [
     "Sections",
     "Segments",
     "Span",
+    "TextDenyList",
     "deidentify_text",
-    "find_phi",
+    "find_text_phi",
     "parse_sections",
     "process_report",
     "read_export_reports",

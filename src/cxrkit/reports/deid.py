@@ -2,7 +2,7 @@
 
 Three sources of spans are merged: the generic patterns (:mod:`cxrkit.reports.patterns`),
 names in name contexts and PHI header fields (:mod:`cxrkit.reports.names`), and, when the
-caller has one, the study's :class:`~cxrkit.reports.deny.DenyList`. Without a deny-list this
+caller has one, the study's :class:`~cxrkit.reports.deny.TextDenyList`. Without a deny-list this
 is a standalone de-identifier for any clinical text (``cxrkit deid-text``).
 """
 
@@ -13,12 +13,12 @@ from collections.abc import Iterable
 
 from cxrkit.reports._flat import flatten
 from cxrkit.reports._rules import Text
-from cxrkit.reports.deny import DenyList
+from cxrkit.reports.deny import TextDenyList
 from cxrkit.reports.names import find_context_names, find_field_names
 from cxrkit.reports.patterns import Span, find_patterns
 from cxrkit.reports.places import find_places, towns_after
 
-__all__ = ["PLACEHOLDER", "deidentify_text", "find_phi", "redact"]
+__all__ = ["PLACEHOLDER", "deidentify_text", "find_text_phi", "redact"]
 
 #: What every PHI span is replaced with, as in MIMIC-CXR.
 PLACEHOLDER = "___"
@@ -44,8 +44,9 @@ def merge_spans(spans: Iterable[Span]) -> list[Span]:
     return merged
 
 
-def find_phi(text: str, deny: DenyList | None = None) -> list[Span]:
-    """The merged PHI spans of ``text``, in order; times of day are never among them.
+def find_text_phi(text: str, deny: TextDenyList | None = None) -> list[Span]:
+    """The merged PHI spans of a report's ``text``, in order; times of day are never among
+    them.
 
     Parameters
     ----------
@@ -57,7 +58,7 @@ def find_phi(text: str, deny: DenyList | None = None) -> list[Span]:
     Examples
     --------
     >>> text = "Discussed with Dr. Hope at 10:30 on 3/4/2015."
-    >>> [text[s.start : s.end] for s in find_phi(text)]
+    >>> [text[s.start : s.end] for s in find_text_phi(text)]
     ['Hope', '3/4/2015']
     """
     spans = _multi_line(text, deny)
@@ -72,7 +73,7 @@ def find_phi(text: str, deny: DenyList | None = None) -> list[Span]:
     return merge_spans(kept)
 
 
-def _multi_line(text: str, deny: DenyList | None) -> list[Span]:
+def _multi_line(text: str, deny: TextDenyList | None) -> list[Span]:
     """Spans of the rules that read a paragraph's lines as one (patterns, name contexts,
     deny-list), found in the joined text and mapped back to ``text``."""
     flat = flatten(text)
@@ -106,7 +107,7 @@ def redact(text: str, spans: Iterable[Span]) -> str:
     return "".join(out)
 
 
-def deidentify_text(text: str, deny: DenyList | None = None) -> str:
+def deidentify_text(text: str, deny: TextDenyList | None = None) -> str:
     """``text`` with every PHI span replaced by exactly ``___`` (times of day kept).
 
     Examples
@@ -114,4 +115,4 @@ def deidentify_text(text: str, deny: DenyList | None = None) -> str:
     >>> deidentify_text("May represent frank edema; d/w Frank Hope 10:30 AM 2/3/2015.")
     'May represent frank edema; d/w ___ 10:30 AM ___.'
     """
-    return redact(text, find_phi(text, deny))
+    return redact(text, find_text_phi(text, deny))

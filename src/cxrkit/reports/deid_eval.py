@@ -1,6 +1,6 @@
 """Score report de-identification on a hospital's own annotated reports (``evaluate-deid``).
 
-The de-identification scored is :func:`cxrkit.reports.deid.find_phi` without a deny-list —
+The de-identification scored is :func:`cxrkit.reports.deid.find_text_phi` without a deny-list —
 exactly what ``cxrkit deid-text`` removes. Scoring is token-level: a token is a run of letters
 and digits. A token is **PHI** when it overlaps an annotation (its category is the common
 category of that annotation, :func:`~cxrkit.reports.deid_formats.common_category`); it is
@@ -21,7 +21,7 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
-from cxrkit.reports.deid import find_phi
+from cxrkit.reports.deid import find_text_phi
 from cxrkit.reports.deid_formats import COMMON_CATEGORIES, AnnotatedDoc, common_category
 from cxrkit.reports.patterns import Span
 
@@ -106,7 +106,7 @@ def _unscored(doc: AnnotatedDoc) -> set[tuple[int, int]]:
 
 def score_document(doc: AnnotatedDoc, score: DeidScore, *, keep_text: bool = False) -> None:
     """Add one document's token counts and misses to ``score``."""
-    spans = find_phi(doc.text)
+    spans = find_text_phi(doc.text)
     gold = _gold_tokens(doc)
     skip = _unscored(doc) - set(gold)
     score.documents += 1

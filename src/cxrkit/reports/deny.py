@@ -21,7 +21,7 @@ from cxrkit.reports.dicomphi import dicom_values
 from cxrkit.reports.lexicon import lexicon
 from cxrkit.reports.patterns import Span
 
-__all__ = ["DenyList"]
+__all__ = ["TextDenyList"]
 
 _SPLIT_NAME = re.compile(r"[\^,\s]+")
 _DIGITS = re.compile(r"\D")
@@ -61,8 +61,9 @@ def _date_forms(day: dt.date) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class DenyList:
-    """Known PHI values of one study.
+class TextDenyList:
+    """Known PHI values of one study, looked for in its report text (the burned-in text
+    finder has its own list, matched fuzzily against OCR words, in :mod:`cxrkit.dicom`).
 
     Attributes
     ----------
@@ -80,7 +81,7 @@ class DenyList:
 
     Examples
     --------
-    >>> deny = DenyList(names=("Hill, Rose",), identifiers=("00381763",))
+    >>> deny = TextDenyList(names=("Hill, Rose",), identifiers=("00381763",))
     >>> text = "Rose Hill (MRN 00381763) may represent Rose."
     >>> [text[s.start : s.end] for s in deny.find(text)]
     ['00381763', 'Rose Hill']
@@ -93,9 +94,9 @@ class DenyList:
     phones: tuple[str, ...] = ()
     _prepared: list[_Needles] = field(default_factory=list, init=False, repr=False, compare=False)
 
-    def __or__(self, other: DenyList) -> DenyList:
+    def __or__(self, other: TextDenyList) -> TextDenyList:
         """The union of two deny-lists."""
-        return DenyList(
+        return TextDenyList(
             names=self.names + other.names,
             identifiers=self.identifiers + other.identifiers,
             dates=self.dates + other.dates,
@@ -104,7 +105,7 @@ class DenyList:
         )
 
     @classmethod
-    def from_dicom(cls, ds: Any) -> DenyList:
+    def from_dicom(cls, ds: Any) -> TextDenyList:
         """The deny-list of a pydicom ``Dataset``'s identifying attributes.
 
         Examples
@@ -112,7 +113,7 @@ class DenyList:
         >>> from pydicom import Dataset
         >>> ds = Dataset()
         >>> ds.PatientName, ds.PatientID = "HILL^ROSE", "00381763"
-        >>> DenyList.from_dicom(ds).names
+        >>> TextDenyList.from_dicom(ds).names
         ('HILL^ROSE',)
         """
         return cls(**dicom_values(ds))
@@ -144,7 +145,7 @@ class _Needles:
     forms: frozenset[str]
 
 
-def _needles(deny: DenyList) -> _Needles:
+def _needles(deny: TextDenyList) -> _Needles:
     if deny._prepared:
         return deny._prepared[0]
     literal = [v.strip() for v in deny.identifiers if len(v.strip()) >= 2]

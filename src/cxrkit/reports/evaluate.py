@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pydicom
 
-from cxrkit.reports.deid import find_phi
-from cxrkit.reports.deny import DenyList
+from cxrkit.reports.deid import find_text_phi
+from cxrkit.reports.deny import TextDenyList
 from cxrkit.reports.intake import read_reports
 from cxrkit.reports.patterns import Span
 from cxrkit.reports.sections import parse_sections
@@ -79,9 +79,9 @@ def _covered(spans: list[Span], start: int, end: int) -> bool:
     return i >= 0 and spans[i].end >= end
 
 
-def dicom_deny_lists(root: Path) -> dict[str, DenyList]:
+def dicom_deny_lists(root: Path) -> dict[str, TextDenyList]:
     """Deny-lists from the DICOM headers under ``root/dicom``, keyed by AccessionNumber."""
-    out: dict[str, DenyList] = {}
+    out: dict[str, TextDenyList] = {}
     for path in sorted((root / "dicom").rglob("*")):
         if not path.is_file():
             continue
@@ -91,13 +91,13 @@ def dicom_deny_lists(root: Path) -> dict[str, DenyList]:
             continue
         accession = str(ds.get("AccessionNumber", ""))
         if accession:
-            deny = DenyList.from_dicom(ds)
+            deny = TextDenyList.from_dicom(ds)
             out[accession] = out[accession] | deny if accession in out else deny
     return out
 
 
 def recall_on_export(root: Path, *, use_ris: bool = True, use_dicom: bool = True) -> Recall:
-    """Token recall of :func:`~cxrkit.reports.deid.find_phi` on a ``cxrkit synth`` export.
+    """Token recall of :func:`~cxrkit.reports.deid.find_text_phi` on a ``cxrkit synth`` export.
 
     Parameters
     ----------
@@ -120,10 +120,10 @@ def recall_on_export(root: Path, *, use_ris: bool = True, use_dicom: bool = True
     other = [0, 0]
     for key, entries in sorted(truth.items()):
         record = records[key]
-        deny = record.deny_list() if use_ris else DenyList()
+        deny = record.deny_list() if use_ris else TextDenyList()
         if key[1] in dicom:
             deny = deny | dicom[key[1]]
-        spans = find_phi(record.text, deny)
+        spans = find_text_phi(record.text, deny)
         for entry in entries:
             start, category = int(str(entry["start"])), str(entry["category"])
             for tok in _TOKEN.finditer(str(entry["value"])):
@@ -182,7 +182,7 @@ def over_redaction(tgz: Path, limit: int | None = None) -> OverRedaction:
     examples: list[str] = []
     for _, parts in openi_reports(tgz):
         text = "\n".join(f"{label.upper()}: {body}" for label, body in parts.items() if body)
-        spans = find_phi(text)
+        spans = find_text_phi(text)
         for tok in _TOKEN.finditer(text):
             if "XXXX" in tok.group():
                 continue

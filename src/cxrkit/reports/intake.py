@@ -31,7 +31,7 @@ import hl7.util
 
 from cxrkit.errors import SourceError
 from cxrkit.pipeline.quarantine import Quarantined
-from cxrkit.reports.deny import DenyList
+from cxrkit.reports.deny import TextDenyList
 from cxrkit.sources.discover import walk
 from cxrkit.sources.textfile import read_text
 
@@ -78,8 +78,8 @@ class ReportRecord:
     extra_places: tuple[str, ...] = ()
     extra_phones: tuple[str, ...] = ()
 
-    def deny_list(self) -> DenyList:
-        """The PHI values this record holds, as a :class:`DenyList`.
+    def deny_list(self) -> TextDenyList:
+        """The PHI values this record holds, as a :class:`TextDenyList`.
 
         Examples
         --------
@@ -89,7 +89,7 @@ class ReportRecord:
         """
         names = (self.patient_name, self.ordering_provider, self.radiologist, *self.extra_names)
         dates = [_parse_date(v) for v in (self.patient_birth_date, self.study_datetime)]
-        return DenyList(
+        return TextDenyList(
             names=tuple(n for n in names if n),
             identifiers=tuple(v for v in (self.accession, self.patient_id) if v),
             dates=tuple(d for d in dates if d is not None),

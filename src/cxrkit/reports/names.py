@@ -275,7 +275,7 @@ def find_context_names(text: str | Text) -> Iterator[Span]:
     """Names after or before a name context (title, "d/w", relation, credential).
 
     These read a name across a line break only in a text whose lines are joined
-    (:func:`cxrkit.reports._flat.flatten`), as :func:`cxrkit.reports.deid.find_phi` does.
+    (:func:`cxrkit.reports._flat.flatten`), as :func:`cxrkit.reports.deid.find_text_phi` does.
     """
     source = text if isinstance(text, Text) else Text(text)
     raw = source.text

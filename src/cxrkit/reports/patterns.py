@@ -1,7 +1,7 @@
 """Generic PHI patterns: dates, numbers, contacts, ages ≥ 90, places and institutions (S10).
 
 These work on any clinical text, with no knowledge of the patient. Each finder returns
-:class:`Span` objects; :func:`cxrkit.reports.deid.find_phi` merges them with the name contexts
+:class:`Span` objects; :func:`cxrkit.reports.deid.find_text_phi` merges them with the name contexts
 and the per-study deny-list. Times of day are never matched (S2 keeps them).
 """
 

@@ -16,7 +16,7 @@ only in a context that says a place comes:
 
 Hospital acronyms before a department word ("MGH radiology", "LGH RAD") are institutions.
 These rules run on a report whose paragraph lines are joined (see
-:func:`cxrkit.reports.deid.find_phi`), so a line break never splits a name from its context.
+:func:`cxrkit.reports.deid.find_text_phi`), so a line break never splits a name from its context.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cxrkit.reports.deid import deidentify_text
-from cxrkit.reports.deny import DenyList
+from cxrkit.reports.deny import TextDenyList
 from cxrkit.reports.sections import Sections, parse_sections
 from cxrkit.reports.segments import Segments, split_segments
 
@@ -37,7 +37,7 @@ class ProcessedReport:
     sections: Sections
 
 
-def process_report(text: str, deny: DenyList | None = None) -> ProcessedReport:
+def process_report(text: str, deny: TextDenyList | None = None) -> ProcessedReport:
     """Keep addendum and body, de-identify them, wrap them and find their sections.
 
     Parameters
@@ -56,7 +56,7 @@ def process_report(text: str, deny: DenyList | None = None) -> ProcessedReport:
     ...     " IMPRESSION:  May represent atelectasis.\\n \\n"
     ...     " Electronically signed by: DR. GRANT BOLTON on 3/4/2015 11:02"
     ... )
-    >>> report = process_report(raw, DenyList(names=("Hill, Rose",)))
+    >>> report = process_report(raw, TextDenyList(names=("Hill, Rose",)))
     >>> print(report.text)
                                      FINAL REPORT
      FINDINGS:  Clear lungs.  Discussed with Dr. ___ on ___ at 10:30.
