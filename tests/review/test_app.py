@@ -252,3 +252,47 @@ def test_the_command_draws_the_samples_once(
     assert keyless.exit_code == 6  # WorkspaceError
     assert "holds no workspace key" in keyless.output
     assert not (tmp_path / "r").exists()
+
+
+def test_the_command_serves_with_a_token_per_reader_off_loopback(
+    built_release: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """``cxrkit review`` as a user runs it, bound to another address than 127.0.0.1: it
+    prints one link per reader, and the app answers only requests that carry a token."""
+    import re
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    out, workspace = built_release
+    shutil.copytree(workspace, tmp_path / "p")
+    args = ["review", str(out), "--private", str(tmp_path / "p"), "--host", "127.0.0.2"]
+    args += ["--reader", "ann", "--reader", "bob", "--consensus", "cy", "--images", "2"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cxrkit.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        while len(lines) < 50 and not any("cy (consensus)" in line for line in lines):
+            line = proc.stdout.readline()
+            assert line, "".join(lines)  # the command ended before serving
+            lines.append(line)
+        printed = "".join(lines)
+        links = dict(re.findall(r"(\w+) \(\w+\): (http://127\.0\.0\.2:\d+/\?token=\S+)", printed))
+        assert set(links) == {"ann", "bob", "cy"}, printed
+        base = links["ann"].split("?")[0]
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(base + "api/queue", timeout=10)
+        assert refused.value.code == 401
+        token = links["ann"].split("token=")[1]
+        ask = urllib.request.Request(base + "api/me", headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(ask, timeout=10) as me:
+            assert json.load(me)["name"] == "ann"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
