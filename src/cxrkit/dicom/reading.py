@@ -287,6 +287,8 @@ class Reader:
         of that one (no more words, few edits); otherwise PHI if any reading shows PHI, TEXT
         if any is legible or the region is text-shaped (in doubt, remove), else NOISE.
         """
+        if self._turned_marker(readings, region):
+            return Verdict.KEEP
         counted = [(r, self._one(r.words, region)) for r in self._counted(readings)]
         sure = tuning.TUNING.reading.sure
         kept = [r for r, v in counted if v is Verdict.KEEP and r.score >= sure(r.engine)]
@@ -301,6 +303,24 @@ class Reader:
         if Verdict.KEEP in verdicts:
             return Verdict.KEEP
         return Verdict.TEXT if _text_shaped(region) else Verdict.NOISE
+
+    def _turned_marker(self, readings: list[Reading], region: Region) -> bool:
+        """Whether a square region is a short marker read in the wrong orientation as well:
+        a sure reading at one orientation keeps it, and no reading at any orientation shows
+        PHI or text of :attr:`~cxrkit.dicom.tuning.ReadingTuning.legible_min_chars` letters
+        or digits off the keep-list ("LT" turned by 270°, read "17" at 90°: two characters
+        are no legible text, by the proof's own measure)."""
+        t = tuning.TUNING.reading
+        if region.vertical is not None:
+            return False
+        verdicts = [(r, self._one(r.words, region)) for r in readings]
+        if not any(v is Verdict.KEEP and r.score >= t.sure(r.engine) for r, v in verdicts):
+            return False
+        return not any(
+            v is Verdict.PHI
+            or (v is not Verdict.KEEP and alnum_count(r.words) >= t.legible_min_chars)
+            for r, v in verdicts
+        )
 
     def kept_text(self, readings: list[Reading], region: Region) -> str:
         """The compact text of the sure reading that keeps ``region`` ("" if none does)."""
