@@ -17,8 +17,6 @@ a span confirmed as PHI is in it (as it is in the release until the item is re-p
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from cxrkit.errors import ConfigError
 from cxrkit.labels.schema import TEST_SET_COLUMNS, TEST_SET_FILE, format_test_set
 from cxrkit.release.layout import write_atomic
+from cxrkit.release.tables import csv_bytes
 from cxrkit.reports.deid_formats import COMMON_CATEGORIES
 from cxrkit.review.stats import (
     ALL,
@@ -102,12 +101,8 @@ def write_decisions(folder: Path, rows: Sequence[Mapping[str, object]]) -> tuple
     files/a.dcm,ann,phi,name;date
     """
     columns = _columns(rows)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
-    csv_path = write_atomic(folder / DECISIONS_CSV, buffer.getvalue().encode("utf-8"))
+    cells = ({c: _cell(row.get(c)) for c in columns} for row in rows)
+    csv_path = write_atomic(folder / DECISIONS_CSV, csv_bytes(columns, cells))
     data = json.dumps([dict(row) for row in rows], indent=1, ensure_ascii=False, default=str)
     json_path = write_atomic(folder / DECISIONS_JSON, (data + "\n").encode("utf-8"))
     return csv_path, json_path

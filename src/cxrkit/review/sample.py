@@ -31,14 +31,12 @@ from pydicom.tag import BaseTag, Tag
 
 from cxrkit.errors import ConfigError, DataFileError
 from cxrkit.loaders.files import find_file, read_csv, require_columns
+from cxrkit.release.assemble import METADATA, RECORD_LIST, STUDY_LIST
 
 KINDS = ("image", "report", "labels")
 UNKNOWN = "unknown"
 #: The stratum of a report whose study has no image in the metadata table.
 REPORT_STRATUM = "report"
-RECORD_LIST = "cxr-record-list.csv.gz"
-STUDY_LIST = "cxr-study-list.csv.gz"
-METADATA = "mimic-cxr-2.0.0-metadata.csv.gz"
 _HEADER_TAGS = ("Manufacturer", "ManufacturerModelName", "ViewPosition")
 _HEADER_TAG_IDS: list[BaseTag | int] = [Tag(keyword) for keyword in _HEADER_TAGS]
 _LAST_HEADER_TAG = max(_HEADER_TAG_IDS)

@@ -6,8 +6,6 @@ resolved to files once, through the release's record and study lists (:class:`Re
 
 from __future__ import annotations
 
-import csv
-import gzip
 import re
 import threading
 from collections import OrderedDict
@@ -23,6 +21,8 @@ from pydicom.dataset import Dataset
 
 from cxrkit.errors import DataFileError
 from cxrkit.labels.schema import LABELS
+from cxrkit.release.assemble import CHEXPERT, NEGBIO, RECORD_LIST, STUDY_LIST
+from cxrkit.release.verify import read_table
 
 #: Value representations whose values are dates or times; of person names.
 DATE_VRS = {"DA", "DT", "TM"}
@@ -221,8 +221,7 @@ class PixelCache:
 def _read_csv(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
         raise DataFileError(f"{path.name} is missing from the release: is OUT a cxrkit release?")
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    return read_table(path)
 
 
 class ReleaseIndex:
@@ -232,9 +231,9 @@ class ReleaseIndex:
     def __init__(self, out: Path) -> None:
         self.out = out
         self.paths: dict[str, str] = {}
-        for row in _read_csv(out / "cxr-record-list.csv.gz"):
+        for row in _read_csv(out / RECORD_LIST):
             self.paths[row["dicom_id"]] = self.paths[row["path"]] = row["path"]
-        for row in _read_csv(out / "cxr-study-list.csv.gz"):
+        for row in _read_csv(out / STUDY_LIST):
             for key in (row["study_id"], f"s{row['study_id']}", row["path"]):
                 self.paths[key] = row["path"]
         self._labels: dict[str, dict[str, dict[str, str]]] | None = None
@@ -249,8 +248,8 @@ class ReleaseIndex:
         """The CheXpert and NegBio labels the release holds for a report's study."""
         if self._labels is None:
             self._labels = {}
-            for name in ("chexpert", "negbio"):
-                rows = _read_csv(self.out / f"mimic-cxr-2.0.0-{name}.csv.gz")
+            for name, table in (("chexpert", CHEXPERT), ("negbio", NEGBIO)):
+                rows = _read_csv(self.out / table)
                 self._labels[name] = {r["study_id"]: r for r in rows}
         study = Path(self.paths.get(item_id, item_id)).stem.removeprefix("s")
         return {
