@@ -19,6 +19,7 @@ from typing import Any
 from cxrkit.errors import ConfigError, CxrkitError
 from cxrkit.identity.keys import keyed_digest
 from cxrkit.labels.schema import LABELS
+from cxrkit.release.layout import write_atomic
 from cxrkit.review import export, stats
 from cxrkit.review import sample as core
 from cxrkit.review.store import LABEL_VALUES, Decision, Item, Reader, ReviewStore
@@ -279,9 +280,8 @@ def export_review(review: Review, folder: Path) -> list[Path]:
     outcome = review.outcomes()
     written.extend(_brat(review, folder, outcome))
     confirmed = sorted(i.item_id for i in items.values() if outcome.get(i.id) == "phi")
-    path = folder / "confirmed-phi.txt"
-    path.write_text("".join(f"{i}\n" for i in confirmed), encoding="utf-8")
-    written.append(path)
+    text = "".join(f"{i}\n" for i in confirmed)
+    written.append(write_atomic(folder / "confirmed-phi.txt", text.encode("utf-8")))
     for kind in ("image", "report", "labels"):
         if review.store.sample(kind) is not None:
             written.extend(export.write_summary(folder / kind, review.summary(kind)))
