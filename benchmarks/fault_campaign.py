@@ -991,6 +991,21 @@ def _tree_cases() -> None:
             "fresh",
         )(apply)
 
+    # SIGKILL swept over the build's run (its stages: discover, plan, keystore, images,
+    # reports, tables, checksums): whichever point it hits, the rerun gives the same release
+    for seconds in (0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 16.0, 24.0):
+
+        def kill_at(ctx: Ctx, seconds: float = seconds) -> None:
+            ctx.during = lambda proc: _signal_after(proc, signal.SIGKILL, seconds)
+            ctx.rerun = ctx.same_release = True
+
+        case(
+            "environment",
+            f"SIGKILL {seconds:g} s into the build, then rerun",
+            (-9, 3, 0),
+            "fresh",
+        )(kill_at)
+
     @case("environment", "a worker process killed (SIGKILL from outside)", NORMAL, "fresh")
     def _(ctx: Ctx) -> None:
         ctx.during = _kill_a_worker

@@ -56,3 +56,33 @@ def test_a_line_is_not_kept_by_the_turned_marker_rule() -> None:
     line = Region((100, 100, 300, 126), 26, False, None, 0.8)
     readings = _learned((0, "17", 0.94), (180, "LT", 0.85))
     assert _reader().verdict(readings, line) is not Verdict.KEEP
+
+
+def _tesseract(angle: int, text: str, score: float) -> Reading:
+    return Reading("tesseract", angle, tuple(Word(w, 100 * score) for w in text.split()), score)
+
+
+LINE = Region((13, 766, 104, 787), 13, False, None, 0.8)
+
+
+def test_a_marker_that_the_other_engine_read_only_in_part_is_kept() -> None:
+    """Found on the mixed synthetic export (seed 8302): "PORTABLE", 12-pixel mid-grey,
+    read by PP-OCR as "PORTABLE" (1.00) and by tesseract as "OR" (0.95). "OR" is no
+    misreading by edits (six letters short), so the marker was removed as other text. A
+    reading that is a piece of the sure kept text shows nothing else: it is a misreading."""
+    readings = [*_learned((0, "PORTABLE", 1.0)), _tesseract(0, "OR", 0.95)]
+    assert _reader().verdict(readings, LINE) is Verdict.KEEP
+
+
+@pytest.mark.parametrize(
+    ("other", "verdict"),
+    [
+        ("DAWN", Verdict.PHI),  # PHI, not a piece of the marker
+        ("XQZ", Verdict.TEXT),  # three letters that are no piece of the marker
+    ],
+)
+def test_a_reading_that_is_not_a_piece_of_the_kept_text_still_counts(
+    other: str, verdict: Verdict
+) -> None:
+    readings = [*_learned((0, "PORTABLE", 1.0)), _tesseract(0, other, 0.95)]
+    assert _reader().verdict(readings, LINE) is verdict

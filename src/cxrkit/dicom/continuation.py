@@ -45,30 +45,40 @@ def follow(grey: NDArray[np.uint8], box: Box, height: int, vertical: bool) -> Bo
     if height < t.min_height or x1 - x0 < t.min_length * height or y1 <= y0:
         return box
     edges = _gradient(np.ascontiguousarray(g[y0:y1]))
-    inside = edges[:, x0:x1]
-    strong = inside[inside > 0]
-    if strong.size == 0:
-        return box
-    level = max(t.min_edge, t.edge_share * float(np.percentile(strong, t.edge_percentile)))
-    on = edges >= level
-    own = float(on[:, x0:x1].mean())
-    if own <= 0.0:
-        return box
-    need = t.density_share * own
+    reach = t.max_reach * height
     step = max(t.min_step, height)
-    w = g.shape[1]
-    end = x1
-    while end < w and end - x1 < t.max_reach * height:
-        nxt = min(end + step, w)
-        if float(on[:, end:nxt].mean()) < need:
-            break
-        end = nxt
-    start = x0
-    while start > 0 and x0 - start < t.max_reach * height:
-        prv = max(start - step, 0)
-        if float(on[:, prv:start].mean()) < need:
-            break
-        start = prv
+    near = t.end_window * height
+    end = _walk(edges, (max(x0, x1 - near), x1), x1, min(x1 + reach, g.shape[1]), step)
+    start = _walk(edges, (x0, min(x1, x0 + near)), x0, max(x0 - reach, 0), -step)
     if vertical:
         return (box[0], start, box[2], end)
     return (start, box[1], end, box[3])
+
+
+def _walk(edges: NDArray[np.uint8], own: tuple[int, int], at: int, limit: int, step: int) -> int:
+    """How far the line continues from ``at`` towards ``limit``, one ``step`` at a time
+    (negative: towards the start); never back past ``at``.
+
+    The line's own edges are measured on ``own``, the part of the line next to that end: a
+    line's contrast may change along it (mid-grey glyphs over a gradient label box), and the
+    glyphs beyond an end look like the glyphs before it, not like the line's far end.
+    """
+    t = tuning.TUNING.follow
+    inside = edges[:, own[0] : own[1]]
+    strong = inside[inside > 0]
+    if strong.size == 0:
+        return at
+    level = max(t.min_edge, t.edge_share * float(np.percentile(strong, t.edge_percentile)))
+    on = edges >= level
+    density = float(on[:, own[0] : own[1]].mean())
+    if density <= 0.0:
+        return at
+    need = t.density_share * density
+    sign = 1 if step > 0 else -1
+    while sign * (limit - at) > 0:
+        nxt = at + sign * min(abs(step), sign * (limit - at))
+        lo, hi = min(at, nxt), max(at, nxt)
+        if float(on[:, lo:hi].mean()) < need:
+            break
+        at = nxt
+    return at

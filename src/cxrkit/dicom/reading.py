@@ -367,12 +367,13 @@ def misreading(text: str, kept: str) -> bool:
 
 def _misreads(r: Reading, kept: Reading) -> bool:
     """Whether ``r`` reads as a misreading of the kept reading: no more words than it, and
-    within a third of its letters and digits (at least two) of edits."""
+    within a third of its letters and digits (at least two) of edits, or a piece of it (an
+    engine that read "OR" where the other read "PORTABLE" saw no other text)."""
     if len(r.words) > len(kept.words):
         return False
     a = compact(" ".join(w.text for w in r.words))
     b = compact(" ".join(w.text for w in kept.words))
-    return misreading(a, b)
+    return misreading(a, b) or (bool(a) and a in b)
 
 
 def _learned_words(image: NDArray[np.uint8], angles: tuple[int, ...]) -> list[tuple[ocr.Word, ...]]:

@@ -252,6 +252,9 @@ class FollowTuning:
     density_share: float = 0.35
     #: How far the walk may reach past each end, in glyph heights.
     max_reach: int = 12
+    #: The line's own edges are measured on this many glyph heights next to the end walked
+    #: from (its contrast may change along the line).
+    end_window: int = 3
     #: Lines shorter than this many glyph heights are not followed (markers, single glyphs).
     min_length: int = 2
     #: Lines with glyphs under this many pixels are not followed (too few edges to measure).
