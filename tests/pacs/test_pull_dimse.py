@@ -18,6 +18,7 @@ from pacs_server import ORTHANC_AE, PULL_AE, Orthanc, free_port
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pynetdicom import AE
+from pynetdicom.acse import ACSE
 from pynetdicom.association import Association
 from pynetdicom.dimse_primitives import C_FIND
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
@@ -69,6 +70,30 @@ def test_a_refused_association_stops_the_pull_with_a_clear_error(
     assert code == 8
     assert "refused the association from AE 'CXRKIT'" in out
     assert not (src / "dicom").exists()
+
+
+def test_a_rejection_read_before_the_requestor_looks_is_still_a_refusal(
+    orthanc: Orthanc, src: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pynetdicom's requesting thread checks that the connection is open after sending the
+    A-ASSOCIATE-RQ; when its reactor thread has read the PACS's A-ASSOCIATE-RJ and closed the
+    connection first (a loaded machine), it aborts and reports no rejection, and the pull
+    said "did not answer within 60 s". Here the requesting thread always comes late."""
+    send_request = ACSE.send_request
+
+    def late(self: ACSE) -> None:
+        send_request(self)
+        sock = self.socket
+        assert sock is not None and sock._ready.wait(10)  # connected (or failed to)
+        deadline = time.monotonic() + 10
+        while sock._is_connected and time.monotonic() < deadline:
+            time.sleep(0.005)  # until the reactor has read the rejection and hung up
+
+    monkeypatch.setattr(ACSE, "send_request", late)
+    code, out = _pull(src, "--dimse", f"NOTTHEPACS@127.0.0.1:{orthanc.dicom_port}")
+    assert code == 8
+    assert "refused the association from AE 'CXRKIT' (called ae title not recognised)" in out
+    assert "did not answer" not in out
 
 
 @pytest.fixture
