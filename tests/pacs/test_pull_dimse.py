@@ -29,8 +29,8 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
 
 from cxrkit.cli import main
 from cxrkit.pacs import pull as pull_module
-from cxrkit.pacs.base import Options, Sink
-from cxrkit.pacs.dimse import Dimse
+from cxrkit.pacs.base import CHEST_MODALITIES, Options, Sink
+from cxrkit.pacs.dimse import MAX_PDU, Dimse
 from cxrkit.pacs.log import COMPLETE, FAILED, read_log
 from cxrkit.pacs.store import write_instance
 from cxrkit.sources.synth import SynthSummary
@@ -244,3 +244,54 @@ def test_what_a_list_request_did_not_bring_is_asked_for_one_by_one() -> None:
     pacs.fetch("1.2", instances, lambda study, sop, data: got.append(sop), whole=True)
     assert sorted(got) == ["1.2.1.1", "1.2.1.2", "1.2.2.1"]
     assert asked == [[("SERIES", "")], [("IMAGE", "1.2.2.1")]]
+
+
+@pytest.mark.parametrize("how", ["c-get", "c-move"])
+def test_each_thread_keeps_one_retrieve_association_for_its_studies(
+    how: str, orthanc: Orthanc, src: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening and releasing an association per study cost about as much as the study's
+    transfer; each thread now keeps one (and one for its queries), and receives in PDUs
+    of up to MAX_PDU bytes (pynetdicom's default was 16 KB)."""
+    opened: list[Association] = []
+    associate = Dimse._associate
+
+    def counting(self: Dimse, ae: AE, **kwargs: object) -> Association:
+        opened.append(associate(self, ae, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(Dimse, "_associate", counting)
+    move = ["--move-port", str(orthanc.move_port)] if how == "c-move" else []
+    code, out = _pull(src, "--dimse", orthanc.dimse, "--parallel", "1", *move)
+    assert code == 0, out
+    assert len([r for r in read_log(src) if r.status == COMPLETE]) > 2
+    assert len(opened) == 2  # the queries', then the retrievals'
+    assert {a.requestor.maximum_length for a in opened} == {MAX_PDU}
+
+
+def test_a_retrieve_association_the_pacs_closed_is_opened_again(orthanc: Orthanc) -> None:
+    pacs = Dimse(ORTHANC_AE, "127.0.0.1", orthanc.dicom_port, Options(calling_ae=PULL_AE))
+    try:
+        study = sorted(pacs.studies("", CHEST_MODALITIES))[0]
+        instances = pacs.chest_instances(study)
+        got: list[str] = []
+        pacs.fetch(study, instances, lambda study, sop, data: got.append(sop), whole=True)
+        first = pacs._local.retriever.assoc
+        first.abort()  # as a PACS does to an association idle for too long
+        got.clear()
+        pacs.fetch(study, instances, lambda study, sop, data: got.append(sop), whole=True)
+        assert sorted(got) == sorted(s for sops in instances.values() for s in sops)
+        assert pacs._local.retriever.assoc is not first
+    finally:
+        pacs.close()
+
+
+def test_the_move_scp_stops_at_once() -> None:
+    """socketserver's accept loop looks for a stop request every 0.5 s: closing a pull
+    waited for it."""
+    pacs = Dimse(ORTHANC_AE, "127.0.0.1", 1, Options(calling_ae=PULL_AE, move_port=free_port()))
+    time.sleep(0.05)  # the accept loop is waiting
+    start = time.monotonic()
+    pacs.close()
+    assert time.monotonic() - start < 0.3
+    assert pacs._scp.socket.fileno() == -1  # closed

@@ -59,6 +59,10 @@ RETRIEVE_SYNTAXES = tuple(
         *(".4.90", ".4.91", ".5"),  # JPEG 2000, RLE
     )
 )
+#: The largest PDU we accept (bytes; pynetdicom's default is 16 KB). The PACS sends each image
+#: in PDUs of up to this size (DCMTK: up to 128 KB), and pynetdicom's per-PDU work, in pure
+#: Python, is most of a transfer's CPU time. A receive limit: what we send is bounded by the PACS's.
+MAX_PDU = 1 << 20
 _PENDING = (0xFF00, 0xFF01)
 _SUCCESS, _WARNING = 0x0000, 0xB000
 logging.getLogger("pynetdicom").setLevel(logging.CRITICAL)  # its log quotes identifiers
@@ -128,6 +132,16 @@ def _query(level: str, **keys: str | list[str]) -> Dataset:
     return ds
 
 
+@dataclass
+class _Retriever:
+    """A thread's retrieve association, and where the C-GET's C-STOREs go (the study being
+    retrieved, and its sink)."""
+
+    model: str
+    assoc: Association = field(init=False)
+    target: tuple[str, Sink] = ("", lambda study, sop, data: None)
+
+
 class Dimse:
     """A PACS at ``host:port`` with AE title ``called``, spoken to as ``options.calling_ae``."""
 
@@ -137,8 +151,8 @@ class Dimse:
         self.called, self.host, self.port = called, host, port
         self.opts = options or Options()
         self.rate = RateLimit(self.opts.rate)
-        self._local = threading.local()  # one query association per thread
-        self._finders: list[Association] = []
+        self._local = threading.local()  # one query and one retrieve association per thread
+        self._opened: list[Association] = []  # every association kept open, to release
         self._lock = threading.Lock()
         self._sink: Sink | None = None
         self._arrived: set[str] = set()  # C-MOVE: every instance the SCP has stored
@@ -172,7 +186,7 @@ class Dimse:
 
         handlers = [*kwargs.get("evt_handlers", []), NO_DELAY, (evt.EVT_PDU_RECV, on_pdu)]
         kwargs["evt_handlers"] = handlers
-        assoc = ae.associate(self.host, self.port, ae_title=self.called, **kwargs)
+        assoc = ae.associate(self.host, self.port, ae_title=self.called, max_pdu=MAX_PDU, **kwargs)
         if assoc.is_established:
             _answers_to_the_caller(assoc)
             return assoc
@@ -195,7 +209,7 @@ class Dimse:
             ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind)
             finder = self._local.finder = self._associate(ae)
             with self._lock:
-                self._finders.append(finder)
+                self._opened.append(finder)
         for status, identifier in finder.send_c_find(
             query, StudyRootQueryRetrieveInformationModelFind
         ):
@@ -282,29 +296,17 @@ class Dimse:
         retrying(one_by_one, self.opts.retries, self.opts.backoff)
 
     def _retrieve(self, study: str, queries: list[Dataset], store: Sink) -> None:
-        """Send each C-GET (or C-MOVE) of ``queries`` over one association."""
-        ae = self._ae()
+        """Send each C-GET (or C-MOVE) of ``queries`` over this thread's retrieve association.
+
+        The association stays open for the thread's next study: opening and releasing one
+        cost about as much as retrieving a study of two images (C-GET of 50 studies: 1.9 s
+        with one association per study, 0.8 s with one per thread). After any fault it is
+        closed, and the next try opens a new one."""
+        retriever = self._retriever()
+        retriever.target = (study, store)
+        assoc = retriever.assoc
         moving = self._scp is not None
-        model = (
-            StudyRootQueryRetrieveInformationModelMove
-            if moving
-            else StudyRootQueryRetrieveInformationModelGet
-        )
-        ae.add_requested_context(model)
-        handlers = []
-        roles = []
-        if not moving:
-            for sop_class in CHEST_STORAGE:
-                for syntax in RETRIEVE_SYNTAXES:
-                    ae.add_requested_context(sop_class, syntax)
-                roles.append(build_role(sop_class, scp_role=True))
-
-            def on_store(event: evt.Event) -> int:
-                store(study, _sop(event), event.encoded_dataset())
-                return _SUCCESS
-
-            handlers.append((evt.EVT_C_STORE, on_store))
-        assoc = self._associate(ae, ext_neg=roles, evt_handlers=handlers)
+        model = retriever.model
         try:
             for query in queries:
                 self.rate.wait()
@@ -317,8 +319,45 @@ class Dimse:
                     raise TransientError(
                         f"C-{'MOVE' if moving else 'GET'} status 0x{codes[-1]:04X}"
                     )
-        finally:
-            assoc.release()
+        except BaseException:
+            self._local.retriever = None
+            if assoc.is_established:
+                assoc.abort()
+            raise
+
+    def _retriever(self) -> _Retriever:
+        """This thread's retrieve association, opened if it has none (or it was closed)."""
+        retriever: _Retriever | None = getattr(self._local, "retriever", None)
+        if retriever is not None and retriever.assoc.is_established:
+            return retriever
+        ae = self._ae()
+        moving = self._scp is not None
+        model = (
+            StudyRootQueryRetrieveInformationModelMove
+            if moving
+            else StudyRootQueryRetrieveInformationModelGet
+        )
+        ae.add_requested_context(model)
+        holder = _Retriever(model)
+        handlers = []
+        roles = []
+        if not moving:
+            for sop_class in CHEST_STORAGE:
+                for syntax in RETRIEVE_SYNTAXES:
+                    ae.add_requested_context(sop_class, syntax)
+                roles.append(build_role(sop_class, scp_role=True))
+
+            def on_store(event: evt.Event) -> int:
+                study, store = holder.target
+                store(study, _sop(event), event.encoded_dataset())
+                return _SUCCESS
+
+            handlers.append((evt.EVT_C_STORE, on_store))
+        holder.assoc = self._associate(ae, ext_neg=roles, evt_handlers=handlers)
+        self._local.retriever = holder
+        with self._lock:
+            self._opened.append(holder.assoc)
+        return holder
 
     def _moved(self, study_uid: str, sop_uid: str, data: bytes) -> None:
         if self._sink is not None:
@@ -326,11 +365,24 @@ class Dimse:
         self._arrived.add(sop_uid)  # set.add is atomic
 
     def close(self) -> None:
-        for finder in self._finders:
-            if finder.is_established:
-                finder.release()
+        for assoc in self._opened:
+            if assoc.is_established:
+                assoc.release()
         if self._scp is not None:
-            self._scp.shutdown()
+            _stop(self._scp)
+
+
+def _stop(server: Any) -> None:
+    """Stop a storage SCP at once. Its accept loop (socketserver's) looks for the stop request
+    between waits of 0.5 s for a connection: one more connection wakes it, where a pull spent
+    that half second idle at its end."""
+    stopper = threading.Thread(target=server.shutdown)
+    stopper.start()
+    port = server.server_address[1]
+    while stopper.is_alive():
+        with contextlib.suppress(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        stopper.join(0.01)
 
 
 StoreTo = Any  # Callable[[str, str, bytes], None]
@@ -352,6 +404,7 @@ def _storage_scp(
     association per C-MOVE: the pull's SCP accepts the chest classes only (3 contexts instead
     of about 150; a C-MOVE pull of 19 studies took 0.9 s of CPU instead of 2.2 s)."""
     ae = AE(ae_title=ae_title)
+    ae.maximum_pdu_size = MAX_PDU
     ae.add_supported_context(Verification)  # so that the PACS administrator can C-ECHO us
     storage = classes or [str(c.abstract_syntax) for c in StoragePresentationContexts]
     for sop_class in storage:
@@ -431,5 +484,5 @@ def serve_until_stopped(
         while not stop.wait(0.2):
             pass
     finally:
-        server.shutdown()
+        _stop(server)
     return stored
