@@ -196,12 +196,8 @@ def test_the_reactor_thread_leaves_the_answers_to_the_caller(orthanc: Orthanc) -
         pacs.close()
 
 
-@pytest.mark.parametrize("how", ["c-get", "c-move"])
-def test_one_retrieve_request_per_study(
-    how: str, orthanc: Orthanc, src: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A study of several chest series comes in one C-GET / C-MOVE naming them all (the PACS
-    opens an association to us for every C-MOVE); it was one request per series."""
+def _retrieve_requests(how: str, monkeypatch: pytest.MonkeyPatch) -> list[Dataset]:
+    """The identifiers of every C-GET (``how``: c-get) or C-MOVE sent, as they are sent."""
     requests: list[Dataset] = []
     send = "send_c_move" if how == "c-move" else "send_c_get"
     original = getattr(Association, send)
@@ -211,6 +207,16 @@ def test_one_retrieve_request_per_study(
         return original(self, query, *args)
 
     monkeypatch.setattr(Association, send, counting)
+    return requests
+
+
+@pytest.mark.parametrize("how", ["c-get", "c-move"])
+def test_one_retrieve_request_per_study(
+    how: str, orthanc: Orthanc, src: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A study of several chest series comes in one C-GET / C-MOVE naming them all (the PACS
+    opens an association to us for every C-MOVE); it was one request per series."""
+    requests = _retrieve_requests(how, monkeypatch)
     move = ["--move-port", str(orthanc.move_port)] if how == "c-move" else []
     code, out = _pull(src, "--dimse", orthanc.dimse, *move)
     assert code == 0, out
@@ -295,3 +301,83 @@ def test_the_move_scp_stops_at_once() -> None:
     pacs.close()
     assert time.monotonic() - start < 0.3
     assert pacs._scp.socket.fileno() == -1  # closed
+
+
+def _honouring(first_only: bool, instances: dict[str, dict[str, list[str]]]) -> object:
+    """A stand-in for ``Dimse._retrieve`` over ``instances`` (study → series → SOPs), which
+    honours only the first UID of a list if ``first_only``; it lists the requests."""
+    asked: list[tuple[str, list[str]]] = []
+
+    def retrieve(study: str, queries: list[Dataset], store: Sink) -> None:
+        for query in queries:
+            level = query.QueryRetrieveLevel
+            key = {"STUDY": "StudyInstanceUID", "SERIES": "SeriesInstanceUID"}.get(
+                level, "SOPInstanceUID"
+            )
+            value = query[key].value
+            uids = list(value) if isinstance(value, MultiValue) else [str(value)]
+            asked.append((level, uids))
+            for uid in uids[:1] if first_only else uids:
+                for st, series in instances.items():
+                    for se, sops in series.items():
+                        for sop in sops:
+                            if uid in (st, se, sop):
+                                store(st, sop, b"")
+
+    retrieve.asked = asked  # type: ignore[attr-defined]
+    return retrieve
+
+
+@pytest.mark.parametrize("first_only", [False, True])
+def test_whole_studies_of_chest_series_only_come_in_one_study_level_request(
+    first_only: bool,
+) -> None:
+    """The PACS opens an association to us for every C-MOVE, which costs more than a small
+    study's transfer: whole studies whose series are all CR or DX come in one request naming
+    them all. A study with another series (1.3) is asked for by its chest series, a partly
+    present one (1.4) by its missing instances; a PACS that honours only the first UID of a
+    list still gives every instance, the rest asked for one at a time."""
+    instances = {
+        "1.1": {"1.1.1": ["1.1.1.1"]},
+        "1.2": {"1.2.1": ["1.2.1.1", "1.2.1.2"]},
+        "1.3": {"1.3.1": ["1.3.1.1"]},
+        "1.4": {"1.4.1": ["1.4.1.2"]},
+    }
+    pacs = Dimse(ORTHANC_AE, "127.0.0.1", 1, Options(calling_ae=PULL_AE))
+    pacs._only_chest.update({"1.1", "1.2", "1.4"})
+    retrieve = _honouring(first_only, instances)
+    pacs._retrieve = retrieve  # type: ignore[assignment]
+    got: dict[str, str] = {}
+    parts = [(s, series, s != "1.4") for s, series in instances.items()]
+    failed = pacs.fetch_many(parts, lambda study, sop, data: got.setdefault(sop, study))
+    assert failed == {}
+    assert got == {sop: s for s, series in instances.items() for v in series.values() for sop in v}
+    asked = retrieve.asked  # type: ignore[attr-defined]
+    rest = [("IMAGE", ["1.2.1.1"]), ("IMAGE", ["1.2.1.2"])] if first_only else []
+    assert asked == [
+        ("STUDY", ["1.1", "1.2"]),
+        *rest,
+        ("SERIES", ["1.3.1"]),
+        ("IMAGE", ["1.4.1.2"]),
+    ]
+
+
+@pytest.mark.parametrize("how", ["c-get", "c-move"])
+def test_one_thread_pulls_whole_studies_several_at_a_time(
+    how: str,
+    orthanc: Orthanc,
+    pacs_export: SynthSummary,
+    src: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With one thread, the export's 7 chest studies come in jobs of 2 (about 4 a thread)."""
+    requests = _retrieve_requests(how, monkeypatch)
+    move = ["--move-port", str(orthanc.move_port)] if how == "c-move" else []
+    code, out = _pull(src, "--dimse", orthanc.dimse, "--parallel", "1", *move)
+    assert code == 0, out
+    assert pulled_instances(src) == expected_instances(pacs_export.root, src)
+    complete = [r for r in read_log(src) if r.status == COMPLETE]
+    assert not [r for r in read_log(src) if r.status == FAILED]
+    studies = [q for q in requests if q.QueryRetrieveLevel == "STUDY"]
+    assert studies and all(len(q.StudyInstanceUID) == 2 for q in studies[:-1])
+    assert len(requests) < len(complete)

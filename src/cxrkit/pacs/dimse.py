@@ -37,6 +37,7 @@ from cxrkit.errors import PacsError
 from cxrkit.pacs.base import (
     CHEST_MODALITIES,
     Options,
+    Part,
     RateLimit,
     Sink,
     TransientError,
@@ -145,7 +146,8 @@ class _Retriever:
 class Dimse:
     """A PACS at ``host:port`` with AE title ``called``, spoken to as ``options.calling_ae``."""
 
-    split_partial_studies = False  # one association per study
+    split_partial_studies = False  # a study is one request, or part of one
+    studies_per_fetch = 10
 
     def __init__(self, called: str, host: str, port: int, options: Options | None = None) -> None:
         self.called, self.host, self.port = called, host, port
@@ -156,6 +158,7 @@ class Dimse:
         self._lock = threading.Lock()
         self._sink: Sink | None = None
         self._arrived: set[str] = set()  # C-MOVE: every instance the SCP has stored
+        self._only_chest: set[str] = set()  # studies whose series are all CR or DX
         self._scp: Any = None
         if self.opts.move_port is not None:
             self._scp = _storage_scp(
@@ -239,7 +242,10 @@ class Dimse:
     def chest_instances(self, study_uid: str) -> dict[str, list[str]]:
         query = _query("SERIES", StudyInstanceUID=study_uid, SeriesInstanceUID="", Modality="")
         out = {}
-        for series in self._found(query, "SeriesInstanceUID"):
+        found = self._found(query, "SeriesInstanceUID")
+        if found and all(str(s.get("Modality", "")) in CHEST_MODALITIES for s in found):
+            self._only_chest.add(study_uid)
+        for series in found:
             if str(series.get("Modality", "")) in CHEST_MODALITIES:
                 uid = checked_uid(str(series.SeriesInstanceUID))
                 query = _query(
@@ -252,13 +258,22 @@ class Dimse:
     def fetch(
         self, study_uid: str, instances: dict[str, list[str]], sink: Sink, whole: bool
     ) -> None:
-        """Retrieve ``instances`` (series UID → SOP UIDs) of a study over one association,
-        first in as few requests as the standard allows (a list of UIDs, PS3.4 C.4.2.2.1):
-        one series-level C-GET (or C-MOVE) naming every series if ``whole`` (none of the study
-        is present), else one image-level request per series naming its instances. The PACS
-        opens an association to us for every C-MOVE, so this is one per study, not one per
-        series. Whatever did not come (a fault, or a PACS that honours only the first UID of a
-        list) is then asked for one instance per request, again after a back-off on a fault."""
+        """Retrieve ``instances`` (series UID → SOP UIDs) of a study: :meth:`fetch_many` of
+        one study; :class:`TransientError` if some did not come."""
+        failed = self.fetch_many([(study_uid, instances, whole)], sink)
+        if failed:
+            raise TransientError(failed[study_uid])
+
+    def fetch_many(self, parts: list[Part], sink: Sink) -> dict[str, str]:
+        """Retrieve the instances of each part, first in as few requests as the standard allows
+        (a list of UIDs, PS3.4 C.4.2.2.1), over this thread's association: one study-level
+        C-GET (or C-MOVE) naming every whole study whose series are all CR or DX (each
+        C-MOVE makes the PACS open an association to us, which costs more than a small
+        study's transfer), then for each other study one series-level request naming its
+        chest series if it is whole, else one image-level request per series naming its
+        instances. Whatever did not come (a fault, or a PACS that honours only the first UID
+        of a list) is then asked for one instance per request, again after a back-off on a
+        fault. Returns the studies that failed, with the last fault."""
         arrived: set[str] = set()
         lock = threading.Lock()
 
@@ -269,27 +284,62 @@ class Dimse:
 
         if self._scp is not None:
             self._sink = sink  # the C-MOVE results come to the SCP, whoever asked for them
-            self._arrived = arrived = self._arrived
-        study = {"StudyInstanceUID": study_uid}
-        if whole:
-            first = [_query("SERIES", **study, SeriesInstanceUID=list(instances))]
+            arrived = self._arrived
+        together = [s for s, _, whole in parts if whole and s in self._only_chest]
+        if len(together) > 1:
+            owner = {sop: s for s, inst, _ in parts for sops in inst.values() for sop in sops}
+
+            def to_owner(study: str, sop: str, data: bytes) -> None:
+                if sop in owner:  # not one that came into the PACS after the query
+                    store(owner[sop], sop, data)
+
+            with contextlib.suppress(TransientError):  # what did not come is asked for below
+                self._retrieve("", [_query("STUDY", StudyInstanceUID=together)], to_owner)
         else:
-            first = [
+            together = []
+        failed = {}
+        for study_uid, instances, whole in parts:
+            first = study_uid not in together
+            try:
+                self._fetch_study(
+                    study_uid, instances, whole, first=first, store=store, arrived=arrived
+                )
+            except TransientError as exc:
+                failed[study_uid] = str(exc)
+        return failed
+
+    def _fetch_study(
+        self,
+        study_uid: str,
+        instances: dict[str, list[str]],
+        whole: bool,
+        *,
+        first: bool,
+        store: Sink,
+        arrived: set[str],
+    ) -> None:
+        """One study's instances: in one request per series, or one for all its series if
+        ``whole``, if ``first``; then those that have not ``arrived``, one by one."""
+        study = {"StudyInstanceUID": study_uid}
+        if first and whole:
+            queries = [_query("SERIES", **study, SeriesInstanceUID=list(instances))]
+        else:
+            queries = [
                 _query("IMAGE", **study, SeriesInstanceUID=series, SOPInstanceUID=sops)
                 for series, sops in instances.items()
-                if sops
+                if sops and first
             ]
-        with contextlib.suppress(TransientError):  # what did not come is asked for below
-            self._retrieve(study_uid, first, store)
+        if queries:
+            with contextlib.suppress(TransientError):  # what did not come is asked for below
+                self._retrieve(study_uid, queries, store)
 
         def one_by_one() -> None:
-            with lock:
-                queries = [
-                    _query("IMAGE", **study, SeriesInstanceUID=series, SOPInstanceUID=sop)
-                    for series, sops in instances.items()
-                    for sop in sops
-                    if sop not in arrived
-                ]
+            queries = [
+                _query("IMAGE", **study, SeriesInstanceUID=series, SOPInstanceUID=sop)
+                for series, sops in instances.items()
+                for sop in sops
+                if sop not in arrived
+            ]
             if queries:
                 self._retrieve(study_uid, queries, store)
 
