@@ -21,6 +21,7 @@ from pynetdicom import AE
 from pynetdicom.acse import ACSE
 from pynetdicom.association import Association
 from pynetdicom.dimse_primitives import C_FIND
+from pynetdicom.events import Event
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     ComputedRadiographyImageStorage,
     CTImageStorage,
@@ -381,3 +382,22 @@ def test_one_thread_pulls_whole_studies_several_at_a_time(
     studies = [q for q in requests if q.QueryRetrieveLevel == "STUDY"]
     assert studies and all(len(q.StudyInstanceUID) == 2 for q in studies[:-1])
     assert len(requests) < len(complete)
+
+
+def test_the_move_scp_does_not_decode_the_instances_it_asked_for(
+    orthanc: Orthanc, pacs_export: SynthSummary, src: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decoding a radiograph's data set only to read its study took about 4 ms an image: the
+    study of an instance the pull asked for is known."""
+    decoded: list[str] = []
+    dataset = Event.dataset
+
+    def counting(event: Event) -> Dataset:
+        decoded.append(str(event.request.AffectedSOPInstanceUID))
+        return dataset.fget(event)  # type: ignore[attr-defined, no-any-return]
+
+    monkeypatch.setattr(Event, "dataset", property(counting))
+    code, out = _pull(src, "--dimse", orthanc.dimse, "--move-port", str(orthanc.move_port))
+    assert code == 0, out
+    assert pulled_instances(src) == expected_instances(pacs_export.root, src)
+    assert decoded == []

@@ -159,10 +159,15 @@ class Dimse:
         self._sink: Sink | None = None
         self._arrived: set[str] = set()  # C-MOVE: every instance the SCP has stored
         self._only_chest: set[str] = set()  # studies whose series are all CR or DX
+        self._owner: dict[str, str] = {}  # SOP Instance UID → study UID, of what is fetched
         self._scp: Any = None
         if self.opts.move_port is not None:
             self._scp = _storage_scp(
-                self.opts.calling_ae, self.opts.move_port, self._moved, CHEST_STORAGE
+                self.opts.calling_ae,
+                self.opts.move_port,
+                self._moved,
+                CHEST_STORAGE,
+                study_of=self._owner.get,
             )
 
     def _ae(self) -> AE:
@@ -285,9 +290,10 @@ class Dimse:
         if self._scp is not None:
             self._sink = sink  # the C-MOVE results come to the SCP, whoever asked for them
             arrived = self._arrived
+        owner = {sop: s for s, inst, _ in parts for sops in inst.values() for sop in sops}
+        self._owner.update(owner)
         together = [s for s, _, whole in parts if whole and s in self._only_chest]
         if len(together) > 1:
-            owner = {sop: s for s, inst, _ in parts for sops in inst.values() for sop in sops}
 
             def to_owner(study: str, sop: str, data: bytes) -> None:
                 if sop in owner:  # not one that came into the PACS after the query
@@ -443,12 +449,17 @@ def _storage_scp(
     port: int,
     sink: StoreTo,
     classes: tuple[str, ...] = (),
+    *,
     seen: Callable[[Dataset], None] | None = None,
+    study_of: Callable[[str], str | None] = lambda sop: None,
 ) -> Any:
     """A C-STORE SCP on ``port`` answering as ``ae_title``, for the storage SOP ``classes``
     (default: every storage class), in any transfer syntax; each instance goes to
     ``sink(study_uid, sop_uid, part10_bytes)``, then its data set to ``seen``. Returns the
     running server.
+
+    The study is ``study_of(sop_uid)`` where it knows it, else read from the data set: decoding
+    a radiograph's data set took about 4 ms, a quarter of the C-MOVE pull's own work per image.
 
     pynetdicom copies the accepted contexts for every association, and a PACS opens one
     association per C-MOVE: the pull's SCP accepts the chest classes only (3 contexts instead
@@ -462,8 +473,9 @@ def _storage_scp(
 
     def on_store(event: evt.Event) -> int:
         try:
-            study = str(event.dataset.StudyInstanceUID)
-            sink(study, _sop(event), event.encoded_dataset())
+            sop = _sop(event)
+            study = study_of(sop) or str(event.dataset.StudyInstanceUID)
+            sink(study, sop, event.encoded_dataset())
         except (PacsError, AttributeError, OSError):
             return 0xA700  # out of resources / cannot store: the sender reports it
         if seen is not None:
