@@ -324,8 +324,9 @@ class Dimse:
         store: Sink,
         arrived: set[str],
     ) -> None:
-        """One study's instances: in one request per series, or one for all its series if
-        ``whole``, if ``first``; then those that have not ``arrived``, one by one."""
+        """One study's instances. If ``first``: one series-level request naming all its
+        series if ``whole``, else one image-level request per series. Then each instance
+        that has not ``arrived`` in a request of its own (with retries)."""
         study = {"StudyInstanceUID": study_uid}
         if first and whole:
             queries = [_query("SERIES", **study, SeriesInstanceUID=list(instances))]
@@ -355,8 +356,8 @@ class Dimse:
         """Send each C-GET (or C-MOVE) of ``queries`` over this thread's retrieve association.
 
         The association stays open for the thread's next study: opening and releasing one
-        cost about as much as retrieving a study of two images (C-GET of 50 studies: 1.9 s
-        with one association per study, 0.8 s with one per thread). After any fault it is
+        cost about as much as retrieving a study of two images (C-GET of 58 studies in two
+        threads: 1.9 s with one association per study, 0.8–1.0 s with one per thread). After any fault it is
         closed, and the next try opens a new one."""
         retriever = self._retriever()
         retriever.target = (study, store)
