@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cxrkit.errors import PacsError
-from cxrkit.pacs.base import RateLimit, TransientError, retrying
+from cxrkit.pacs.base import Part, RateLimit, Sink, TransientError, retrying
 from cxrkit.pacs.dicomweb import auth_from_env, iter_parts, split_multipart
 from cxrkit.pacs.log import (
     COMPLETE,
@@ -188,3 +188,52 @@ def test_scan_arrivals_reads_headers_and_skips_other_files(tmp_path: Path) -> No
     assert not found.chest
     assert found.sop_uid and found.study_uid
     assert scan_arrivals(tmp_path / "missing") == []
+
+
+class _FetchesMany:
+    """A PACS that brings several whole studies per call; study 1.2 always fails."""
+
+    split_partial_studies = False
+    studies_per_fetch = 3
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def studies(self, accession: str, modalities: tuple[str, ...]) -> list[str]:
+        return [f"1.{accession[1:]}"]
+
+    def chest_instances(self, study_uid: str) -> dict[str, list[str]]:
+        return {f"{study_uid}.1": [f"{study_uid}.1.1", f"{study_uid}.1.2"]}
+
+    def fetch(self, *args: object) -> None:
+        raise AssertionError("whole studies come through fetch_many")
+
+    def fetch_many(self, parts: list[Part], sink: Sink) -> dict[str, str]:
+        self.calls.append([study for study, _, _ in parts])
+        for study, instances, _ in parts:
+            for sop in (s for sops in instances.values() for s in sops if study != "1.2"):
+                sink(study, sop, b"DICM")
+        return {"1.2": "C-MOVE status 0xA702"} if "1.2" in self.calls[-1] else {}
+
+    def close(self) -> None:
+        pass
+
+
+def test_whole_studies_go_several_to_a_call_and_failures_stay_with_their_study(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "reports").mkdir()
+    rows = [f"A{i},P{i},FINDINGS: clear." for i in range(1, 10)]
+    (tmp_path / "reports" / "ris.csv").write_text(
+        "accession_number,patient_id,report_text\n" + "\n".join(rows) + "\n"
+    )
+    pacs = _FetchesMany()
+    done: list[tuple[int, int, str]] = []
+    log = pull(tmp_path, pacs, parallel=1, progress=lambda d, t, stage: done.append((d, t, stage)))
+    assert sorted(len(call) for call in pacs.calls) == [3, 3, 3]  # 9 studies, 4 jobs a thread
+    assert sorted(s for call in pacs.calls for s in call) == [f"1.{i}" for i in range(1, 10)]
+    assert [(r.study_uid, r.reason) for r in log if r.status == FAILED] == [
+        ("1.2", "C-MOVE status 0xA702")
+    ]
+    assert [r.received for r in log] == [2, 0, 2, 2, 2, 2, 2, 2, 2]
+    assert done[-1] == (9, 9, "studies")

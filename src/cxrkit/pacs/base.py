@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 #: Chest radiographs: computed and digital radiography (the query-time modality filter).
 CHEST_MODALITIES = ("CR", "DX")
@@ -43,6 +43,25 @@ class Pacs(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+#: One study to fetch: its UID, the instances wanted (series UID → SOP UIDs), and whether they
+#: are the whole study (none of it is present).
+Part = tuple[str, dict[str, list[str]], bool]
+
+
+@runtime_checkable
+class FetchesMany(Protocol):
+    """A PACS that can bring several whole studies in one request
+    (:class:`~cxrkit.pacs.dimse.Dimse`: one C-GET or C-MOVE naming them all)."""
+
+    #: at most this many studies in one call
+    studies_per_fetch: int
+
+    def fetch_many(self, parts: list[Part], sink: Sink) -> dict[str, str]:
+        """Retrieve every part into ``sink``; the studies that failed, with a PHI-free
+        reason."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ only the rest, so a killed pull resumes without fetching an instance twice.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cxrkit.errors import PacsError
-from cxrkit.pacs.base import CHEST_MODALITIES, Pacs, TransientError
+from cxrkit.pacs.base import CHEST_MODALITIES, FetchesMany, Pacs, Sink, TransientError
 from cxrkit.pacs.log import FAILED, NO_CHEST, NO_STUDY, PullRecord, write_log
 from cxrkit.pacs.store import present_instances, write_instance
 from cxrkit.reports.intake import read_export_reports
@@ -64,6 +65,8 @@ def _find(pacs: Pacs, accession: str, present: set[str]) -> list[StudyPlan | Pul
 
 
 Task = tuple[StudyPlan, dict[str, list[str]], bool]
+#: Tasks fetched in one call (several whole studies, for a PACS that fetches many at once)
+Job = list[Task]
 
 
 def _tasks(plans: list[StudyPlan], split_partial: bool) -> list[Task]:
@@ -79,6 +82,30 @@ def _tasks(plans: list[StudyPlan], split_partial: bool) -> list[Task]:
         else:
             tasks += [(plan, {s: [sop]}, False) for s, sops in missing.items() for sop in sops]
     return tasks
+
+
+def _jobs(tasks: list[Task], pacs: Pacs, parallel: int) -> list[Job]:
+    """The tasks, one per job, or for a PACS that fetches many studies at once, the whole
+    studies in jobs of up to its limit, small enough that each thread gets about four."""
+    if not isinstance(pacs, FetchesMany):
+        return [[task] for task in tasks]
+    whole = [task for task in tasks if task[2]]
+    size = max(1, min(pacs.studies_per_fetch, math.ceil(len(whole) / (4 * max(parallel, 1)))))
+    jobs = [whole[i : i + size] for i in range(0, len(whole), size)]
+    return jobs + [[task] for task in tasks if not task[2]]
+
+
+def _run(pacs: Pacs, job: Job, sink: Sink) -> dict[str, str]:
+    """Fetch a job's tasks; the studies that failed, with the fault."""
+    if len(job) > 1 and isinstance(pacs, FetchesMany):
+        return pacs.fetch_many([(plan.study_uid, part, whole) for plan, part, whole in job], sink)
+    failed = {}
+    for plan, part, whole in job:
+        try:
+            pacs.fetch(plan.study_uid, part, sink, whole)
+        except TransientError as exc:
+            failed[plan.study_uid] = str(exc)
+    return failed
 
 
 @dataclass
@@ -111,25 +138,24 @@ def _fetch_all(
     progress(count.done_studies, count.studies, stage="studies")
     progress(0, count.images, stage="images")
     with ThreadPoolExecutor(max_workers=max(parallel, 1)) as pool:
-        futures = {
-            pool.submit(pacs.fetch, plan.study_uid, part, sink, whole): (plan, part)
-            for plan, part, whole in tasks
-        }
+        futures = {pool.submit(_run, pacs, job, sink): job for job in _jobs(tasks, pacs, parallel)}
         for future in as_completed(futures):
-            plan, part = futures[future]
-            images = sum(len(sops) for sops in part.values())
+            job = futures[future]
             try:
-                future.result()
-            except TransientError as exc:
-                plan.failure = plan.failure or str(exc)
+                failed = future.result()
             except PacsError:  # e.g. an association refused for retrieval: the log says so
-                plan.failure = plan.failure or "association refused or not answered"
-            count.done_images += images
-            left[plan.study_uid] -= images
-            progress(count.done_images, count.images, stage="images")
-            if left[plan.study_uid] == 0:
-                count.done_studies += 1
-                progress(count.done_studies, count.studies, stage="studies")
+                failed = dict.fromkeys(
+                    (plan.study_uid for plan, _, _ in job), "association refused or not answered"
+                )
+            for plan, part, _ in job:
+                plan.failure = plan.failure or failed.get(plan.study_uid, "")
+                images = sum(len(sops) for sops in part.values())
+                count.done_images += images
+                left[plan.study_uid] -= images
+                progress(count.done_images, count.images, stage="images")
+                if left[plan.study_uid] == 0:
+                    count.done_studies += 1
+                    progress(count.done_studies, count.studies, stage="studies")
     return written
 
 
