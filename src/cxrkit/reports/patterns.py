@@ -79,6 +79,9 @@ _DAY_ABBR = (
 )
 
 
+_CASES = (str.lower, str.title, str.upper)
+
+
 def _cased(words: Iterable[str]) -> str:
     """An alternation of ``words`` in Title and UPPER case (never lower: "may", "march")."""
     return alternation({f for w in words for f in (w, w.upper())})
@@ -175,6 +178,32 @@ _NUMBER_RULES = (
         r"\d[\d-]{3,7}\d",
     ),
     _Spec(r"(?<![\w.-])", r"\d-\d{4}(?![\w-])", "pager"),
+    # a number of 3+ digits after a pager, beeper or extension word: "pager 4417", "beeper
+    # #2231", "ext. 5512", "Pager no. 123" (not "extension of", "extension 12 mm")
+    _Spec(
+        r"\b",
+        rf"(?:{_cased(('Pager', 'Beeper', 'Bleep', 'Ext', 'Extension'))}|pager|beeper|bleep|ext|"
+        r"extension)\b\.?(?:[ \t]*(?:[Nn]o\.?|NO\.?|[Nn]umber|NUMBER|#|:))?[ \t]*#?[ \t]*"
+        rf"(?P<v>\d[\d-]{{1,6}}\d)(?![\w/:]|[.,]\d){_UNIT_AFTER}",
+        "pager",
+        words=frozenset(
+            f(w) for w in ("pager", "beeper", "bleep", "ext", "extension") for f in _CASES
+        ),
+    ),
+    # a number after "call"/"page"/"contact" … "at"/"on" in one sentence: "Call Bell at 4417"
+    # (not a time of day written without a colon: "called at 1430")
+    _Spec(
+        r"\b",
+        rf"(?:{_cased(('Call', 'Called', 'Page', 'Paged', 'Contact', 'Contacted', 'Reach'))}|"
+        r"call|called|page|paged|contact|contacted|reach)\b[^\n.;:]{0,60}?[ \t](?:at|on)[ \t]+#?"
+        r"(?!(?:[01]\d|2[0-3])[0-5]\d(?![\d-]))(?P<v>\d[\d-]{2,6}\d)(?![\w/:]|[.,]\d)",
+        "pager",
+        words=frozenset(
+            f(w)
+            for w in ("call", "called", "page", "paged", "contact", "contacted", "reach")
+            for f in _CASES
+        ),
+    ),
     # social-security-like and long numbers (MRN, accession, pager, zip): 5+ digits
     _Spec(r"(?<![\w-])", r"\d\d\d-\d\d-\d{4}(?![\w-])", "id"),
     _Spec(r"(?<![\w.])", r"\d\d{4,}(?:-\d{4})?(?![\w]|\.\d)", "id"),
@@ -274,6 +303,7 @@ CAP_PARTICLE = (
     r"(?:Del|Della|Delle|Dei|Degli|Dello|Di|Da|Dal|Dalla|De|Des|Du|Sul|Sulla|Sullo|In|Im|Am|"
     r"An|Aan|Op|Ob|Sur|Sous|Les|La|Le|Lès|Y|E|Ed|Con|Al|Alla|Nel|Nella|Il|Lo|Van|Von|Der|Den)"
 )
+_BEDS = ("Ward", "Room", "Rm", "Bed", "Bay", "Unit", "Cubicle")
 # Words followed by a small number that are not a ward ("Grade 2", "Rib 5").
 _NOT_WARD = (
     r"(?:Day|Days|Grade|Level|Type|Stage|Zone|Rib|Ribs|Image|Images|Series|Figure|Lead|View|"
@@ -281,6 +311,16 @@ _NOT_WARD = (
     r"Step|Part|Page|Line|Lines|Tube|Port|Vertebra|Vertebrae|Round|Score|Version|Group)"
 )
 _PLACE_RULES = (
+    # a ward, room, bed, bay or unit and its number: "Ward 5B", "Room 412", "Bed 3", "Unit 7
+    # West", "Bay 2", "Rm. A12" (not "Ward round", "room air", "Bed 3 cm")
+    _Spec(
+        r"\b",
+        rf"(?:{_cased(_BEDS)}|ward|room|bed)\.?[ \t]+(?:#|[Nn]o\.)?[ \t]?"
+        r"(?:\d{1,4}[A-Z]?|[A-Z]\d{0,3})(?![\w/:'’-]|[.,]\d)"
+        rf"(?:[ \t]+(?:East|West|North|South)\b)?{_UNIT_AFTER}",
+        "unit",
+        words=frozenset(f(w) for w in _BEDS for f in _CASES),
+    ),
     _Spec(
         r"\b",
         rf"\d\d{{0,5}}[ \t]+(?:{_CAP}[ \t]+){{1,3}}(?:{_STREET})\b\.?",
