@@ -46,6 +46,8 @@ def test_the_annotated_sample_loses_every_phi_token_and_nothing_else(fmt: str) -
         ("Mr. John (Jack) O'Neil was seen.", "John Jack O Neil"),
         ("Mrs. Mary-Ann 'Mimi' O'Neil agreed.", "Mary Ann Mimi O Neil"),
         ("Dr. Robert Hill (Bob) agreed.", "Robert Hill Bob"),
+        ("Patient Hope seen today.", "Hope"),
+        ("Patient Hope Bell seen today.", "Hope Bell"),
     ],
 )
 def test_a_name_after_a_person_cue_is_removed_whole(text: str, phi: str) -> None:

@@ -231,8 +231,8 @@ def _patient_name(text: str, run: tuple[int, int], lex: Lexicon) -> tuple[int, i
     """The name in a run after "Patient"/"Pt": its words up to the first English or medical
     word that is no census name ("PATIENT ROSA HUNT SEEN TODAY"), if they are two words or
     more (initials and a nickname count: "Rosa (Rosie) Delacroix-Hunt", "J. R.
-    Brzeczyszczykiewicz") or a census name that is no known or ordinary word ("Patient Rosa";
-    not "Patient Study", "Patient Follow-Up Study" or "patient. Rose in pressure")."""
+    Brzeczyszczykiewicz") or a census name ("Patient Rosa", "Patient Hope"); "Patient
+    Follow-Up Study" and "Patient Care Team" stay."""
     words = list(re.finditer(r"\S+", text[run[0] : run[1]]))
     end = 0
     for word in words:
@@ -243,10 +243,7 @@ def _patient_name(text: str, run: tuple[int, int], lex: Lexicon) -> tuple[int, i
     full = _full_words(" ".join(w.group() for w in words[:end]))
     if not full:
         return None
-    known = known_words()
-    if end >= 2 or any(
-        w.lower() not in known and not lex.is_common(w) and _census(w, lex) for w in full
-    ):
+    if end >= 2 or any(_census(w, lex) for w in full):
         return run[0], run[0] + words[end - 1].end()
     return None
 
@@ -258,6 +255,10 @@ def _census(word: str, lex: Lexicon) -> bool:
 
 
 def _english(word: str, text: str, lex: Lexicon) -> bool:
+    """``word`` is an English or medical word: a part is a stop word, has an ending of such
+    words ("Positioning", "Well-Nourished") or is written in lower case in ``text`` too, or
+    every part is a known word or an ordinary word that is also a name ("Follow-Up"; not
+    "Delacroix-Hunt")."""
     known = known_words()
     parts = [p for p in re.split(r"['’-]", word) if len(p) > 1]
     for part in parts:
