@@ -142,6 +142,7 @@ def test_a_family_name_alone_after_call_before_a_number_is_removed(text: str, ph
         "Call Radiology at the front desk.",
         "Dr. ___ was called at 1430 and paged at 0930.",
         "Extension 12 mm beyond the carina.",
+        "Flexion 90 and extension 150 degrees at the elbow.",
         "Page 2 of 3.",
         "Call back if symptoms worsen.",
     ],

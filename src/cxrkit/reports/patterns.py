@@ -184,7 +184,7 @@ _NUMBER_RULES = (
         r"\b",
         rf"(?:{_cased(('Pager', 'Beeper', 'Bleep', 'Ext', 'Extension'))}|pager|beeper|bleep|ext|"
         r"extension)\b\.?(?:[ \t]*(?:[Nn]o\.?|NO\.?|[Nn]umber|NUMBER|#|:))?[ \t]*#?[ \t]*"
-        rf"(?P<v>\d[\d-]{{1,6}}\d)(?![\w/:]|[.,]\d){_UNIT_AFTER}",
+        rf"(?P<v>\d[\d-]{{1,6}}\d)(?![\w/:]|[.,]\d){_UNIT_AFTER}(?!\s*(?:degrees?|deg\b|°|%))",
         "pager",
         words=frozenset(
             f(w) for w in ("pager", "beeper", "bleep", "ext", "extension") for f in _CASES
