@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from cxrkit.reports._rules import Rule, Text, alternation, first_words
@@ -77,9 +77,6 @@ _DAY_ABBR = (
     "Sat",
     "Sun",
 )
-
-
-_CASES = (str.lower, str.title, str.upper)
 
 
 def _cased(words: Iterable[str]) -> str:
@@ -178,32 +175,6 @@ _NUMBER_RULES = (
         r"\d[\d-]{3,7}\d",
     ),
     _Spec(r"(?<![\w.-])", r"\d-\d{4}(?![\w-])", "pager"),
-    # a number of 3+ digits after a pager, beeper or extension word: "pager 4417", "beeper
-    # #2231", "ext. 5512", "Pager no. 123" (not "extension of", "extension 12 mm")
-    _Spec(
-        r"\b",
-        rf"(?:{_cased(('Pager', 'Beeper', 'Bleep', 'Ext', 'Extension'))}|pager|beeper|bleep|ext|"
-        r"extension)\b\.?(?:[ \t]*(?:[Nn]o\.?|NO\.?|[Nn]umber|NUMBER|#|:))?[ \t]*#?[ \t]*"
-        rf"(?P<v>\d[\d-]{{1,6}}\d)(?![\w/:]|[.,]\d){_UNIT_AFTER}(?!\s*(?:degrees?|deg\b|°|%))",
-        "pager",
-        words=frozenset(
-            f(w) for w in ("pager", "beeper", "bleep", "ext", "extension") for f in _CASES
-        ),
-    ),
-    # a number after "call"/"page"/"contact" … "at"/"on" in one sentence: "Call Bell at 4417"
-    # (not a time of day written without a colon: "called at 1430")
-    _Spec(
-        r"\b",
-        rf"(?:{_cased(('Call', 'Called', 'Page', 'Paged', 'Contact', 'Contacted', 'Reach'))}|"
-        r"call|called|page|paged|contact|contacted|reach)\b[^\n.;:]{0,60}?[ \t](?:at|on)[ \t]+#?"
-        r"(?!(?:[01]\d|2[0-3])[0-5]\d(?![\d-]))(?P<v>\d[\d-]{2,6}\d)(?![\w/:]|[.,]\d)",
-        "pager",
-        words=frozenset(
-            f(w)
-            for w in ("call", "called", "page", "paged", "contact", "contacted", "reach")
-            for f in _CASES
-        ),
-    ),
     # social-security-like and long numbers (MRN, accession, pager, zip): 5+ digits
     _Spec(r"(?<![\w-])", r"\d\d\d-\d\d-\d{4}(?![\w-])", "id"),
     _Spec(r"(?<![\w.])", r"\d\d{4,}(?:-\d{4})?(?![\w]|\.\d)", "id"),
@@ -303,7 +274,6 @@ CAP_PARTICLE = (
     r"(?:Del|Della|Delle|Dei|Degli|Dello|Di|Da|Dal|Dalla|De|Des|Du|Sul|Sulla|Sullo|In|Im|Am|"
     r"An|Aan|Op|Ob|Sur|Sous|Les|La|Le|Lès|Y|E|Ed|Con|Al|Alla|Nel|Nella|Il|Lo|Van|Von|Der|Den)"
 )
-_BEDS = ("Ward", "Room", "Rm", "Bed", "Bay", "Unit", "Cubicle")
 # Words followed by a small number that are not a ward ("Grade 2", "Rib 5").
 _NOT_WARD = (
     r"(?:Day|Days|Grade|Level|Type|Stage|Zone|Rib|Ribs|Image|Images|Series|Figure|Lead|View|"
@@ -311,16 +281,6 @@ _NOT_WARD = (
     r"Step|Part|Page|Line|Lines|Tube|Port|Vertebra|Vertebrae|Round|Score|Version|Group)"
 )
 _PLACE_RULES = (
-    # a ward, room, bed, bay or unit and its number: "Ward 5B", "Room 412", "Bed 3", "Unit 7
-    # West", "Bay 2", "Rm. A12" (not "Ward round", "room air", "Bed 3 cm")
-    _Spec(
-        r"\b",
-        rf"(?:{_cased(_BEDS)}|ward|room|bed)\.?[ \t]+(?:#|[Nn]o\.)?[ \t]?"
-        r"(?:\d{1,4}[A-Z]?|[A-Z]\d{0,3})(?![\w/:'’-]|[.,]\d)"
-        rf"(?:[ \t]+(?:East|West|North|South)\b)?{_UNIT_AFTER}",
-        "unit",
-        words=frozenset(f(w) for w in _BEDS for f in _CASES),
-    ),
     _Spec(
         r"\b",
         rf"\d\d{{0,5}}[ \t]+(?:{_CAP}[ \t]+){{1,3}}(?:{_STREET})\b\.?",
@@ -393,6 +353,75 @@ _PLACE_RULES = (
 )
 
 
+@dataclass(frozen=True)
+class CueRule:
+    """A rule whose every match starts with one of a few cue words ("pager", "Ward").
+
+    Such a pattern starts with an alternation, which ``re`` can only try at each letter of a
+    text; here each written form of a cue (lower, Title and UPPER case, as listed) gets its
+    own pattern that starts with it as a literal, which ``re`` skips to fast, and a text is
+    searched only for the forms among its words (:attr:`Text.words`). A match must not
+    follow a word character, as after ``\\b``. ``tail`` is what follows the cue; group ``v``,
+    when there is one, is the span to remove.
+    """
+
+    category: str
+    cues: tuple[str, ...]
+    tail: str
+    cases: tuple[str, ...] = ("lower", "title", "upper")
+    patterns: dict[bytes, re.Pattern[str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        forms = {getattr(cue, case)() for cue in self.cues for case in self.cases}
+        compiled = {f.encode(): re.compile(re.escape(f) + self.tail) for f in sorted(forms)}
+        object.__setattr__(self, "patterns", compiled)
+
+    def finditer(self, source: Text) -> Iterator[re.Match[str]]:
+        """The matches in ``source``, cue form by cue form (they may overlap)."""
+        text = source.text
+        for form in sorted(self.patterns.keys() & source.words):
+            for match in self.patterns[form].finditer(text):
+                start = match.start()
+                if start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_"):
+                    yield match
+
+
+_NUMBER_TAIL = r"(?P<v>\d[\d-]{1,6}\d)(?![\w/:]|[.,]\d)"
+#: Cue rules: numbers after a pager, beeper or extension word ("pager 4417", "beeper #2231",
+#: "ext. 5512", "Pager no. 123"; not "extension of", "extension 12 mm", "extension 150
+#: degrees"); a number after "call"/"page"/"contact" … "at"/"on" in one sentence ("Call Bell
+#: at 4417"; not a time of day written without a colon: "called at 1430"); a ward, room,
+#: bed, bay or unit and its number ("Ward 5B", "Room 412", "Bed 3", "Unit 7 West", "Rm. A12";
+#: not "Ward round", "room air", "Bed 3 cm"; lower case only for ward, room and bed).
+CUE_RULES = (
+    CueRule(
+        "pager",
+        ("pager", "beeper", "bleep", "ext", "extension"),
+        r"\b\.?(?:[ \t]*(?:[Nn]o\.?|NO\.?|[Nn]umber|NUMBER|#|:))?[ \t]*#?[ \t]*"
+        rf"{_NUMBER_TAIL}{_UNIT_AFTER}(?!\s*(?:degrees?|deg\b|°|%))",
+    ),
+    CueRule(
+        "pager",
+        ("call", "called", "page", "paged", "contact", "contacted", "reach"),
+        r"\b[^\n.;:]{0,60}?[ \t](?:at|on)[ \t]+#?(?!(?:[01]\d|2[0-3])[0-5]\d(?![\d-]))"
+        r"(?P<v>\d[\d-]{2,6}\d)(?![\w/:]|[.,]\d)",
+    ),
+    *(
+        CueRule(
+            "unit",
+            cues,
+            r"\.?[ \t]+(?:#|[Nn]o\.)?[ \t]?(?:\d{1,4}[A-Z]?|[A-Z]\d{0,3})(?![\w/:'’-]|[.,]\d)"
+            rf"(?:[ \t]+(?:East|West|North|South)\b)?{_UNIT_AFTER}",
+            cases,
+        )
+        for cues, cases in (
+            (("ward", "room", "bed"), ("lower", "title", "upper")),
+            (("rm", "bay", "unit", "cubicle"), ("title", "upper")),
+        )
+    ),
+)
+
+
 @functools.cache
 def _rules() -> tuple[Rule, ...]:
     lex = lexicon()
@@ -460,6 +489,9 @@ def find_patterns(text: str | Text) -> Iterator[Span]:
                     start = lead.start()
             if end > start:
                 yield Span(start, end, category)
+    for cue_rule in CUE_RULES:
+        for match in cue_rule.finditer(source):
+            yield Span(*match.span("v" if "v" in match.re.groupindex else 0), cue_rule.category)
 
 
 _PARTICLE_BEFORE = re.compile(rf"(?<![\w-])(?:(?:{PARTICLE}[ \t]+){{1,2}}|['’]s-)\Z")
