@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from cxrkit.reports._rules import Rule, Text, alternation, first_words
@@ -369,12 +369,13 @@ class CueRule:
     cues: tuple[str, ...]
     tail: str
     cases: tuple[str, ...] = ("lower", "title", "upper")
-    patterns: dict[bytes, re.Pattern[str]] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
+    @functools.cached_property
+    def patterns(self) -> dict[bytes, re.Pattern[str]]:
+        """One pattern per cue form, keyed by the form as a word of :attr:`Text.words`
+        (compiled at first use)."""
         forms = {getattr(cue, case)() for cue in self.cues for case in self.cases}
-        compiled = {f.encode(): re.compile(re.escape(f) + self.tail) for f in sorted(forms)}
-        object.__setattr__(self, "patterns", compiled)
+        return {f.encode(): re.compile(re.escape(f) + self.tail) for f in sorted(forms)}
 
     def finditer(self, source: Text) -> Iterator[re.Match[str]]:
         """The matches in ``source``, cue form by cue form (they may overlap)."""
