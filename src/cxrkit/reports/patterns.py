@@ -374,14 +374,21 @@ class CueRule:
     def patterns(self) -> dict[bytes, re.Pattern[str]]:
         """One pattern per cue form, keyed by the form as a word of :attr:`Text.words`
         (compiled at first use)."""
-        forms = {getattr(cue, case)() for cue in self.cues for case in self.cases}
-        return {f.encode(): re.compile(re.escape(f) + self.tail) for f in sorted(forms)}
+        return {f: re.compile(re.escape(f.decode()) + self.tail) for f in self.forms}
+
+    @functools.cached_property
+    def forms(self) -> frozenset[bytes]:
+        """The written forms of the cues, as words of :attr:`Text.words`."""
+        return frozenset(getattr(c, case)().encode() for c in self.cues for case in self.cases)
 
     def finditer(self, source: Text) -> Iterator[re.Match[str]]:
         """The matches in ``source``, cue form by cue form (they may overlap)."""
-        text = source.text
-        for form in sorted(self.patterns.keys() & source.words):
-            for match in self.patterns[form].finditer(text):
+        hits = self.forms.intersection(source.words)  # iterates the few forms
+        if not hits:
+            return
+        text, patterns = source.text, self.patterns
+        for form in sorted(hits):
+            for match in patterns[form].finditer(text):
                 start = match.start()
                 if start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_"):
                     yield match
