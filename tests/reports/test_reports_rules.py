@@ -22,7 +22,7 @@ from cxrkit.reports import deidentify_text
 from cxrkit.reports._rules import Rule, Text, alternation, first_words
 from cxrkit.reports.lexicon import lexicon
 from cxrkit.reports.names import _contexts
-from cxrkit.reports.patterns import _rules
+from cxrkit.reports.patterns import CUE_RULES, CueRule, _rules
 from cxrkit.reports.places import _rules as _place_rules
 from cxrkit.sources.synth.cohort import build_cohort
 from cxrkit.sources.synth.reports import write_report
@@ -149,6 +149,34 @@ _PIECES = [
     "lives at ",
     "home address: ",
     "France",
+    "pager ",
+    "PAGER",
+    "beeper #",
+    "Ext. ",
+    "extension ",
+    "No. ",
+    "Room ",
+    "room ",
+    "Bed",
+    "Rm.",
+    "5B",
+    "4417",
+    "0930",
+    "Call ",
+    "paged ",
+    "Pt.",
+    "patient ",
+    "(Rosie)",
+    "Ward 5B",
+    "Bed 3",
+    "Unit",
+    "UNIT",
+    "ext",
+    "called",
+    "Contact ",
+    " at ",
+    " on ",
+    "#",
     *sorted(_LEX.labels)[:25],
     *(p.title() for p in sorted(_LEX.contexts.get("before", ()))[:10]),
     *sorted(_LEX.contexts.get("title", ())),
@@ -162,6 +190,40 @@ def test_fast_equals_plain_on_generated_text(pieces: list[str]) -> None:
     text = "".join(pieces)
     for rule in RULES:
         assert _fast(rule, text) == _plain(rule, text), rule.plain.pattern[:80]
+
+
+def _cue_plain(rule: CueRule) -> re.Pattern[str]:
+    """The plain pattern of a cue rule: every cue form, longest first, after no word
+    character."""
+    forms = {getattr(cue, case)() for cue in rule.cues for case in rule.cases}
+    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives}){rule.tail}")
+
+
+def _assert_cue_rules_like_plain(text: str) -> None:
+    for rule in CUE_RULES:
+        plain = _cue_plain(rule)
+        found = [_spans(m) for m in rule.finditer(Text(text))]
+        # each match is the plain pattern's match at its start (a cue form is a whole word,
+        # so one form at most matches there) …
+        for match in rule.finditer(Text(text)):
+            again = plain.match(text, match.start())
+            assert again is not None and _spans(again) == _spans(match), (rule.cues, text)
+        # … and the plain search finds none that the cue search misses
+        assert {_spans(m) for m in plain.finditer(text)} <= set(found), (rule.cues, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=40))
+def test_cue_rules_find_the_plain_matches_on_generated_text(pieces: list[str]) -> None:
+    _assert_cue_rules_like_plain("".join(pieces))
+
+
+def test_cue_rules_find_the_plain_matches_on_synthetic_reports(
+    synthetic_reports: list[str],
+) -> None:
+    for text in synthetic_reports:
+        _assert_cue_rules_like_plain(text)
 
 
 @settings(max_examples=200, deadline=None)

@@ -11,8 +11,9 @@ Two kinds of rows, in one CSV (:data:`COLUMNS`):
   unknown capitalised word is masked as ``[?]``.
 
 A word is known when its lower case is in the English and medical word lists
-(:func:`known_words`: the English words of Faker's ``en_US`` lorem provider, the labeler's
-vocabulary, the section headers of the report rules, ``_data/census_words.txt``) or when the
+(:func:`cxrkit.reports.lexicon.known_words`: the English words of Faker's ``en_US`` lorem
+provider, the labeler's vocabulary, the section headers of the report rules,
+``_data/census_words.txt``) or when the
 release itself uses it in lower case somewhere ("Clear" is known because "clear" occurs); a
 hyphenated word when all its parts are.
 
@@ -22,14 +23,11 @@ The census only reads the release: no private workspace is needed, and it prints
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from importlib.resources import files
-from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from pydicom.dataelem import DataElement
@@ -40,7 +38,7 @@ from cxrkit.errors import ConfigError
 from cxrkit.release.layout import write_atomic
 from cxrkit.release.tables import release_files
 from cxrkit.release.verify import IMAGE_PATH, REPORT_PATH
-from cxrkit.reports.lexicon import read_lines
+from cxrkit.reports.lexicon import known_words
 from cxrkit.sources.discover import read_dataset
 
 COLUMNS = ("kind", "attribute", "vr", "value", "files", "occurrences", "example")
@@ -60,28 +58,6 @@ class CensusSummary:
 
     header_values: int
     report_words: int
-
-
-def _vocabulary_words(folder: Traversable) -> Iterator[str]:
-    for entry in folder.iterdir():
-        if entry.is_dir():
-            yield from _vocabulary_words(entry)
-        elif entry.name.endswith(".txt"):
-            for line in entry.read_text("utf-8").splitlines():
-                if not line.lstrip().startswith("#"):
-                    yield from re.findall(r"[a-z]+", line.split(" ; ")[0].lower())
-
-
-@functools.cache
-def known_words() -> frozenset[str]:
-    """The English and medical word list of the census, lower case."""
-    from faker.providers.lorem.en_US import Provider  # noqa: PLC0415 - a word list only
-
-    text = (files("cxrkit.release") / "_data" / "census_words.txt").read_text("utf-8")
-    own = (line.split("#", 1)[0].strip().lower() for line in text.splitlines())
-    vocabulary = _vocabulary_words(files("cxrkit.labels") / "vocabulary")
-    headers = re.findall(r"[a-z]+", " ".join(read_lines("section_headers.txt")).lower())
-    return frozenset(w for w in (*Provider.word_list, *own, *vocabulary, *headers) if w)
 
 
 def _attribute(elem: DataElement, prefix: str) -> str:

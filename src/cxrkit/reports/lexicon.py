@@ -6,10 +6,13 @@ Each loader is cached: the files are read and compiled at first use, never at im
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 
-__all__ = ["Lexicon", "lexicon", "read_lines"]
+__all__ = ["Lexicon", "known_words", "lexicon", "read_lines"]
 
 
 def read_lines(name: str) -> list[str]:
@@ -96,3 +99,38 @@ def lexicon() -> Lexicon:
         contexts={k: tuple(v) for k, v in contexts.items()},
         labels={label.lower(): kind for kind, label in _pairs("phi_labels.txt")},
     )
+
+
+def _vocabulary_words(folder: Traversable) -> Iterator[str]:
+    for entry in folder.iterdir():
+        if entry.is_dir():
+            yield from _vocabulary_words(entry)
+        elif entry.name.endswith(".txt"):
+            for line in entry.read_text("utf-8").splitlines():
+                if not line.lstrip().startswith("#"):
+                    yield from re.findall(r"[a-z]+", line.split(" ; ")[0].lower())
+
+
+@functools.cache
+def known_words() -> frozenset[str]:
+    """English and medical words, lower case: the English words of Faker's ``en_US`` lorem
+    provider, the labeler's vocabulary, the section headers of the report rules and the
+    report words of ``cxrkit/release/_data/census_words.txt``.
+
+    The census of ``cxrkit verify --census`` shows the capitalised words of a release that are
+    not among them; the name rules take an unknown capitalised word after "Patient" for a
+    name.
+
+    Examples
+    --------
+    >>> sorted({"effusion", "history", "rosa"} & known_words())
+    ['effusion', 'history']
+    """
+    from faker.providers.lorem.en_US import Provider  # noqa: PLC0415 - a word list only
+
+    package = files("cxrkit")
+    text = (package / "release" / "_data" / "census_words.txt").read_text("utf-8")
+    own = (line.split("#", 1)[0].strip().lower() for line in text.splitlines())
+    vocabulary = _vocabulary_words(package / "labels" / "vocabulary")
+    headers = re.findall(r"[a-z]+", " ".join(read_lines("section_headers.txt")).lower())
+    return frozenset(w for w in (*Provider.word_list, *own, *vocabulary, *headers) if w)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 
 from cxrkit.reports._rules import Rule, Text, alternation, first_words
-from cxrkit.reports.lexicon import Lexicon, lexicon, read_lines
+from cxrkit.reports.lexicon import Lexicon, known_words, lexicon, read_lines
 from cxrkit.reports.patterns import Span
 
 __all__ = ["find_context_names", "find_field_names", "find_names"]
@@ -52,6 +52,24 @@ _LOWER_WORD = re.compile(r"[a-z][a-z'’-]*[a-z]")
 # Titles after which a lower-case word is still a name ("mr"/"ms" without a dot are not:
 # "ms lesions").
 _LOWER_TITLES = frozenset({"dr", "dr.", "doctor", "mr.", "mrs.", "ms.", "prof.", "professor"})
+# A nickname in parentheses or quotes after a given name: "Rosa (Rosie) Hunt", 'Bob "Bo" Li'.
+_NICK = rf"[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)?"
+_NICKNAME = re.compile(
+    rf"[ \t]+(?:\((?P<a>{_NICK})\)|\"(?P<b>{_NICK})\"|“(?P<c>{_NICK})”|'(?P<d>{_NICK})'(?!\w)"
+    rf"|‘(?P<e>{_NICK})’)"
+)
+# Word endings of English and medical words, which no name after "Patient" is taken to have
+# unless it is a census name ("Patient Positioning", "Patient Rotated", "Pt Ambulatory").
+_WORD_ENDING = re.compile(
+    r"(?:ed|ing|ion|ions|ity|ness|ment|ments|ic|ical|ive|ous|ary|ory|ly|ism|osis|itis|"
+    r"ectomy|otomy|ostomy|graphy|gram|scopy|ate|ize|ise|able|ible|ance|ence|ant|ent|ure|"
+    r"ular|al|ia|ies|ist|ists|ogy)$"
+)
+# "at"/"on" and a number after a name: "Call Thornbury at pager 4417", "page Ng on x4417".
+_REACH = re.compile(
+    r"[ \t]+(?:at|on)[ \t]+(?:(?:[Pp]ager|PAGER|[Bb]eeper|[Bb]leep|[Ee]xt|[Pp]hone|[Cc]ell)"
+    r"\b\.?[ \t]*)?(?:#[ \t]*|[xX][ \t]?)?\(?\d"
+)
 
 
 @functools.cache
@@ -108,7 +126,7 @@ def _name_run(
         elif strict and words == initials and not _strong_first(word, lex):
             return None
         end, words = match.end(), words + 1
-        i = end
+        i = end = _nickname_end(text, end, limit, lex)
         if (
             text.startswith(", ", i)
             and not comma_used
@@ -123,6 +141,23 @@ def _name_run(
     if end < 0 or (strict and words == initials):
         return None
     return start, _name_tail(text, end, limit)
+
+
+def _nickname_end(text: str, end: int, limit: int, lex: Lexicon) -> int:
+    """``end`` moved past a nickname in parentheses or quotes after a name word, when another
+    name word follows ("Rosa (Rosie) Hunt") or the nickname is a census given name that is no
+    ordinary word ("Robert Hill (Bob)"); "Dr. Hill (Radiology) called" keeps "(Radiology)"."""
+    nick = _NICKNAME.match(text, end, limit)
+    if nick is None:
+        return end
+    word = nick.group(nick.lastgroup or 0)
+    if word.upper() in _stop():
+        return end
+    if _UPPER_NEXT.match(text, nick.end(), limit) or (
+        word.upper() in lex.given and not lex.is_common(word)
+    ):
+        return nick.end()
+    return end
 
 
 def _name_tail(text: str, end: int, limit: int) -> int:
@@ -161,6 +196,82 @@ def _comma_ok(text: str, pos: int, lex: Lexicon) -> bool:
     return bool(match) and match.group().upper() in lex.given  # type: ignore[union-attr]
 
 
+def _accepted(
+    kind: str, cue: str, text: str, run: tuple[int, int], lex: Lexicon
+) -> tuple[int, int] | None:
+    """The part of the run after a context of ``kind`` that is a name: all of it after
+    "discussed with" or a relation; after "Patient" see :func:`_patient_name`; after a weak
+    context all of it if it holds a census name, or after "call", "page" or "contact" if its
+    words are no English or medical words and "at"/"on" and a number follow ("Call
+    Thornbury at pager 4417")."""
+    if kind in ("before", "relation"):
+        return run
+    if kind == "person":
+        return _patient_name(text, run, lex)
+    name = text[run[0] : run[1]]
+    if _has_census_word(name, lex) or (
+        cue.rstrip(":,") in _CALLS
+        and _REACH.match(text, run[1]) is not None
+        and not any(_english(w, text, lex) for w in _full_words(name))
+    ):
+        return run
+    return None
+
+
+_CALLS = frozenset({"call", "called", "page", "paged", "contact"})
+
+
+def _full_words(name: str) -> list[str]:
+    """The words of ``name`` that are more than an initial, without brackets and quotes."""
+    words = (w.strip("()\"“”‘’',") for w in name.split())
+    return [w for w in words if len(w.rstrip(".")) > 1]
+
+
+def _patient_name(text: str, run: tuple[int, int], lex: Lexicon) -> tuple[int, int] | None:
+    """The name in a run after "Patient"/"Pt": its words up to the first English or medical
+    word that is no census name ("PATIENT ROSA HUNT SEEN TODAY"), if they are two words or
+    more (initials and a nickname count: "Rosa (Rosie) Delacroix-Hunt", "J. R.
+    Brzeczyszczykiewicz") or a census name ("Patient Rosa", "Patient Hope"); "Patient
+    Follow-Up Study" and "Patient Care Team" stay."""
+    words = list(re.finditer(r"\S+", text[run[0] : run[1]]))
+    end = 0
+    for word in words:
+        bare = word.group().strip("()\"“”‘’',")
+        if len(bare.rstrip(".")) > 1 and not _census(bare, lex) and _english(bare, text, lex):
+            break
+        end += 1
+    full = _full_words(" ".join(w.group() for w in words[:end]))
+    if not full:
+        return None
+    if end >= 2 or any(_census(w, lex) for w in full):
+        return run[0], run[0] + words[end - 1].end()
+    return None
+
+
+def _census(word: str, lex: Lexicon) -> bool:
+    """Every part of ``word`` (split at hyphens and apostrophes) is a census name."""
+    parts = [p for p in re.split(r"['’-]", word) if len(p) > 1]
+    return bool(parts) and all(lex.is_name(p) for p in parts)
+
+
+def _english(word: str, text: str, lex: Lexicon) -> bool:
+    """``word`` is an English or medical word: a part is a stop word, has an ending of such
+    words ("Positioning", "Well-Nourished") or is written in lower case in ``text`` too, or
+    every part is a known word or an ordinary word that is also a name ("Follow-Up"; not
+    "Delacroix-Hunt")."""
+    known = known_words()
+    parts = [p for p in re.split(r"['’-]", word) if len(p) > 1]
+    for part in parts:
+        lower = part.lower()
+        if (
+            part.upper() in _stop()
+            or _WORD_ENDING.search(lower)
+            or re.search(rf"(?<![\w'’-]){re.escape(lower)}(?![\w'’-])", text)
+        ):
+            return True
+    return all(p.lower() in known or lex.is_common(p) for p in parts)
+
+
 def _has_census_word(name: str, lex: Lexicon) -> bool:
     words = (w.strip(".,") for w in name.split())
     return any(len(w) > 1 and lex.is_name(w) for w in words)
@@ -197,6 +308,10 @@ def _contexts() -> dict[str, Rule]:
         "title": context("title", rf"(?:{words('title')})(?=[\s.])\.?", r"(?<![\w.])"),
         "before": context("before", rf"(?:{words('before')})(?![\w/])[:,]?", r"(?<![\w/])"),
         "weak": context("weak", rf"(?:{words('weak')})(?![\w/])[:,]?", r"(?<![\w/])"),
+        # "Pt." and its dot; "patient." ends a sentence
+        "person": context(
+            "person", rf"(?:{words('person')})(?:(?<=pt)\.)?(?![\w/])", r"(?<![\w/])"
+        ),
         "relation": context("relation", rf"(?:{relations})(?:'s)?\b,?", r"\b"),
         "after": Rule(
             rf"{_CREDENTIALS}(?![\w(:])|\s+\((?i:{relations})\)",
@@ -286,13 +401,13 @@ def find_context_names(text: str | Text) -> Iterator[Span]:
             run = _lower_run(raw, match.end(), lex, census=False)
         if run:
             yield Span(*run, "name")
-    for kind in ("before", "relation", "weak"):
+    for kind in ("before", "relation", "weak", "person"):
         for match in ctx[kind].finditer(source):
             run = _name_run(raw, match.end(), lex, strict=True)
             if run is None and kind == "before":
                 run = _lower_run(raw, match.end(), lex, census=True)
-            if run and (kind != "weak" or _has_census_word(raw[run[0] : run[1]], lex)):
-                yield Span(*run, "name")
+            if run and (name := _accepted(kind, match.group(), raw, run, lex)):
+                yield Span(*name, "name")
     for match in ctx["after"].finditer(source):
         run = _before_name(raw, match.start(), lex)
         if run:

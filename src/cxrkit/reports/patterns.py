@@ -353,6 +353,83 @@ _PLACE_RULES = (
 )
 
 
+@dataclass(frozen=True)
+class CueRule:
+    """A rule whose every match starts with one of a few cue words ("pager", "Ward").
+
+    Such a pattern starts with an alternation, which ``re`` can only try at each letter of a
+    text; here each written form of a cue (lower, Title and UPPER case, as listed) gets its
+    own pattern that starts with it as a literal, which ``re`` skips to fast, and a text is
+    searched only for the forms among its words (:attr:`Text.words`). A match must not
+    follow a word character, as after ``\\b``. ``tail`` is what follows the cue; group ``v``,
+    when there is one, is the span to remove.
+    """
+
+    category: str
+    cues: tuple[str, ...]
+    tail: str
+    cases: tuple[str, ...] = ("lower", "title", "upper")
+
+    @functools.cached_property
+    def patterns(self) -> dict[bytes, re.Pattern[str]]:
+        """One pattern per cue form, keyed by the form as a word of :attr:`Text.words`
+        (compiled at first use)."""
+        return {f: re.compile(re.escape(f.decode()) + self.tail) for f in self.forms}
+
+    @functools.cached_property
+    def forms(self) -> frozenset[bytes]:
+        """The written forms of the cues, as words of :attr:`Text.words`."""
+        return frozenset(getattr(c, case)().encode() for c in self.cues for case in self.cases)
+
+    def finditer(self, source: Text) -> Iterator[re.Match[str]]:
+        """The matches in ``source``, cue form by cue form (they may overlap)."""
+        hits = self.forms.intersection(source.words)  # iterates the few forms
+        if not hits:
+            return
+        text, patterns = source.text, self.patterns
+        for form in sorted(hits):
+            for match in patterns[form].finditer(text):
+                start = match.start()
+                if start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_"):
+                    yield match
+
+
+_NUMBER_TAIL = r"(?P<v>\d[\d-]{1,6}\d)(?![\w/:]|[.,]\d)"
+#: Cue rules: numbers after a pager, beeper or extension word ("pager 4417", "beeper #2231",
+#: "ext. 5512", "Pager no. 123"; not "extension of", "extension 12 mm", "extension 150
+#: degrees"); a number after "call"/"page"/"contact" … "at"/"on" in one sentence ("Call Bell
+#: at 4417"; not a time of day written without a colon: "called at 1430"); a ward, room,
+#: bed, bay or unit and its number ("Ward 5B", "Room 412", "Bed 3", "Unit 7 West", "Rm. A12";
+#: not "Ward round", "room air", "Bed 3 cm"; lower case only for ward, room and bed).
+CUE_RULES = (
+    CueRule(
+        "pager",
+        ("pager", "beeper", "bleep", "ext", "extension"),
+        r"\b\.?(?:[ \t]*(?:[Nn]o\.?|NO\.?|[Nn]umber|NUMBER|#|:))?[ \t]*#?[ \t]*"
+        rf"{_NUMBER_TAIL}{_UNIT_AFTER}(?!\s*(?:degrees?|deg\b|°|%))",
+    ),
+    CueRule(
+        "pager",
+        ("call", "called", "page", "paged", "contact", "contacted", "reach"),
+        r"\b[^\n.;:]{0,60}?[ \t](?:at|on)[ \t]+#?(?!(?:[01]\d|2[0-3])[0-5]\d(?![\d-]))"
+        r"(?P<v>\d[\d-]{2,6}\d)(?![\w/:]|[.,]\d)",
+    ),
+    *(
+        CueRule(
+            "unit",
+            cues,
+            r"\.?[ \t]+(?:#|[Nn]o\.)?[ \t]?(?:\d{1,4}[A-Z]?|[A-Z]\d{0,3})(?![\w/:'’-]|[.,]\d)"
+            rf"(?:[ \t]+(?:East|West|North|South)\b)?{_UNIT_AFTER}",
+            cases,
+        )
+        for cues, cases in (
+            (("ward", "room", "bed"), ("lower", "title", "upper")),
+            (("rm", "bay", "unit", "cubicle"), ("title", "upper")),
+        )
+    ),
+)
+
+
 @functools.cache
 def _rules() -> tuple[Rule, ...]:
     lex = lexicon()
@@ -420,6 +497,9 @@ def find_patterns(text: str | Text) -> Iterator[Span]:
                     start = lead.start()
             if end > start:
                 yield Span(start, end, category)
+    for cue_rule in CUE_RULES:
+        for match in cue_rule.finditer(source):
+            yield Span(*match.span("v" if "v" in match.re.groupindex else 0), cue_rule.category)
 
 
 _PARTICLE_BEFORE = re.compile(rf"(?<![\w-])(?:(?:{PARTICLE}[ \t]+){{1,2}}|['’]s-)\Z")
