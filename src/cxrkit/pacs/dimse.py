@@ -147,7 +147,7 @@ class Dimse:
     """A PACS at ``host:port`` with AE title ``called``, spoken to as ``options.calling_ae``."""
 
     split_partial_studies = False  # a study is one request, or part of one
-    studies_per_fetch = 10
+    studies_per_fetch = 50
 
     def __init__(self, called: str, host: str, port: int, options: Options | None = None) -> None:
         self.called, self.host, self.port = called, host, port
