@@ -204,3 +204,26 @@ def test_a_glyph_on_the_film_border_is_boxed_with_its_line() -> None:
     assert covered(line, result.boxes)
     assert result.verified, result.reason
     assert find_pixel_phi(result.array, deny=deny) == ""
+
+
+def test_the_first_glyphs_of_a_line_near_the_film_edge_are_boxed_with_it() -> None:
+    """Found on the hard synthetic export (development seed 7002): "UOHH DIAG IMAGING", 13-pixel
+    anti-aliased glyphs at the stored maximum of a MONOCHROME1 image, starting 21 pixels from
+    the left edge over a ground clipped near the maximum. Neither detector saw "UO" (2-4 grey
+    levels of the display); the box, padded from the "H", began 38 pixels from the edge, out of
+    reach of the 1.5-glyph-height edge rule, and the image was released with "UO" legible. A
+    line's end within 4 glyph heights of the edge now reaches it. (A crop of that 12-bit
+    image.)"""
+    a, deny = _crop(
+        "line_near_the_film_edge.png",
+        ("Banerjee^Frank^C", "001659193", "19801015"),
+        ("RAD2015493751", "20151110", "034956"),
+        "Harborview Memorial Hospital",
+    )
+    xs = ((21, 32), (34, 44), (46, 57), (59, 70), (76, 87), (89, 92), (93, 105), (106, 117))
+    xs += ((122, 125), (127, 139), (140, 152), (153, 164), (165, 168), (170, 180), (183, 194))
+    line = Drawn("UOHH DIAG IMAGING", tuple((x0, 54, x1, 67) for x0, x1 in xs))
+    result = scrub_pixels(a, photometric="MONOCHROME1", bits_stored=12, deny=deny)
+    assert covered(line, result.boxes)
+    assert result.verified, result.reason
+    assert find_pixel_phi(result.array, deny=deny) == ""

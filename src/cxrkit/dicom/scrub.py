@@ -176,7 +176,8 @@ def _pad(box: Box, glyph_height: int, vertical: bool | None, shape: tuple[int, .
     """``box`` plus a margin: ``margin`` glyph heights across the line (at least
     ``min_margin`` pixels) and ``end_margin`` along it, where a thin first or last glyph
     ("I", "1", ":") may have been missed (:class:`~cxrkit.dicom.tuning.ScrubTuning`); a box
-    that stops within ``edge_gap`` glyph heights of the image's edge reaches it.
+    that stops within ``edge_gap`` glyph heights of the image's edge reaches it, and a line's
+    end within ``end_edge_gap``.
 
     Examples
     --------
@@ -184,6 +185,10 @@ def _pad(box: Box, glyph_height: int, vertical: bool | None, shape: tuple[int, .
     (0, 92, 218, 126)
     >>> _pad((100, 100, 200, 118), 18, False, (700, 800))
     (82, 92, 218, 126)
+    >>> _pad((50, 650, 197, 671), 13, False, (715, 720))  # its end 37 pixels from the edge
+    (0, 644, 210, 677)
+    >>> _pad((300, 50, 400, 68), 18, False, (700, 800))  # 42 pixels from the top: across
+    (282, 42, 418, 76)
     """
     t = tuning.TUNING.scrub
     across = max(t.min_margin, round(t.margin * glyph_height))
@@ -195,11 +200,13 @@ def _pad(box: Box, glyph_height: int, vertical: bool | None, shape: tuple[int, .
     x0, y0 = max(box[0] - mx, 0), max(box[1] - my, 0)
     x1, y1 = min(box[2] + mx, w), min(box[3] + my, h)
     near = t.edge_gap * glyph_height
+    end = t.end_edge_gap * glyph_height if vertical is not None else near
+    near_x, near_y = (near, end) if vertical else (end, near)
     return (
-        0 if x0 <= near else x0,
-        0 if y0 <= near else y0,
-        w if w - x1 <= near else x1,
-        h if h - y1 <= near else y1,
+        0 if x0 <= near_x else x0,
+        0 if y0 <= near_y else y0,
+        w if w - x1 <= near_x else x1,
+        h if h - y1 <= near_y else y1,
     )
 
 

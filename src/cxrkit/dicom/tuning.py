@@ -279,6 +279,10 @@ class ScrubTuning:
     #: own grey, may have been seen by neither detector (a line's "R" at 4 % contrast on a
     #: saturated MONOCHROME1 border, the rest of the line found).
     edge_gap: float = 1.5
+    #: ... and at the line's ends, within this many: two glyphs at the stored maximum on a
+    #: ground clipped near it ("UO" of "UOHH DIAG IMAGING", 21 pixels from the edge) are
+    #: missed by both detectors while the rest of the line is found.
+    end_edge_gap: float = 4.0
     #: The proof counts a PHI token read with at least this score (PP-OCR; tesseract / 100).
     proof_sure: float = 0.6
     #: A region is inside another when this share of its area is ...
