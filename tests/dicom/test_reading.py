@@ -86,3 +86,22 @@ def test_a_reading_that_is_not_a_piece_of_the_kept_text_still_counts(
 ) -> None:
     readings = [*_learned((0, "PORTABLE", 1.0)), _tesseract(0, other, 0.95)]
     assert _reader().verdict(readings, LINE) is verdict
+
+
+def test_a_square_marker_beside_an_unsure_longer_reading_is_kept() -> None:
+    """Found on the mixed synthetic export (seed 8302): "LT" at the stored maximum, read
+    "LT" by PP-OCR (0.96) and by tesseract as "Fi" (24), "if ]" (63) and "Fim" (54) — none
+    as surely as the proof counts legible text. The region was removed with the marker; the
+    turned-marker rule now counts other text only when it is read that surely."""
+    readings = [
+        *_learned((0, "LT", 0.96)),
+        _tesseract(0, "Fi", 0.24),
+        Reading("tesseract", 0, (Word("if", 63), Word("]", 2)), 0.63),
+        _tesseract(0, "Fim", 0.54),
+    ]
+    assert _reader().verdict(readings, SQUARE) is Verdict.KEEP
+
+
+def test_phi_read_unsurely_still_shows_other_text() -> None:
+    readings = [*_learned((0, "LT", 0.96)), _tesseract(0, "DAWN", 0.3)]
+    assert _reader().shows_other_text(readings, SQUARE)

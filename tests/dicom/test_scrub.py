@@ -257,3 +257,19 @@ def test_every_image_with_text_is_flagged_and_proved(
     assert with_text
     for file in with_text:
         assert scrubbed8[file].text_found, file
+
+
+def test_a_square_region_just_around_a_kept_marker_is_its_frame() -> None:
+    """Found on the mixed synthetic export (seed 8302): a turned "R" (34 pixels) kept by a
+    sure reading, inside a threshold region 56 x 46 around it (the marker with its ground)
+    read "Ed", "oc", "BE": two letters at most, no PHI, yet removed as other text, with the
+    marker. Such a region is the marker's frame; a long region, or one much larger than the
+    marker, is not."""
+    from cxrkit.dicom.reading import Region
+    from cxrkit.dicom.scrub import _frames
+
+    marker = Region((86, 780, 120, 804), 24, None, None, 0.8)
+    assert _frames(Region((75, 769, 131, 815), 30, False, None, 0.8), [marker])
+    assert not _frames(Region((75, 769, 231, 815), 30, False, None, 0.8), [marker])  # a line
+    assert not _frames(Region((20, 700, 180, 860), 30, None, None, 0.8), [marker])  # too big
+    assert not _frames(Region((200, 769, 256, 815), 30, False, None, 0.8), [marker])  # beside

@@ -307,20 +307,31 @@ class Reader:
     def _turned_marker(self, readings: list[Reading], region: Region) -> bool:
         """Whether a square region is a short marker read in the wrong orientation as well:
         a sure reading at one orientation keeps it, and no reading at any orientation shows
-        PHI or text of :attr:`~cxrkit.dicom.tuning.ReadingTuning.legible_min_chars` letters
-        or digits off the keep-list ("LT" turned by 270°, read "17" at 90°: two characters
-        are no legible text, by the proof's own measure)."""
+        PHI or, read surely, text of :attr:`~cxrkit.dicom.tuning.ReadingTuning.legible_min_chars`
+        letters or digits off the keep-list ("LT" turned by 270°, read "17" at 90°: two
+        characters are no legible text, by the proof's own measure; nor is tesseract's "Fim"
+        at 54 beside PP-OCR's sure "LT")."""
         t = tuning.TUNING.reading
         if region.vertical is not None:
             return False
         verdicts = [(r, self._one(r.words, region)) for r in readings]
         if not any(v is Verdict.KEEP and r.score >= t.sure(r.engine) for r, v in verdicts):
             return False
-        return not any(
-            v is Verdict.PHI
-            or (v is not Verdict.KEEP and alnum_count(r.words) >= t.legible_min_chars)
-            for r, v in verdicts
-        )
+        return not self.shows_other_text(readings, region)
+
+    def shows_other_text(self, readings: list[Reading], region: Region) -> bool:
+        """Whether any reading, at any orientation, shows PHI (at any score) or, read as
+        surely as the proof counts legible text, :attr:`~cxrkit.dicom.tuning.ReadingTuning.
+        legible_min_chars` letters or digits off the keep-list."""
+        t = tuning.TUNING.reading
+        for r in readings:
+            v = self._one(r.words, region)
+            if v is Verdict.PHI:
+                return True
+            sure = r.score >= t.sure(r.engine)
+            if v is not Verdict.KEEP and sure and alnum_count(r.words) >= t.legible_min_chars:
+                return True
+        return False
 
     def kept_text(self, readings: list[Reading], region: Region) -> str:
         """The compact text of the sure reading that keeps ``region`` ("" if none does)."""

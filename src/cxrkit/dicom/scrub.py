@@ -321,7 +321,7 @@ def _scrap(readings: list[Reading]) -> bool:
 
 
 def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdict]:
-    """Each region's verdict, with two agreements between overlapping regions:
+    """Each region's verdict, with three agreements between overlapping regions:
 
     - a fragment inside a region whose sure reading keeps it is a piece of that kept text,
       when the fragment reads as other text, or as PHI whose best reading lies within the
@@ -329,7 +329,10 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
       fragment that reads as two characters at most needs only half of it inside (the
       end of a turned marker, cut off by the finder with a bit of its ground);
     - a learned region over threshold candidates that are all kept is kept when its best
-      reading is a misreading of their joined kept text ("120 kyp 3.4 mAs").
+      reading is a misreading of their joined kept text ("120 kyp 3.4 mAs");
+    - a square region around a kept one, at most ``frame_reach`` times its size, is that
+      marker with its frame when nothing in it reads as PHI or as legible other text
+      (:func:`_frames`, :meth:`Reader.shows_other_text`).
     """
     t = tuning.TUNING.scrub
     readings = [
@@ -372,7 +375,33 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
             joined = "".join(kept[j] for j in inner)
             if joined and best and misreading(best, joined):
                 out[i] = Verdict.KEEP
+    markers = [o for j, o in enumerate(regions) if kept[j]]
+    for i, r in enumerate(regions):
+        if (
+            out[i] is Verdict.TEXT
+            and _frames(r, markers)
+            and not reader.shows_other_text(readings[i], r)
+        ):
+            out[i] = Verdict.KEEP
     return out
+
+
+def _frames(region: Region, kept: list[Region]) -> bool:
+    """Whether ``region`` is about square and holds one of the ``kept`` regions, its longer
+    side at most ``frame_reach`` times the kept one's: a marker with its frame or label box
+    (read as "Ed" or "oc" around a turned "R"), too small to hold a line of other text."""
+    t = tuning.TUNING
+    x0, y0, x1, y1 = region.box
+    w, h = x1 - x0, y1 - y0
+    if not (h > 0 and t.reading.square_min <= w / h <= t.reading.square_max):
+        return False
+    side = max(w, h)
+    return any(
+        o is not region
+        and learned.inside(o.box, region.box, t.scrub.inside_share)
+        and side <= t.scrub.frame_reach * max(o.box[2] - o.box[0], o.box[3] - o.box[1])
+        for o in kept
+    )
 
 
 def _union(members: list[Region]) -> Box:

@@ -287,6 +287,10 @@ class ScrubTuning:
     proof_sure: float = 0.6
     #: A region is inside another when this share of its area is ...
     inside_share: float = 0.8
+    #: A square region holding a kept region is that marker with its frame or label box when
+    #: its longer side is at most this many times the kept region's, and nothing in it reads
+    #: as PHI or as legible text off the keep-list.
+    frame_reach: float = 2.5
     #: ... but a threshold fragment that reads as two characters at most is a piece of a kept
     #: region that holds this share of it (the end of a turned marker, cut off with a bit of
     #: its ground).
