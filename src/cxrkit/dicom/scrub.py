@@ -172,12 +172,18 @@ def _lines(regions: list[Region]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _pad(box: Box, glyph_height: int, vertical: bool | None, shape: tuple[int, ...]) -> Box:
+def _pad(
+    box: Box,
+    glyph_height: int,
+    vertical: bool | None,
+    shape: tuple[int, ...],
+    kept: tuple[Box, ...] = (),
+) -> Box:
     """``box`` plus a margin: ``margin`` glyph heights across the line (at least
     ``min_margin`` pixels) and ``end_margin`` along it, where a thin first or last glyph
     ("I", "1", ":") may have been missed (:class:`~cxrkit.dicom.tuning.ScrubTuning`); a box
     that stops within ``edge_gap`` glyph heights of the image's edge reaches it, and a line's
-    end within ``end_edge_gap``.
+    end within ``end_edge_gap`` unless a ``kept`` marker stands between the end and the edge.
 
     Examples
     --------
@@ -189,6 +195,8 @@ def _pad(box: Box, glyph_height: int, vertical: bool | None, shape: tuple[int, .
     (0, 644, 210, 677)
     >>> _pad((300, 50, 400, 68), 18, False, (700, 800))  # 42 pixels from the top: across
     (282, 42, 418, 76)
+    >>> _pad((50, 650, 197, 671), 13, False, (715, 720), ((5, 652, 30, 668),))  # a marker
+    (37, 644, 210, 677)
     """
     t = tuning.TUNING.scrub
     across = max(t.min_margin, round(t.margin * glyph_height))
@@ -202,12 +210,26 @@ def _pad(box: Box, glyph_height: int, vertical: bool | None, shape: tuple[int, .
     near = t.edge_gap * glyph_height
     end = t.end_edge_gap * glyph_height if vertical is not None else near
     near_x, near_y = (near, end) if vertical else (end, near)
-    return (
-        0 if x0 <= near_x else x0,
-        0 if y0 <= near_y else y0,
-        w if w - x1 <= near_x else x1,
-        h if h - y1 <= near_y else y1,
+    strips = (  # from each side of the box to the image's edge, and how near is near
+        ((0, y0, x0, y1), x0, near_x),
+        ((x0, 0, x1, y0), y0, near_y),
+        ((x1, y0, w, y1), w - x1, near_x),
+        ((x0, y1, x1, h), h - y1, near_y),
     )
+    reach = [
+        gap <= near or (gap <= far and not any(_overlap(strip, k) for k in kept))
+        for strip, gap, far in strips
+    ]
+    return (
+        0 if reach[0] else x0,
+        0 if reach[1] else y0,
+        w if reach[2] else x1,
+        h if reach[3] else y1,
+    )
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _merge(boxes: list[Box]) -> tuple[Box, ...]:
@@ -418,19 +440,21 @@ def _orientation(members: list[Region]) -> bool | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def _line_boxes(members: list[Region], grey: NDArray[np.uint8]) -> list[Box]:
+def _line_boxes(
+    members: list[Region], grey: NDArray[np.uint8], kept: tuple[Box, ...] = ()
+) -> list[Box]:
     """The padded box of a whole line: the union of its members, followed along its ink
     (:func:`continuation.follow`), margins by its glyphs (members running both ways, where
     lines cross, are padded one by one)."""
     shape = grey.shape
     kinds = {r.vertical for r in members} - {None}
     if kinds == {True, False}:
-        return [_pad(r.box, r.glyph_height, r.vertical, shape) for r in members]
+        return [_pad(r.box, r.glyph_height, r.vertical, shape, kept) for r in members]
     height = max(r.glyph_height for r in members)
     box, vertical = _union(members), _orientation(members)
     if vertical is not None:
         box = continuation.follow(grey, box, height, vertical)
-    return [_pad(box, height, vertical, shape)]
+    return [_pad(box, height, vertical, shape, kept)]
 
 
 def _along(members: list[Region], shape: tuple[int, ...]) -> tuple[Box, float] | None:
@@ -484,9 +508,10 @@ def _extend(page: _Page, regions: list[Region], verdicts: list[Verdict]) -> None
 def _removed_boxes(page: _Page, regions: list[Region], verdicts: list[Verdict]) -> list[Box]:
     """Padded boxes of every line that holds removed text (whole lines, fail closed)."""
     out: list[Box] = []
+    kept = tuple(r.box for r, v in zip(regions, verdicts, strict=True) if v is Verdict.KEEP)
     for line in _lines(regions):
         if any(verdicts[i] in (Verdict.PHI, Verdict.TEXT) for i in line):
-            out += _line_boxes([regions[i] for i in line], page.grey)
+            out += _line_boxes([regions[i] for i in line], page.grey, kept)
     return out
 
 
