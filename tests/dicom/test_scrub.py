@@ -143,7 +143,7 @@ def test_unverified_reason_names_the_kind_not_the_text(monkeypatch) -> None:
     a = _image([("ZABRISKIE 4471", (10, 40))], value=4095, back=900)
     deny = PixelDenyList(frozenset({"ZABRISKIE"}), frozenset())
 
-    def half(box, glyph_height, vertical, shape):  # a box that covers only the left half
+    def half(box, glyph_height, vertical, shape, kept=()):  # covers only the left half
         x0, y0, x1, y1 = box
         return x0, y0, (x0 + x1) // 2 - 20, y1
 
