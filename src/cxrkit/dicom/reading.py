@@ -317,21 +317,13 @@ class Reader:
         verdicts = [(r, self._one(r.words, region)) for r in readings]
         if not any(v is Verdict.KEEP and r.score >= t.sure(r.engine) for r, v in verdicts):
             return False
-        return not self.shows_other_text(readings, region)
+        return not _other_text(verdicts)
 
     def shows_other_text(self, readings: list[Reading], region: Region) -> bool:
         """Whether any reading, at any orientation, shows PHI (at any score) or, read as
         surely as the proof counts legible text, :attr:`~cxrkit.dicom.tuning.ReadingTuning.
         legible_min_chars` letters or digits off the keep-list."""
-        t = tuning.TUNING.reading
-        for r in readings:
-            v = self._one(r.words, region)
-            if v is Verdict.PHI:
-                return True
-            sure = r.score >= t.sure(r.engine)
-            if v is not Verdict.KEEP and sure and alnum_count(r.words) >= t.legible_min_chars:
-                return True
-        return False
+        return _other_text([(r, self._one(r.words, region)) for r in readings])
 
     def kept_text(self, readings: list[Reading], region: Region) -> str:
         """The compact text of the sure reading that keeps ``region`` ("" if none does)."""
@@ -373,6 +365,20 @@ def misreading(text: str, kept: str) -> bool:
     t = tuning.TUNING.reading
     return edits_within(
         text, kept, max(t.misreading_min_edits, int(t.misreading_share * len(kept)))
+    )
+
+
+def _other_text(verdicts: list[tuple[Reading, Verdict]]) -> bool:
+    """:meth:`Reader.shows_other_text` of readings already classified."""
+    t = tuning.TUNING.reading
+    return any(
+        v is Verdict.PHI
+        or (
+            v is not Verdict.KEEP
+            and r.score >= t.sure(r.engine)
+            and alnum_count(r.words) >= t.legible_min_chars
+        )
+        for r, v in verdicts
     )
 
 
