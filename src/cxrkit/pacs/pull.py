@@ -88,7 +88,7 @@ def _jobs(tasks: list[Task], pacs: Pacs, parallel: int) -> list[Job]:
     """The tasks, one per job, or for a PACS that fetches many studies at once, the whole
     studies in jobs of up to its limit, one job a thread where the limit allows (each C-MOVE
     makes the PACS open an association to us: with four jobs a thread, a C-MOVE pull of 50
-    studies took 2.0 s against 1.4 s with one)."""
+    studies ran at 66-78 % of the speed of the PACS's own ZIP download, with one at 80-90 %)."""
     if not isinstance(pacs, FetchesMany):
         return [[task] for task in tasks]
     whole = [task for task in tasks if task[2]]
