@@ -16,7 +16,7 @@ from cxrkit.dicom.scrub import _Page, _verdicts
 from cxrkit.dicom.textfind import Candidate, Level
 
 Box = tuple[int, int, int, int]
-_LEVEL = Level("top", 4000, 4095, 4000, 4095)
+_LEVEL = Level("top", 1003, 1023, 768, 1023)
 
 
 class _Given(Reader):
@@ -30,11 +30,14 @@ class _Given(Reader):
 
 
 def _verdicts_of(
-    regions: list[Region], readings: list[list[Reading]], deny: frozenset[str] = frozenset()
+    regions: list[Region],
+    readings: list[list[Reading]],
+    deny: frozenset[str] = frozenset(),
+    a: np.ndarray | None = None,
 ) -> list[Verdict]:
     reader = _Given(PixelDenyList(deny, frozenset()), KeepList.default())
     reader.given = {r.box: rd for r, rd in zip(regions, readings, strict=True)}
-    a = np.zeros((1000, 1000), np.uint16)
+    a = np.zeros((1000, 1000), np.uint16) if a is None else a
     return _verdicts(_Page(a, np.zeros((1000, 1000), np.uint8)), regions, reader)
 
 
@@ -134,3 +137,30 @@ def test_a_fragment_of_a_line_kept_by_another_agreement_is_kept_in_the_next_roun
     assert first[0] is Verdict.TEXT and first[2] is Verdict.TEXT
     after = _verdicts_of(regions, readings)
     assert after == [Verdict.KEEP] * 4
+
+
+def test_label_boxes_found_as_one_line_around_kept_markers_are_kept() -> None:
+    """Hard export (development seed 8301): "AP", a turned "ERECT" and "R", each dark in a
+    white label box; the threshold finder found the three boxes as one line of three
+    blobs at the top level, which tesseract read "mio" (78): the three markers were lost.
+    A blob that is not a label box around a kept marker still makes it a line."""
+    a = np.full((1000, 1000), 300, np.uint16)
+    label_boxes = [(0, 791, 82, 847), (102, 743, 137, 841), (172, 784, 215, 830)]
+    markers = [(6, 803, 70, 836), (109, 750, 130, 834), (182, 794, 205, 821)]
+    for (x0, y0, x1, y1), (m0, n0, m1, n1) in zip(label_boxes, markers, strict=True):
+        a[y0:y1, x0:x1] = 1023
+        a[n0:n1, m0:m1] = 0
+    a[800:805, 190:196] = 1023  # the counter of the "R"
+    boxes = _glyphs((0, 743, 215, 847), 3, 56)
+    kept = [_glyphs(markers[0], 2, 33), _glyphs(markers[1], 5, 21), _glyphs(markers[2], 1, 27)]
+    readings = [
+        [_read("tesseract", 0, "mio", 0.78)],
+        [_read("learned", 0, "AP", 1.0)],
+        [_read("learned", 90, "ERECT", 1.0)],
+        [_read("learned", 0, "R", 0.98)],
+    ]
+    regions = [boxes, *kept]
+    assert _first(regions, readings)[0] is Verdict.TEXT
+    assert _verdicts_of(regions, readings, a=a) == [Verdict.KEEP] * 4
+    a[760:780, 160:175] = 1023  # a blob beside them, holding no marker
+    assert _verdicts_of(regions, readings, a=a)[0] is Verdict.TEXT

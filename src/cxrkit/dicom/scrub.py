@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import pydicom
 from numpy.typing import NDArray
@@ -373,13 +374,56 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
     sure = _Seen(regions, readings, first, out, reader).sure
     markers = [o for j, o in enumerate(regions) if sure[j]]
     for i, r in enumerate(regions):
-        if (
-            out[i] is Verdict.TEXT
-            and _frames(r, markers)
-            and not reader.shows_other_text(readings[i], r)
+        if out[i] is not Verdict.TEXT:
+            continue
+        if (_frames(r, markers) and not reader.shows_other_text(readings[i], r)) or _label_boxes(
+            page.a, r, markers
         ):
             out[i] = Verdict.KEEP
     return out
+
+
+def _label_boxes(a: NDArray[np.integer], region: Region, kept: list[Region]) -> bool:
+    """Whether a threshold region is made only of label boxes around kept markers: every
+    component of its level's ink holds a kept region, or lies inside one (the counter of a
+    glyph): white boxes behind "AP", "ERECT" and "R", found as one line of three blobs and
+    read "mio". Other ink — a glyph beside them — makes it a line like any other.
+
+    Examples
+    --------
+    >>> from cxrkit.dicom.reading import Region
+    >>> from cxrkit.dicom.textfind import Candidate, Level
+    >>> a = np.zeros((60, 200), np.uint16)
+    >>> a[10:50, 10:60] = a[10:50, 120:170] = 4095  # two label boxes ...
+    >>> a[20:40, 20:50] = a[20:40, 130:160] = 0  # ... with a marker in each
+    >>> a[25:30, 30:36] = 4095  # and a glyph's counter
+    >>> cand = Candidate((10, 10, 170, 50), 2, Level("top", 4000, 4095, 4000, 4095), 40)
+    >>> boxes = Region(cand.box, 40, False, cand)
+    >>> marks = [Region((20, 20, 50, 40), 20, None), Region((130, 20, 160, 40), 20, None)]
+    >>> _label_boxes(a, boxes, marks), _label_boxes(a, boxes, marks[:1])
+    (True, False)
+    """
+    cand = region.cand
+    if cand is None or not kept:
+        return False
+    x0, y0, x1, y1 = cand.box
+    mask = ((a[y0:y1, x0:x1] >= cand.level.lo) & (a[y0:y1, x0:x1] <= cand.level.hi)).astype(
+        np.uint8
+    )
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    least = tuning.TUNING.reading.min_glyph_height
+    share = tuning.TUNING.scrub.inside_share
+    held = 0
+    for cx, cy, cw, ch, _area in stats[1:count]:
+        if max(cw, ch) < least:
+            continue  # a speck: no glyph
+        box = (int(cx) + x0, int(cy) + y0, int(cx + cw) + x0, int(cy + ch) + y0)
+        if any(learned.inside(box, k.box, share) for k in kept):
+            continue  # the counter of a glyph ("P", "R") seen through the marker
+        if not any(learned.inside(k.box, box, share) for k in kept):
+            return False
+        held += 1
+    return held > 0
 
 
 @dataclass
