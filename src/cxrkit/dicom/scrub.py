@@ -362,16 +362,15 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
         reader.readings(page.a, r, tesseract=not _covered_by_candidates(r, regions))
         for r in regions
     ]
-    first = [reader.verdict(rd, r) for rd, r in zip(readings, regions, strict=True)]
-    out = list(first)
+    out = [reader.verdict(rd, r) for rd, r in zip(readings, regions, strict=True)]
     for _ in range(tuning.TUNING.scrub.kept_rounds):
-        seen = _Seen(regions, readings, first, list(out), reader)
+        seen = _Seen(regions, readings, list(out), reader)
         for i in range(len(regions)):
             if seen.now[i] in (Verdict.PHI, Verdict.TEXT) and _agreed(i, seen):
                 out[i] = Verdict.KEEP
         if out == seen.now:
             break
-    sure = _Seen(regions, readings, first, out, reader).sure
+    sure = _Seen(regions, readings, out, reader).sure
     markers = [o for j, o in enumerate(regions) if sure[j]]
     for i, r in enumerate(regions):
         if out[i] is not Verdict.TEXT:
@@ -385,9 +384,11 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
 
 def _label_boxes(a: NDArray[np.integer], region: Region, kept: list[Region]) -> bool:
     """Whether a threshold region is made only of label boxes around kept markers: every
-    component of its level's ink holds a kept region, or lies inside one (the counter of a
-    glyph): white boxes behind "AP", "ERECT" and "R", found as one line of three blobs and
-    read "mio". Other ink — a glyph beside them — makes it a line like any other.
+    component of its level's ink holds a kept region, its sides at most ``frame_reach``
+    times the marker's longer side, or lies inside one (the counter of a glyph): white
+    boxes behind "AP", "ERECT" and "R", found as one line of three blobs and read "mio".
+    Other ink — a glyph beside them, a box large enough for a line of other text — makes
+    it a line like any other.
 
     Examples
     --------
@@ -420,7 +421,7 @@ def _label_boxes(a: NDArray[np.integer], region: Region, kept: list[Region]) -> 
         box = (int(cx) + x0, int(cy) + y0, int(cx + cw) + x0, int(cy + ch) + y0)
         if any(learned.inside(box, k.box, share) for k in kept):
             continue  # the counter of a glyph ("P", "R") seen through the marker
-        if not any(learned.inside(k.box, box, share) for k in kept):
+        if not any(learned.inside(k.box, box, share) and _framed_by(box, k) for k in kept):
             return False
         held += 1
     return held > 0
@@ -428,13 +429,12 @@ def _label_boxes(a: NDArray[np.integer], region: Region, kept: list[Region]) -> 
 
 @dataclass
 class _Seen:
-    """What the agreements between regions look at: each region's readings, its first
-    verdict, its verdict now, and the compact text that keeps it — read surely (``sure``),
-    or only unsurely (``unsure``: "" where a sure reading keeps it)."""
+    """What the agreements between regions look at: each region's readings, its verdict
+    now, and the compact text that keeps it — read surely (``sure``), or only unsurely
+    (``unsure``: "" where a sure reading keeps it)."""
 
     regions: list[Region]
     readings: list[list[Reading]]
-    first: list[Verdict]
     now: list[Verdict]
     reader: Reader
     sure: list[str] = dataclasses.field(init=False)
@@ -565,6 +565,13 @@ def _adjacent(r: Region, o: Region) -> bool:
     across = max(min(x1, ox1) - max(x0, ox0), min(y1, oy1) - max(y0, oy0))
     least = min(x1 - x0, ox1 - ox0, y1 - y0, oy1 - oy0)
     return gap <= low and across >= tuning.TUNING.scrub.same_line_overlap * least
+
+
+def _framed_by(box: Box, marker: Region) -> bool:
+    """Whether ``box`` is small enough to be the frame of ``marker`` (``frame_reach``)."""
+    x0, y0, x1, y1 = marker.box
+    reach = tuning.TUNING.scrub.frame_reach * max(x1 - x0, y1 - y0)
+    return max(box[2] - box[0], box[3] - box[1]) <= reach
 
 
 def _frames(region: Region, kept: list[Region]) -> bool:
