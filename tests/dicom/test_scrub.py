@@ -273,3 +273,17 @@ def test_a_square_region_just_around_a_kept_marker_is_its_frame() -> None:
     assert not _frames(Region((75, 769, 231, 815), 30, False, None, 0.8), [marker])  # a line
     assert not _frames(Region((20, 700, 180, 860), 30, None, None, 0.8), [marker])  # too big
     assert not _frames(Region((200, 769, 256, 815), 30, False, None, 0.8), [marker])  # beside
+
+
+def test_the_margin_of_a_removed_line_stops_at_a_kept_marker_beside_it() -> None:
+    """Development exports (seed 8301): of the markers lost within two glyph heights of a
+    PHI line, a third were touched only by the line's margin (1-20 % of the marker), e.g.
+    "SEMI-UPRIGHT" 21 pixels below "ESH IMAGING": the margin now stops at the marker, never
+    inside the line's own box."""
+    from cxrkit.dicom.scrub import _pad
+
+    line, marker = (300, 100, 500, 129), (320, 135, 520, 160)
+    padded = _pad(line, 29, False, (800, 900), (marker,))
+    assert padded[3] == marker[1] and padded[:3] == _pad(line, 29, False, (800, 900))[:3]
+    inside = (480, 95, 560, 135)  # a marker the line itself reaches is removed with it
+    assert _pad(line, 29, False, (800, 900), (inside,)) == _pad(line, 29, False, (800, 900))

@@ -191,7 +191,8 @@ def _pad(
     ``min_margin`` pixels) and ``end_margin`` along it, where a thin first or last glyph
     ("I", "1", ":") may have been missed (:class:`~cxrkit.dicom.tuning.ScrubTuning`); a box
     that stops within ``edge_gap`` glyph heights of the image's edge reaches it, and a line's
-    end within ``end_edge_gap`` unless a ``kept`` marker stands between the end and the edge.
+    end within ``end_edge_gap`` unless a ``kept`` marker stands between the end and the edge;
+    the margin stops at a kept marker (:func:`_short_of`).
 
     Examples
     --------
@@ -228,12 +229,42 @@ def _pad(
         gap <= near or (gap <= far and not any(_overlap(strip, k) for k in kept))
         for strip, gap, far in strips
     ]
-    return (
+    padded = (
         0 if reach[0] else x0,
         0 if reach[1] else y0,
         w if reach[2] else x1,
         h if reach[3] else y1,
     )
+    return _short_of(padded, box, kept)
+
+
+def _short_of(padded: Box, box: Box, kept: tuple[Box, ...]) -> Box:
+    """``padded`` stopped at every ``kept`` marker that the margin (not the line itself,
+    ``box``) would reach: the margin is for a faint edge or a thin last glyph of the line,
+    which a marker's box, read and kept, does not hold.
+
+    Examples
+    --------
+    >>> _short_of((82, 92, 218, 126), (100, 100, 200, 118), ((205, 90, 260, 128),))
+    (82, 92, 205, 126)
+    >>> _short_of((82, 92, 218, 126), (100, 100, 200, 118), ((150, 60, 190, 97),))
+    (82, 97, 218, 126)
+    >>> _short_of((82, 92, 218, 126), (100, 100, 200, 118), ((190, 90, 260, 128),))
+    (82, 92, 218, 126)
+    """
+    x0, y0, x1, y1 = padded
+    for k in kept:
+        if not _overlap(k, (x0, y0, x1, y1)) or _overlap(k, box):
+            continue
+        if k[0] >= box[2]:
+            x1 = min(x1, k[0])
+        elif k[2] <= box[0]:
+            x0 = max(x0, k[2])
+        elif k[1] >= box[3]:
+            y1 = min(y1, k[1])
+        else:
+            y0 = max(y0, k[3])
+    return x0, y0, x1, y1
 
 
 def _overlap(a: Box, b: Box) -> bool:
