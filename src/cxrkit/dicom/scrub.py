@@ -327,6 +327,17 @@ def _surroundings(
     return None
 
 
+def _token(kind: str) -> str:
+    """A token of ``kind``, with its article.
+
+    Examples
+    --------
+    >>> _token("name"), _token("identifier")
+    ('a name token', 'an identifier token')
+    """
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} token"
+
+
 def _verify(
     page: _Page, boxes: tuple[Box, ...], reader: Reader, detections: list[learned.Detection]
 ) -> str:
@@ -346,14 +357,14 @@ def _verify(
         readings = reader.readings(page.a, region, tesseract=tess)
         kind = reader.phi_kind(readings, sure=sure) if verdict is Verdict.PHI else None
         if kind is not None and kind != "label":  # a caption alone ("ID") is no PHI
-            return f"a {kind} token remains {_nearest(region.box, boxes)}"
+            return f"{_token(kind)} remains {_nearest(region.box, boxes)}"
         if reader.legible(readings, region):
             return f"legible text off the keep-list remains {_nearest(region.box, boxes)}"
     levels = text_levels(page.a)
     for i, box in enumerate(boxes, 1):
         kind = _surroundings(page.a, box, levels, reader.deny, reader.keep)
         if kind is not None:
-            return f"a {kind} token remains around box {i}"
+            return f"{_token(kind)} remains around box {i}"
     return ""
 
 
