@@ -287,3 +287,24 @@ def test_the_margin_of_a_removed_line_stops_at_a_kept_marker_beside_it() -> None
     assert padded[3] == marker[1] and padded[:3] == _pad(line, 29, False, (800, 900))[:3]
     inside = (480, 95, 560, 135)  # a marker the line itself reaches is removed with it
     assert _pad(line, 29, False, (800, 900), (inside,)) == _pad(line, 29, False, (800, 900))
+
+
+def test_the_proof_counts_a_token_around_a_box_only_when_read_surely(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hard export (development seed 8301): tesseract's block reading of the ground beside a
+    box gave "111K8" at confidence 0, and the image was quarantined for "an identifier
+    token"; a token read as surely as the proof counts PHI still is one."""
+    from cxrkit.dicom import ocr
+    from cxrkit.dicom.scrub import _surroundings
+    from cxrkit.dicom.textfind import text_levels
+
+    a = np.full((200, 300), 1200, np.uint16)
+    a[60:80, 40:200] = 0  # a box drawn
+    a[90:100, 60:70] = 4095  # a speck beside it
+    levels, deny = text_levels(a), PixelDenyList(frozenset(), frozenset())
+    keep = KeepList.default()
+    monkeypatch.setattr(ocr, "read_block", lambda image, glyphs: (ocr.Word("111K8", 0.0),))
+    assert _surroundings(a, (40, 60, 200, 80), levels, deny, keep) is None
+    monkeypatch.setattr(ocr, "read_block", lambda image, glyphs: (ocr.Word("111K8", 91.0),))
+    assert _surroundings(a, (40, 60, 200, 80), levels, deny, keep) == "identifier"

@@ -306,10 +306,13 @@ def _nearest(box: Box, boxes: tuple[Box, ...]) -> str:
 def _surroundings(
     out: NDArray[np.integer], box: Box, levels: list[Level], deny: PixelDenyList, keep: KeepList
 ) -> str | None:
-    """The kind of PHI read around ``box`` (the box itself blanked), at any text level."""
+    """The kind of PHI read around ``box`` (the box itself blanked), at any text level, by
+    words read as surely as the proof counts a PHI token (``proof_sure``): tesseract's
+    block reading of the ground beside a box finds "words" in noise at confidence 0."""
     t = tuning.TUNING.scrub
     x0, y0, x1, y1 = box
     m = max(t.surround_min, min(y1 - y0, x1 - x0))
+    sure = 100.0 * t.proof_sure
     h, w = out.shape
     ys, xs = slice(max(y0 - m, 0), min(y1 + m, h)), slice(max(x0 - m, 0), min(x1 + m, w))
     region = out[ys, xs]
@@ -321,7 +324,8 @@ def _surroundings(
             continue
         image = np.where(ink, 0, 255).astype(np.uint8)
         glyphs = max(t.surround_min, m // t.surround_parts)
-        kind = phi_kind(ocr.read_block(image, glyphs), deny, keep)
+        words = tuple(w for w in ocr.read_block(image, glyphs) if w.confidence >= sure)
+        kind = phi_kind(words, deny, keep)
         if kind is not None and kind != "label":  # a caption alone ("ID") is no PHI
             return kind
     return None
