@@ -89,7 +89,7 @@ def test_the_audit_finds_a_vertical_name_that_nobody_boxed() -> None:
     a = radiograph()
     draw(a, "HOFFMANN KLARA  DOB 03/14/1961", (4, 300), size=26, angle=90)
     reason = find_pixel_phi(a, deny=PixelDenyList.from_dataset(_header()))
-    assert reason.startswith("a ")
+    assert reason.startswith(("a ", "an "))
     assert "HOFFMANN" not in reason.upper() and "1961" not in reason
 
 
