@@ -170,6 +170,12 @@ class LearnedTuning:
     #: least :attr:`window_min` pixels.
     window_heights: int = 2
     window_min: int = 64
+    #: Run the int8 copy of DBNet (:mod:`cxrkit.dicom.quantise`, made at first use from the
+    #: float model and cached) instead of the float model: about twice as fast (measured in
+    #: ``docs/burned-in.md``, "int8 models"); False runs the float model.
+    int8: bool = True
+    #: The same for the CRNN recogniser.
+    int8_recogniser: bool = False
 
 
 @dataclass(frozen=True)
