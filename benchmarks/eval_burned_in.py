@@ -119,7 +119,9 @@ def results(
         "missed_partly": recall.missed_partly,
         "missed": recall.missed,
         "lost_markers": recall.lost_markers,
-        "files": {o.file: {"verified": o.verified, "boxes": o.boxes} for o in outcomes},
+        "files": {
+            o.file: {"verified": o.verified, "reason": o.reason, "boxes": o.boxes} for o in outcomes
+        },
     }
 
 

@@ -325,15 +325,17 @@ class Reader:
         legible_min_chars` letters or digits off the keep-list."""
         return _other_text([(r, self._one(r.words, region)) for r in readings])
 
-    def kept_text(self, readings: list[Reading], region: Region) -> str:
-        """The compact text of the sure reading that keeps ``region`` ("" if none does)."""
+    def kept_text(self, readings: list[Reading], region: Region, *, sure: bool = True) -> str:
+        """The compact text of the sure reading that keeps ``region`` ("" if none does);
+        with ``sure=False``, of the best reading that keeps it at any score."""
         t = tuning.TUNING.reading
-        sure = [
+        keeping = [
             r
             for r in self._counted(readings)
-            if r.score >= t.sure(r.engine) and self._one(r.words, region) is Verdict.KEEP
+            if (not sure or r.score >= t.sure(r.engine))
+            and self._one(r.words, region) is Verdict.KEEP
         ]
-        best = max(sure, key=lambda r: r.score, default=None)
+        best = max(keeping, key=lambda r: r.score, default=None)
         return compact(" ".join(w.text for w in best.words)) if best is not None else ""
 
     def best_text(self, readings: list[Reading]) -> str:

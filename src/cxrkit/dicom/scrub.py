@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import pydicom
 from numpy.typing import NDArray
@@ -36,7 +37,14 @@ from pydicom.sequence import Sequence
 
 from cxrkit.dicom import continuation, learned, ocr, tuning
 from cxrkit.dicom.encode import encode_pixels
-from cxrkit.dicom.phitext import KeepList, PixelDenyList, Verdict, phi_kind, within_text
+from cxrkit.dicom.phitext import (
+    KeepList,
+    PixelDenyList,
+    Verdict,
+    compact,
+    phi_kind,
+    within_text,
+)
 from cxrkit.dicom.reading import (
     Reader,
     Reading,
@@ -343,69 +351,220 @@ def _scrap(readings: list[Reading]) -> bool:
 
 
 def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdict]:
-    """Each region's verdict, with three agreements between overlapping regions:
+    """Each region's verdict, with agreements between overlapping or neighbouring regions
+    (:func:`_agreed`), found again while they keep more (``kept_rounds``: a region kept by
+    one agreement holds fragments of its own), and then the frames around kept markers:
+    a square region around a kept one, at most ``frame_reach`` times its size, is that
+    marker with its frame when nothing in it reads as PHI or as legible other text
+    (:func:`_frames`, :meth:`Reader.shows_other_text`).
+    """
+    readings = [
+        reader.readings(page.a, r, tesseract=not _covered_by_candidates(r, regions))
+        for r in regions
+    ]
+    first = [reader.verdict(rd, r) for rd, r in zip(readings, regions, strict=True)]
+    out = list(first)
+    for _ in range(tuning.TUNING.scrub.kept_rounds):
+        seen = _Seen(regions, readings, first, list(out), reader)
+        for i in range(len(regions)):
+            if seen.now[i] in (Verdict.PHI, Verdict.TEXT) and _agreed(i, seen):
+                out[i] = Verdict.KEEP
+        if out == seen.now:
+            break
+    sure = _Seen(regions, readings, first, out, reader).sure
+    markers = [o for j, o in enumerate(regions) if sure[j]]
+    for i, r in enumerate(regions):
+        if out[i] is not Verdict.TEXT:
+            continue
+        if (_frames(r, markers) and not reader.shows_other_text(readings[i], r)) or _label_boxes(
+            page.a, r, markers
+        ):
+            out[i] = Verdict.KEEP
+    return out
+
+
+def _label_boxes(a: NDArray[np.integer], region: Region, kept: list[Region]) -> bool:
+    """Whether a threshold region is made only of label boxes around kept markers: every
+    component of its level's ink holds a kept region, or lies inside one (the counter of a
+    glyph): white boxes behind "AP", "ERECT" and "R", found as one line of three blobs and
+    read "mio". Other ink — a glyph beside them — makes it a line like any other.
+
+    Examples
+    --------
+    >>> from cxrkit.dicom.reading import Region
+    >>> from cxrkit.dicom.textfind import Candidate, Level
+    >>> a = np.zeros((60, 200), np.uint16)
+    >>> a[10:50, 10:60] = a[10:50, 120:170] = 4095  # two label boxes ...
+    >>> a[20:40, 20:50] = a[20:40, 130:160] = 0  # ... with a marker in each
+    >>> a[25:30, 30:36] = 4095  # and a glyph's counter
+    >>> cand = Candidate((10, 10, 170, 50), 2, Level("top", 4000, 4095, 4000, 4095), 40)
+    >>> boxes = Region(cand.box, 40, False, cand)
+    >>> marks = [Region((20, 20, 50, 40), 20, None), Region((130, 20, 160, 40), 20, None)]
+    >>> _label_boxes(a, boxes, marks), _label_boxes(a, boxes, marks[:1])
+    (True, False)
+    """
+    cand = region.cand
+    if cand is None or not kept:
+        return False
+    x0, y0, x1, y1 = cand.box
+    mask = ((a[y0:y1, x0:x1] >= cand.level.lo) & (a[y0:y1, x0:x1] <= cand.level.hi)).astype(
+        np.uint8
+    )
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    least = tuning.TUNING.reading.min_glyph_height
+    share = tuning.TUNING.scrub.inside_share
+    held = 0
+    for cx, cy, cw, ch, _area in stats[1:count]:
+        if max(cw, ch) < least:
+            continue  # a speck: no glyph
+        box = (int(cx) + x0, int(cy) + y0, int(cx + cw) + x0, int(cy + ch) + y0)
+        if any(learned.inside(box, k.box, share) for k in kept):
+            continue  # the counter of a glyph ("P", "R") seen through the marker
+        if not any(learned.inside(k.box, box, share) for k in kept):
+            return False
+        held += 1
+    return held > 0
+
+
+@dataclass
+class _Seen:
+    """What the agreements between regions look at: each region's readings, its first
+    verdict, its verdict now, and the compact text that keeps it — read surely (``sure``),
+    or only unsurely (``unsure``: "" where a sure reading keeps it)."""
+
+    regions: list[Region]
+    readings: list[list[Reading]]
+    first: list[Verdict]
+    now: list[Verdict]
+    reader: Reader
+    sure: list[str] = dataclasses.field(init=False)
+    unsure: list[str] = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sure, self.unsure = [], []
+        for rd, r, v in zip(self.readings, self.regions, self.now, strict=True):
+            k = self.reader.kept_text(rd, r) if v is Verdict.KEEP else ""
+            u = self.reader.kept_text(rd, r, sure=False) if v is Verdict.KEEP and not k else ""
+            self.sure.append(k)
+            self.unsure.append(u)
+
+
+def _agreed(i: int, seen: _Seen) -> bool:
+    """Whether removed region ``i`` is, by its neighbours, part of kept text:
 
     - a fragment inside a region whose sure reading keeps it is a piece of that kept text,
       when the fragment reads as other text, or as PHI whose best reading lies within the
       kept text (a technique string split in two, "74 kVp 2.2" + "mAs"); a threshold
       fragment that reads as two characters at most needs only half of it inside (the
       end of a turned marker, cut off by the finder with a bit of its ground);
+    - a threshold fragment read as other text inside a region kept only by an unsure
+      reading, when the fragment reads as a misreading or a piece of that reading
+      ("PORTAE" + "LE" inside "PORTABLe");
     - a learned region over threshold candidates that are all kept is kept when its best
-      reading is a misreading of their joined kept text ("120 kyp 3.4 mAs");
-    - a square region around a kept one, at most ``frame_reach`` times its size, is that
-      marker with its frame when nothing in it reads as PHI or as legible other text
-      (:func:`_frames`, :meth:`Reader.shows_other_text`).
+      reading is a misreading of their joined kept text ("120 kyp 3.4 mAs"), or when any
+      counted reading is and no reading shows PHI or legible other text;
+    - a threshold glyph beside a kept glyph is kept when a sure reading of it joined to
+      the kept text makes a kept word ("L" and "T" of a turned "LT", cut in two).
     """
+    return _piece(i, seen) or _over_kept(i, seen) or _beside_kept(i, seen)
+
+
+def _piece(i: int, seen: _Seen) -> bool:
     t = tuning.TUNING.scrub
-    readings = [
-        reader.readings(page.a, r, tesseract=not _covered_by_candidates(r, regions))
-        for r in regions
-    ]
-    verdicts = [reader.verdict(rd, r) for rd, r in zip(readings, regions, strict=True)]
-    kept = [
-        reader.kept_text(rd, r) if v is Verdict.KEEP else ""
-        for rd, r, v in zip(readings, regions, verdicts, strict=True)
-    ]
-    out = list(verdicts)
-    for i, r in enumerate(regions):
-        if verdicts[i] not in (Verdict.PHI, Verdict.TEXT):
+    r, rd = seen.regions[i], seen.readings[i]
+    best = seen.reader.best_text(rd)
+    text = seen.now[i] is Verdict.TEXT
+    piece = text and r.cand is not None and _scrap(rd)
+    for j, other in enumerate(seen.regions):
+        if j == i:
             continue
-        best = reader.best_text(readings[i])
-        piece = verdicts[i] is Verdict.TEXT and r.cand is not None and _scrap(readings[i])
-        for j, other in enumerate(regions):
-            if j == i or not kept[j]:
-                continue
-            if not learned.inside(r.box, other.box, t.fragment_share if piece else t.inside_share):
-                continue
-            if verdicts[i] is Verdict.TEXT or within_text(best, kept[j], t.fragment_edits):
-                out[i] = Verdict.KEEP
-        inner = [
-            j
-            for j, o in enumerate(regions)
-            if j != i and o.cand is not None and learned.inside(o.box, r.box, t.inside_share)
-        ]
-        if (
-            r.cand is None
-            and inner
-            and all(verdicts[j] in (Verdict.KEEP, Verdict.NOISE) for j in inner)
+        if seen.sure[j] and learned.inside(
+            r.box, other.box, t.fragment_share if piece else t.inside_share
         ):
-            inner.sort(
-                key=lambda j: (
-                    (regions[j].box[1], regions[j].box[0]) if r.vertical else regions[j].box
-                )
-            )
-            joined = "".join(kept[j] for j in inner)
-            if joined and best and misreading(best, joined):
-                out[i] = Verdict.KEEP
-    markers = [o for j, o in enumerate(regions) if kept[j]]
-    for i, r in enumerate(regions):
-        if (
-            out[i] is Verdict.TEXT
-            and _frames(r, markers)
-            and not reader.shows_other_text(readings[i], r)
+            if text or within_text(best, seen.sure[j], t.fragment_edits):
+                return True
+        elif (
+            seen.unsure[j]
+            and text
+            and r.cand is not None
+            and best
+            and learned.inside(r.box, other.box, t.inside_share)
+            and (misreading(best, seen.unsure[j]) or best in seen.unsure[j])
         ):
-            out[i] = Verdict.KEEP
-    return out
+            return True
+    return False
+
+
+def _over_kept(i: int, seen: _Seen) -> bool:
+    r, regions = seen.regions[i], seen.regions
+    share = tuning.TUNING.scrub.inside_share
+    inner = [
+        j
+        for j, o in enumerate(regions)
+        if j != i and o.cand is not None and learned.inside(o.box, r.box, share)
+    ]
+    if r.cand is not None or not inner:
+        return False
+    if not all(seen.now[j] in (Verdict.KEEP, Verdict.NOISE) for j in inner):
+        return False
+    inner.sort(
+        key=lambda j: (regions[j].box[1], regions[j].box[0]) if r.vertical else regions[j].box
+    )
+    joined = "".join(seen.sure[j] for j in inner)
+    if not joined:
+        return False
+    best = seen.reader.best_text(seen.readings[i])
+    if best and misreading(best, joined):
+        return True
+    least = tuning.TUNING.reading.learned_score
+    texts = [_text(x) for x in seen.readings[i] if x.score >= least]
+    return any(x and misreading(x, joined) for x in texts) and not seen.reader.shows_other_text(
+        seen.readings[i], r
+    )
+
+
+def _text(reading: Reading) -> str:
+    return compact(" ".join(w.text for w in reading.words))
+
+
+def _beside_kept(i: int, seen: _Seen) -> bool:
+    r = seen.regions[i]
+    if r.cand is None or not r.lone or seen.now[i] is not Verdict.TEXT:
+        return False
+    sure = tuning.TUNING.reading.sure
+    texts = [_text(x) for x in seen.readings[i] if x.score >= sure(x.engine)]
+    texts = [x for x in texts if 0 < len(x) <= tuning.TUNING.scrub.scrap_chars]
+    for j, other in enumerate(seen.regions):
+        k = seen.sure[j]
+        if j == i or not k or other.cand is None or not _adjacent(r, other):
+            continue
+        if any(seen.reader.keep.keeps(k + x) or seen.reader.keep.keeps(x + k) for x in texts):
+            return True
+    return False
+
+
+def _adjacent(r: Region, o: Region) -> bool:
+    """Whether two glyph regions of about one height stand side by side or one above the
+    other (a turned pair), in line and at most one glyph height apart.
+
+    Examples
+    --------
+    >>> from cxrkit.dicom.reading import Region
+    >>> def glyph(box):
+    ...     return Region(box, box[3] - box[1], None)
+    >>> _adjacent(glyph((108, 543, 133, 562)), glyph((108, 565, 133, 586)))
+    True
+    >>> _adjacent(glyph((108, 543, 133, 562)), glyph((140, 565, 165, 586)))
+    False
+    """
+    (x0, y0, x1, y1), (ox0, oy0, ox1, oy1) = r.box, o.box
+    low, high = sorted((r.glyph_height, o.glyph_height))
+    if low < tuning.TUNING.scrub.same_line_heights * high:
+        return False
+    gap = max(ox0 - x1, x0 - ox1, oy0 - y1, y0 - oy1)
+    across = max(min(x1, ox1) - max(x0, ox0), min(y1, oy1) - max(y0, oy0))
+    least = min(x1 - x0, ox1 - ox0, y1 - y0, oy1 - oy0)
+    return gap <= low and across >= tuning.TUNING.scrub.same_line_overlap * least
 
 
 def _frames(region: Region, kept: list[Region]) -> bool:

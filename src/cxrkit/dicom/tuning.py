@@ -301,6 +301,9 @@ class ScrubTuning:
     #: region that holds this share of it (the end of a turned marker, cut off with a bit of
     #: its ground).
     fragment_share: float = 0.5
+    #: The agreements between regions are found again while they keep more, at most this
+    #: many times (a region kept by one holds fragments of its own).
+    kept_rounds: int = 3
     #: A fragment read as PHI is still a piece of the kept text around it when its best
     #: reading lies within that text with at most this many edits (a technique string split
     #: in two, "74 kVp 2.2" + "mAs"); PHI is never overruled otherwise.
