@@ -22,7 +22,9 @@ input*. :func:`detect` therefore runs
 
 Every box is axis-aligned in the image's own pixels; :func:`recognize` reads crops, and the
 caller turns them to every orientation it wants read. The thresholds and sizes are
-:class:`cxrkit.dicom.tuning.LearnedTuning`.
+:class:`cxrkit.dicom.tuning.LearnedTuning`. With its ``int8`` switch (the default) DBNet runs
+as an int8 copy of the wheel's model, made on this machine at first use and cached
+(:mod:`cxrkit.dicom.quantise`); the recogniser always runs the float model.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def _session_options() -> Any:
 def _models(pid: int) -> _Models:
     """The process's sessions (``pid`` keys the cache, so a forked child makes its own)."""
     del pid
-    from cxrkit.dicom import calibration  # it draws its inputs with this module
+    from cxrkit.dicom import calibration  # noqa: PLC0415 - it imports this module
 
     folder = Path(str(files("rapidocr_onnxruntime") / "models"))
     t = tuning.TUNING.learned
@@ -109,10 +111,6 @@ def _models(pid: int) -> _Models:
             "rec_img_shape": [3, 48, 320],
         }
     )
-    if t.int8_recogniser:
-        rec_int8 = _int8_session(folder / REC_MODEL, calibration.recogniser_feeds)
-        if rec_int8 is not None:
-            rec.session.session = rec_int8  # rapidocr's wrapper runs the session it holds
     return _Models(det, det.get_inputs()[0].name, post, rec)
 
 
@@ -120,8 +118,8 @@ def _int8_session(source: Path, feeds: Callable[[str], list[quantise.Feed]]) -> 
     """The int8 copy of ``source`` (:mod:`cxrkit.dicom.quantise`), or None (float runs)."""
 
     def calibration_feeds() -> list[quantise.Feed]:
-        name = ort.InferenceSession(str(source), providers=["CPUExecutionProvider"])
-        return feeds(name.get_inputs()[0].name)
+        floating = ort.InferenceSession(str(source), providers=["CPUExecutionProvider"])
+        return feeds(floating.get_inputs()[0].name)
 
     return quantise.session(source, calibration_feeds, _session_options())
 
@@ -175,7 +173,8 @@ def stretched(crop: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """``crop`` with its contrast stretched (``stretch_percentiles`` to black and white)."""
     lo, hi = (float(v) for v in np.percentile(crop, tuning.TUNING.learned.stretch_percentiles))
     out = np.clip((crop.astype(np.float32) - lo) * (255.0 / max(hi - lo, 1.0)), 0, 255)
-    return out.astype(np.uint8)
+    flat: NDArray[np.uint8] = out.astype(np.uint8)
+    return flat
 
 
 def _detect_at(grey: NDArray[np.uint8], scale: float, offset: tuple[int, int]) -> list[Detection]:

@@ -1,13 +1,14 @@
-"""int8 copies of the learned text engine's networks, made at first use and cached (S5).
+"""An int8 copy of the learned text detector, made at first use and cached (S5).
 
-The PP-OCR networks that :mod:`cxrkit.dicom.learned` runs come as float models in the
-``rapidocr-onnxruntime`` wheel. Their static int8 copies (onnxruntime's ``quantize_static``:
-QDQ format, unsigned 8-bit activations, signed 8-bit weights per output channel) run about
-twice as fast on a CPU with 8-bit dot-product instructions. Nothing derived from the wheel's
-files is shipped: :func:`session` makes the copy on this machine the first time it is
-asked for, from the wheel's own float model and calibration inputs that cxrkit draws itself
-(:mod:`cxrkit.dicom.calibration`: synthetic radiographs with fake burned-in text, fixed
-seeds), and keeps it in a cache folder:
+PP-OCR's DBNet, which :mod:`cxrkit.dicom.learned` runs, comes as a float model in the
+``rapidocr-onnxruntime`` wheel. Its static int8 copy (onnxruntime's ``quantize_static``: QDQ
+format, unsigned 8-bit activations, signed 8-bit weights per output channel) runs about 1.6
+times as fast on a CPU with 8-bit dot-product instructions (``docs/burned-in.md``, "int8
+models"; the CRNN recogniser's copy read too many strings differently and is not used).
+Nothing derived from the wheel's files is shipped: :func:`session` makes the copy on this
+machine the first time it is asked for, from the wheel's own float model and calibration
+inputs that cxrkit draws itself (:mod:`cxrkit.dicom.calibration`: synthetic radiographs with
+made-up burned-in text, fixed seeds), and keeps it in a cache folder:
 
 - the folder is ``$CXRKIT_MODEL_CACHE`` when set, else the user cache folder of platformdirs
   (``~/.cache/cxrkit/models`` on Linux);
@@ -39,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
+import platformdirs
 from numpy.typing import NDArray
 
 log = logging.getLogger(__name__)
@@ -60,8 +62,6 @@ def cache_dir() -> Path:
     given = os.environ.get(CACHE_ENV)
     if given:
         return Path(given)
-    import platformdirs
-
     return Path(platformdirs.user_cache_dir("cxrkit")) / "models"
 
 
@@ -81,15 +81,12 @@ def session(
     source: Path,
     feeds: Callable[[], Sequence[Feed]],
     options: ort.SessionOptions,
-    *,
-    op_types: Sequence[str] | None = None,
 ) -> ort.InferenceSession | None:
     """An onnxruntime session of the int8 copy of the float model ``source``, the copy taken
     from the cache or made now and cached; ``None``, after a warning, when it cannot be made
     or loaded (the caller runs the float model).
 
-    ``feeds`` gives the calibration inputs (called only when the copy is made); ``op_types``
-    limits which operators are quantised (all that onnxruntime can, when ``None``).
+    ``feeds`` gives the calibration inputs (called only when the copy is made).
     """
     try:
         target = cached_path(source)
@@ -97,7 +94,7 @@ def session(
             # one process makes it (calibration holds a few GB); the others wait, then load it
             with _locked(target.with_name(target.name + ".lock")):
                 if not target.exists():
-                    _make_logged(source, target, feeds, op_types)
+                    _make_logged(source, target, feeds)
         return ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
     except Exception as err:  # a speed-up only: whatever fails, the float model runs
         log.warning(
@@ -113,13 +110,12 @@ def _make_logged(
     source: Path,
     target: Path,
     feeds: Callable[[], Sequence[Feed]],
-    op_types: Sequence[str] | None,
 ) -> None:
     started = time.monotonic()
     log.warning(
         "making the int8 copy of %s once (first use; cached in %s)", source.name, target.parent
     )
-    make(source, target, feeds(), op_types)
+    make(source, target, feeds())
     took = time.monotonic() - started
     log.warning("made the int8 copy of %s in %.1f s", source.name, took)
 
@@ -127,8 +123,11 @@ def _make_logged(
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (created if need be) while the block runs."""
-    import fcntl
-
+    try:
+        import fcntl  # noqa: PLC0415 - POSIX only
+    except ImportError:  # pragma: no cover - elsewhere each process makes its own copy
+        yield
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -138,14 +137,13 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def make(
-    source: Path, target: Path, feeds: Sequence[Feed], op_types: Sequence[str] | None = None
-) -> None:
+def make(source: Path, target: Path, feeds: Sequence[Feed]) -> None:
     """Quantise ``source`` with ``feeds`` as calibration inputs; write ``target`` atomically."""
-    import onnx
-    from onnx import version_converter
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
+    # imported only when a copy is made (once per machine): they take a while to load
+    import onnx  # noqa: PLC0415
+    from onnx import version_converter  # noqa: PLC0415
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static  # noqa: PLC0415
+    from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: PLC0415
 
     target.parent.mkdir(parents=True, exist_ok=True)
     model = onnx.load(str(source))
@@ -161,10 +159,9 @@ def make(
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
             per_channel=True,
-            op_types_to_quantize=list(op_types) if op_types else None,
         )
         result = onnx.load(str(out))
-        # rapidocr's recogniser reads its character list from the model's metadata
+        # the model's own metadata is kept (rapidocr keeps a recogniser's characters there)
         del result.metadata_props[:]
         result.metadata_props.extend(model.metadata_props)
         partial = target.with_name(f"{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")

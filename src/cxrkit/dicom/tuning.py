@@ -174,8 +174,6 @@ class LearnedTuning:
     #: float model and cached) instead of the float model: about twice as fast (measured in
     #: ``docs/burned-in.md``, "int8 models"); False runs the float model.
     int8: bool = True
-    #: The same for the CRNN recogniser.
-    int8_recogniser: bool = False
 
 
 @dataclass(frozen=True)
