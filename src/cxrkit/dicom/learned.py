@@ -22,9 +22,9 @@ input*. :func:`detect` therefore runs
 
 Every box is axis-aligned in the image's own pixels; :func:`recognize` reads crops, and the
 caller turns them to every orientation it wants read. The thresholds and sizes are
-:class:`cxrkit.dicom.tuning.LearnedTuning`. With its ``int8`` switch (the default) DBNet runs
-as an int8 copy of the wheel's model, made on this machine at first use and cached
-(:mod:`cxrkit.dicom.quantise`); the recogniser always runs the float model.
+:class:`cxrkit.dicom.tuning.LearnedTuning`. With its ``int8`` switch on (off by default)
+DBNet runs as an int8 copy of the wheel's model, made on this machine at first use and
+cached (:mod:`cxrkit.dicom.quantise`); the recogniser always runs the float model.
 """
 
 from __future__ import annotations

@@ -171,9 +171,11 @@ class LearnedTuning:
     window_heights: int = 2
     window_min: int = 64
     #: Run the int8 copy of DBNet (:mod:`cxrkit.dicom.quantise`, made at first use from the
-    #: float model and cached) instead of the float model: about twice as fast (measured in
-    #: ``docs/burned-in.md``, "int8 models"); False runs the float model.
-    int8: bool = True
+    #: float model and cached) instead of the float model: about 1.6 times as fast per call.
+    #: Off: on the outside cases of the scrub's tests it changes what the scrub finds (a turned
+    #: line on bright anatomy then fails its proof), so it waits for its recall to be proved
+    #: (``docs/burned-in.md``, "int8 models").
+    int8: bool = False
 
 
 @dataclass(frozen=True)
