@@ -232,3 +232,46 @@ def _det_source() -> Path:
     from importlib.resources import files
 
     return Path(str(files("rapidocr_onnxruntime") / "models" / learned.DET_MODEL))
+
+
+def test_the_first_convolutions_stay_float(tmp_path: Path, cache: Path) -> None:
+    """Quantised throughout, DBNet's overview lost faint lines; its stem stays float."""
+    rng = np.random.default_rng(0)
+    convs, weights = [], []
+    for i in range(5):
+        weights.append(
+            numpy_helper.from_array(rng.normal(0, 0.5, (3, 3, 3, 3)).astype(np.float32), f"w{i}")
+        )
+        convs.append(
+            helper.make_node(
+                "Conv",
+                ["x" if i == 0 else f"c{i - 1}", f"w{i}"],
+                [f"c{i}"],
+                pads=[1, 1, 1, 1],
+                name=f"conv{i}",
+            )
+        )
+    graph = helper.make_graph(
+        convs,
+        "five",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("c4", TensorProto.FLOAT, [1, 3, 8, 8])],
+        weights,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12)])
+    model.ir_version = 8
+    source = tmp_path / "five.onnx"
+    onnx.save(model, str(source))
+    assert _session(source, _Feeds()) is not None
+    made = onnx.load(str(quantise.cached_path(source)))
+    producers = {o: n.op_type for n in made.graph.node for o in n.output}
+    fed = {
+        n.name: producers.get(n.input[0], "input") for n in made.graph.node if n.op_type == "Conv"
+    }
+    assert fed == {
+        "conv0": "input",
+        "conv1": "Conv",
+        "conv2": "Conv",
+        "conv3": "DequantizeLinear",
+        "conv4": "DequantizeLinear",
+    }

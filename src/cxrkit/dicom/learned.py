@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -84,11 +84,9 @@ def _session_options() -> Any:
 def _models(pid: int) -> _Models:
     """The process's sessions (``pid`` keys the cache, so a forked child makes its own)."""
     del pid
-    from cxrkit.dicom import calibration  # noqa: PLC0415 - it imports this module
-
     folder = Path(str(files("rapidocr_onnxruntime") / "models"))
     t = tuning.TUNING.learned
-    det = _int8_session(folder / DET_MODEL, calibration.detector_feeds) if t.int8 else None
+    det = _int8_detector(folder / DET_MODEL) if t.int8 else None
     if det is None:
         det = ort.InferenceSession(
             str(folder / DET_MODEL), _session_options(), providers=["CPUExecutionProvider"]
@@ -114,12 +112,15 @@ def _models(pid: int) -> _Models:
     return _Models(det, det.get_inputs()[0].name, post, rec)
 
 
-def _int8_session(source: Path, feeds: Callable[[str], list[quantise.Feed]]) -> Any:
-    """The int8 copy of ``source`` (:mod:`cxrkit.dicom.quantise`), or None (float runs)."""
+def _int8_detector(source: Path) -> Any:
+    """The int8 copy of DBNet (:mod:`cxrkit.dicom.quantise`), or None (the float one runs)."""
 
     def calibration_feeds() -> list[quantise.Feed]:
+        # it imports this module and the synthetic generator: only when a copy is made
+        from cxrkit.dicom import calibration  # noqa: PLC0415
+
         floating = ort.InferenceSession(str(source), providers=["CPUExecutionProvider"])
-        return feeds(floating.get_inputs()[0].name)
+        return calibration.detector_feeds(floating.get_inputs()[0].name)
 
     return quantise.session(source, calibration_feeds, _session_options())
 
