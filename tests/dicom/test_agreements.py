@@ -162,5 +162,10 @@ def test_label_boxes_found_as_one_line_around_kept_markers_are_kept() -> None:
     regions = [boxes, *kept]
     assert _first(regions, readings)[0] is Verdict.TEXT
     assert _verdicts_of(regions, readings, a=a) == [Verdict.KEEP] * 4
-    a[760:780, 160:175] = 1023  # a blob beside them, holding no marker
-    assert _verdicts_of(regions, readings, a=a)[0] is Verdict.TEXT
+    beside = a.copy()
+    beside[760:780, 160:175] = 1023  # a blob beside them, holding no marker
+    assert _verdicts_of(regions, readings, a=beside)[0] is Verdict.TEXT
+    large = a.copy()
+    large[784:847, 140:215] = 1023  # the "R" in a box with room for a line of other text
+    large[794:821, 182:205] = 0
+    assert _verdicts_of(regions, readings, a=large)[0] is Verdict.TEXT

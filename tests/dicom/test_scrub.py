@@ -273,3 +273,38 @@ def test_a_square_region_just_around_a_kept_marker_is_its_frame() -> None:
     assert not _frames(Region((75, 769, 231, 815), 30, False, None, 0.8), [marker])  # a line
     assert not _frames(Region((20, 700, 180, 860), 30, None, None, 0.8), [marker])  # too big
     assert not _frames(Region((200, 769, 256, 815), 30, False, None, 0.8), [marker])  # beside
+
+
+def test_the_margin_of_a_removed_line_stops_at_a_kept_marker_beside_it() -> None:
+    """Development exports (seed 8301): of the markers lost within two glyph heights of a
+    PHI line, a third were touched only by the line's margin (1-20 % of the marker), e.g.
+    "SEMI-UPRIGHT" 21 pixels below "ESH IMAGING": the margin now stops at the marker, never
+    inside the line's own box."""
+    from cxrkit.dicom.scrub import _pad
+
+    line, marker = (300, 100, 500, 129), (320, 135, 520, 160)
+    padded = _pad(line, 29, False, (800, 900), (marker,))
+    assert padded[3] == marker[1] and padded[:3] == _pad(line, 29, False, (800, 900))[:3]
+    inside = (480, 95, 560, 135)  # a marker the line itself reaches is removed with it
+    assert _pad(line, 29, False, (800, 900), (inside,)) == _pad(line, 29, False, (800, 900))
+
+
+def test_the_proof_counts_a_token_around_a_box_only_when_read_surely(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hard export (development seed 8301): tesseract's block reading of the ground beside a
+    box gave "111K8" at confidence 0, and the image was quarantined for "an identifier
+    token"; a token read as surely as the proof counts PHI still is one."""
+    from cxrkit.dicom import ocr
+    from cxrkit.dicom.scrub import _surroundings
+    from cxrkit.dicom.textfind import text_levels
+
+    a = np.full((200, 300), 1200, np.uint16)
+    a[60:80, 40:200] = 0  # a box drawn
+    a[90:100, 60:70] = 4095  # a speck beside it
+    levels, deny = text_levels(a), PixelDenyList(frozenset(), frozenset())
+    keep = KeepList.default()
+    monkeypatch.setattr(ocr, "read_block", lambda image, glyphs: (ocr.Word("111K8", 0.0),))
+    assert _surroundings(a, (40, 60, 200, 80), levels, deny, keep) is None
+    monkeypatch.setattr(ocr, "read_block", lambda image, glyphs: (ocr.Word("111K8", 91.0),))
+    assert _surroundings(a, (40, 60, 200, 80), levels, deny, keep) == "identifier"

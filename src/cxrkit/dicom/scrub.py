@@ -191,7 +191,8 @@ def _pad(
     ``min_margin`` pixels) and ``end_margin`` along it, where a thin first or last glyph
     ("I", "1", ":") may have been missed (:class:`~cxrkit.dicom.tuning.ScrubTuning`); a box
     that stops within ``edge_gap`` glyph heights of the image's edge reaches it, and a line's
-    end within ``end_edge_gap`` unless a ``kept`` marker stands between the end and the edge.
+    end within ``end_edge_gap`` unless a ``kept`` marker stands between the end and the edge;
+    the margin stops at a kept marker (:func:`_short_of`).
 
     Examples
     --------
@@ -228,12 +229,42 @@ def _pad(
         gap <= near or (gap <= far and not any(_overlap(strip, k) for k in kept))
         for strip, gap, far in strips
     ]
-    return (
+    padded = (
         0 if reach[0] else x0,
         0 if reach[1] else y0,
         w if reach[2] else x1,
         h if reach[3] else y1,
     )
+    return _short_of(padded, box, kept)
+
+
+def _short_of(padded: Box, box: Box, kept: tuple[Box, ...]) -> Box:
+    """``padded`` stopped at every ``kept`` marker that the margin (not the line itself,
+    ``box``) would reach: the margin is for a faint edge or a thin last glyph of the line,
+    which a marker's box, read and kept, does not hold.
+
+    Examples
+    --------
+    >>> _short_of((82, 92, 218, 126), (100, 100, 200, 118), ((205, 90, 260, 128),))
+    (82, 92, 205, 126)
+    >>> _short_of((82, 92, 218, 126), (100, 100, 200, 118), ((150, 60, 190, 97),))
+    (82, 97, 218, 126)
+    >>> _short_of((82, 92, 218, 126), (100, 100, 200, 118), ((190, 90, 260, 128),))
+    (82, 92, 218, 126)
+    """
+    x0, y0, x1, y1 = padded
+    for k in kept:
+        if not _overlap(k, (x0, y0, x1, y1)) or _overlap(k, box):
+            continue
+        if k[0] >= box[2]:
+            x1 = min(x1, k[0])
+        elif k[2] <= box[0]:
+            x0 = max(x0, k[2])
+        elif k[1] >= box[3]:
+            y1 = min(y1, k[1])
+        else:
+            y0 = max(y0, k[3])
+    return x0, y0, x1, y1
 
 
 def _overlap(a: Box, b: Box) -> bool:
@@ -275,10 +306,13 @@ def _nearest(box: Box, boxes: tuple[Box, ...]) -> str:
 def _surroundings(
     out: NDArray[np.integer], box: Box, levels: list[Level], deny: PixelDenyList, keep: KeepList
 ) -> str | None:
-    """The kind of PHI read around ``box`` (the box itself blanked), at any text level."""
+    """The kind of PHI read around ``box`` (the box itself blanked), at any text level, by
+    words read as surely as the proof counts a PHI token (``proof_sure``): tesseract's
+    block reading of the ground beside a box finds "words" in noise at confidence 0."""
     t = tuning.TUNING.scrub
     x0, y0, x1, y1 = box
     m = max(t.surround_min, min(y1 - y0, x1 - x0))
+    sure = 100.0 * t.proof_sure
     h, w = out.shape
     ys, xs = slice(max(y0 - m, 0), min(y1 + m, h)), slice(max(x0 - m, 0), min(x1 + m, w))
     region = out[ys, xs]
@@ -290,10 +324,22 @@ def _surroundings(
             continue
         image = np.where(ink, 0, 255).astype(np.uint8)
         glyphs = max(t.surround_min, m // t.surround_parts)
-        kind = phi_kind(ocr.read_block(image, glyphs), deny, keep)
+        words = tuple(w for w in ocr.read_block(image, glyphs) if w.confidence >= sure)
+        kind = phi_kind(words, deny, keep)
         if kind is not None and kind != "label":  # a caption alone ("ID") is no PHI
             return kind
     return None
+
+
+def _token(kind: str) -> str:
+    """A token of ``kind``, with its article.
+
+    Examples
+    --------
+    >>> _token("name"), _token("identifier")
+    ('a name token', 'an identifier token')
+    """
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} token"
 
 
 def _verify(
@@ -315,14 +361,14 @@ def _verify(
         readings = reader.readings(page.a, region, tesseract=tess)
         kind = reader.phi_kind(readings, sure=sure) if verdict is Verdict.PHI else None
         if kind is not None and kind != "label":  # a caption alone ("ID") is no PHI
-            return f"a {kind} token remains {_nearest(region.box, boxes)}"
+            return f"{_token(kind)} remains {_nearest(region.box, boxes)}"
         if reader.legible(readings, region):
             return f"legible text off the keep-list remains {_nearest(region.box, boxes)}"
     levels = text_levels(page.a)
     for i, box in enumerate(boxes, 1):
         kind = _surroundings(page.a, box, levels, reader.deny, reader.keep)
         if kind is not None:
-            return f"a {kind} token remains around box {i}"
+            return f"{_token(kind)} remains around box {i}"
     return ""
 
 
@@ -362,16 +408,15 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
         reader.readings(page.a, r, tesseract=not _covered_by_candidates(r, regions))
         for r in regions
     ]
-    first = [reader.verdict(rd, r) for rd, r in zip(readings, regions, strict=True)]
-    out = list(first)
+    out = [reader.verdict(rd, r) for rd, r in zip(readings, regions, strict=True)]
     for _ in range(tuning.TUNING.scrub.kept_rounds):
-        seen = _Seen(regions, readings, first, list(out), reader)
+        seen = _Seen(regions, readings, list(out), reader)
         for i in range(len(regions)):
             if seen.now[i] in (Verdict.PHI, Verdict.TEXT) and _agreed(i, seen):
                 out[i] = Verdict.KEEP
         if out == seen.now:
             break
-    sure = _Seen(regions, readings, first, out, reader).sure
+    sure = _Seen(regions, readings, out, reader).sure
     markers = [o for j, o in enumerate(regions) if sure[j]]
     for i, r in enumerate(regions):
         if out[i] is not Verdict.TEXT:
@@ -385,9 +430,11 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
 
 def _label_boxes(a: NDArray[np.integer], region: Region, kept: list[Region]) -> bool:
     """Whether a threshold region is made only of label boxes around kept markers: every
-    component of its level's ink holds a kept region, or lies inside one (the counter of a
-    glyph): white boxes behind "AP", "ERECT" and "R", found as one line of three blobs and
-    read "mio". Other ink — a glyph beside them — makes it a line like any other.
+    component of its level's ink holds a kept region, its sides at most ``frame_reach``
+    times the marker's longer side, or lies inside one (the counter of a glyph): white
+    boxes behind "AP", "ERECT" and "R", found as one line of three blobs and read "mio".
+    Other ink — a glyph beside them, a box large enough for a line of other text — makes
+    it a line like any other.
 
     Examples
     --------
@@ -420,7 +467,7 @@ def _label_boxes(a: NDArray[np.integer], region: Region, kept: list[Region]) -> 
         box = (int(cx) + x0, int(cy) + y0, int(cx + cw) + x0, int(cy + ch) + y0)
         if any(learned.inside(box, k.box, share) for k in kept):
             continue  # the counter of a glyph ("P", "R") seen through the marker
-        if not any(learned.inside(k.box, box, share) for k in kept):
+        if not any(learned.inside(k.box, box, share) and _framed_by(box, k) for k in kept):
             return False
         held += 1
     return held > 0
@@ -428,13 +475,12 @@ def _label_boxes(a: NDArray[np.integer], region: Region, kept: list[Region]) -> 
 
 @dataclass
 class _Seen:
-    """What the agreements between regions look at: each region's readings, its first
-    verdict, its verdict now, and the compact text that keeps it — read surely (``sure``),
-    or only unsurely (``unsure``: "" where a sure reading keeps it)."""
+    """What the agreements between regions look at: each region's readings, its verdict
+    now, and the compact text that keeps it — read surely (``sure``), or only unsurely
+    (``unsure``: "" where a sure reading keeps it)."""
 
     regions: list[Region]
     readings: list[list[Reading]]
-    first: list[Verdict]
     now: list[Verdict]
     reader: Reader
     sure: list[str] = dataclasses.field(init=False)
@@ -565,6 +611,13 @@ def _adjacent(r: Region, o: Region) -> bool:
     across = max(min(x1, ox1) - max(x0, ox0), min(y1, oy1) - max(y0, oy0))
     least = min(x1 - x0, ox1 - ox0, y1 - y0, oy1 - oy0)
     return gap <= low and across >= tuning.TUNING.scrub.same_line_overlap * least
+
+
+def _framed_by(box: Box, marker: Region) -> bool:
+    """Whether ``box`` is small enough to be the frame of ``marker`` (``frame_reach``)."""
+    x0, y0, x1, y1 = marker.box
+    reach = tuning.TUNING.scrub.frame_reach * max(x1 - x0, y1 - y0)
+    return max(box[2] - box[0], box[3] - box[1]) <= reach
 
 
 def _frames(region: Region, kept: list[Region]) -> bool:
