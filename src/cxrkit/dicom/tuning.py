@@ -172,9 +172,10 @@ class LearnedTuning:
     window_min: int = 64
     #: Run the int8 copy of DBNet (:mod:`cxrkit.dicom.quantise`, made at first use from the
     #: float model and cached) instead of the float model: about 1.6 times as fast per call.
-    #: Off: on the outside cases of the scrub's tests it changes what the scrub finds (a turned
-    #: line on bright anatomy then fails its proof), so it waits for its recall to be proved
-    #: (``docs/burned-in.md``, "int8 models").
+    #: Off: its boxes differ a little from the float model's, on which the scrub's rules were
+    #: set (a line at the left edge then breaks the line follower; a few more markers are
+    #: lost), so it waits for the rules to be proved on it (``docs/burned-in.md``, "int8
+    #: models").
     int8: bool = False
 
 
