@@ -22,7 +22,9 @@ input*. :func:`detect` therefore runs
 
 Every box is axis-aligned in the image's own pixels; :func:`recognize` reads crops, and the
 caller turns them to every orientation it wants read. The thresholds and sizes are
-:class:`cxrkit.dicom.tuning.LearnedTuning`.
+:class:`cxrkit.dicom.tuning.LearnedTuning`. With its ``int8`` switch on (off by default)
+DBNet runs as an int8 copy of the wheel's model, made on this machine at first use and
+cached (:mod:`cxrkit.dicom.quantise`); the recogniser always runs the float model.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -41,9 +44,12 @@ from numpy.typing import NDArray
 from rapidocr_onnxruntime.ch_ppocr_det.utils import DBPostProcess
 from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer
 
-from cxrkit.dicom import tuning
+from cxrkit.dicom import quantise, tuning
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (end exclusive)
+
+#: The wheel's PP-OCRv4 detection and recognition models.
+DET_MODEL, REC_MODEL = "ch_PP-OCRv4_det_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx"
 
 #: DBNet's input sides are multiples of this (its feature pyramid halves the image 5 times).
 DB_STRIDE = 32
@@ -78,13 +84,13 @@ def _session_options() -> Any:
 def _models(pid: int) -> _Models:
     """The process's sessions (``pid`` keys the cache, so a forked child makes its own)."""
     del pid
-    folder = files("rapidocr_onnxruntime") / "models"
-    det = ort.InferenceSession(
-        str(folder / "ch_PP-OCRv4_det_infer.onnx"),
-        _session_options(),
-        providers=["CPUExecutionProvider"],
-    )
+    folder = Path(str(files("rapidocr_onnxruntime") / "models"))
     t = tuning.TUNING.learned
+    det = _int8_detector(folder / DET_MODEL) if t.int8 else None
+    if det is None:
+        det = ort.InferenceSession(
+            str(folder / DET_MODEL), _session_options(), providers=["CPUExecutionProvider"]
+        )
     post = DBPostProcess(
         thresh=t.pixel_threshold,
         box_thresh=t.box_threshold,
@@ -94,7 +100,7 @@ def _models(pid: int) -> _Models:
     )
     rec = TextRecognizer(
         {
-            "model_path": str(folder / "ch_PP-OCRv4_rec_infer.onnx"),
+            "model_path": str(folder / REC_MODEL),
             "intra_op_num_threads": 1,
             "inter_op_num_threads": 1,
             "use_cuda": False,
@@ -104,6 +110,19 @@ def _models(pid: int) -> _Models:
         }
     )
     return _Models(det, det.get_inputs()[0].name, post, rec)
+
+
+def _int8_detector(source: Path) -> Any:
+    """The int8 copy of DBNet (:mod:`cxrkit.dicom.quantise`), or None (the float one runs)."""
+
+    def calibration_feeds() -> list[quantise.Feed]:
+        # it imports this module and the synthetic generator: only when a copy is made
+        from cxrkit.dicom import calibration  # noqa: PLC0415
+
+        floating = ort.InferenceSession(str(source), providers=["CPUExecutionProvider"])
+        return calibration.detector_feeds(floating.get_inputs()[0].name)
+
+    return quantise.session(source, calibration_feeds, _session_options())
 
 
 def models() -> _Models:
@@ -135,17 +154,35 @@ def _clahe() -> Any:
     return cv2.createCLAHE(clipLimit=t.clahe_clip, tileGridSize=(t.clahe_grid, t.clahe_grid))
 
 
-def _detect_at(grey: NDArray[np.uint8], scale: float, offset: tuple[int, int]) -> list[Detection]:
-    """DBNet on ``grey`` scaled by ``scale``; boxes in the original image's pixels."""
-    m = models()
+def det_input(grey: NDArray[np.uint8], scale: float) -> NDArray[np.float32]:
+    """DBNet's input: ``grey`` scaled by ``scale`` (sides rounded to :data:`DB_STRIDE`),
+    values in [-1, 1], three channels."""
     h, w = grey.shape
     s = DB_STRIDE
     nh, nw = max(s, round(h * scale / s) * s), max(s, round(w * scale / s) * s)
     interp = cv2.INTER_AREA if nw < w else cv2.INTER_LINEAR
     im = np.asarray(cv2.resize(grey, (nw, nh), interpolation=interp), np.float32)
-    x = np.repeat((im / 127.5 - 1.0)[None, None], 3, axis=1)
-    prob = m.det.run(None, {m.det_input: x})[0]
-    quads, scores = m.post(prob, (h, w))
+    return np.repeat((im / 127.5 - 1.0)[None, None], 3, axis=1)
+
+
+def equalised(grey: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """``grey`` with its local contrast equalised (CLAHE), as the overview reads it."""
+    return np.asarray(_clahe().apply(grey), np.uint8)
+
+
+def stretched(crop: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """``crop`` with its contrast stretched (``stretch_percentiles`` to black and white)."""
+    lo, hi = (float(v) for v in np.percentile(crop, tuning.TUNING.learned.stretch_percentiles))
+    out = np.clip((crop.astype(np.float32) - lo) * (255.0 / max(hi - lo, 1.0)), 0, 255)
+    flat: NDArray[np.uint8] = out.astype(np.uint8)
+    return flat
+
+
+def _detect_at(grey: NDArray[np.uint8], scale: float, offset: tuple[int, int]) -> list[Detection]:
+    """DBNet on ``grey`` scaled by ``scale``; boxes in the original image's pixels."""
+    m = models()
+    prob = m.det.run(None, {m.det_input: det_input(grey, scale)})[0]
+    quads, scores = m.post(prob, grey.shape)
     out = []
     ox, oy = offset
     least = tuning.TUNING.learned.min_box
@@ -209,7 +246,7 @@ def detect(grey: NDArray[np.uint8], known: Sequence[Box] = ()) -> list[Detection
     h, w = grey.shape
     scale = min(1.0, t.overview_side / max(h, w))
     # local contrast: text on bright or dark anatomy stands out as it does to the eye
-    found = _detect_at(_clahe().apply(grey), scale, (0, 0))
+    found = _detect_at(equalised(grey), scale, (0, 0))
     thin = t.known_line_fraction * max(h, w)
     lines = [d.box for d in found if min(d.box[2] - d.box[0], d.box[3] - d.box[1]) <= thin]
     for tile in merged(busy_tiles(grey, [*known, *lines])):
@@ -298,9 +335,7 @@ def detect_in(
     crop = grey[y0:y1, x0:x1]
     if crop.size == 0:
         return []
-    lo, hi = (float(v) for v in np.percentile(crop, tuning.TUNING.learned.stretch_percentiles))
-    stretched = np.clip((crop.astype(np.float32) - lo) * (255.0 / max(hi - lo, 1.0)), 0, 255)
-    flat = stretched.astype(np.uint8)
+    flat = stretched(crop)
     found = _detect_at(flat, scale, (x0, y0))
     if turned:
         # np.rot90(m)[i, j] == m[j, W - 1 - i]: a box (u0, v0, u1, v1) of the turned crop
