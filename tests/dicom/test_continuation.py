@@ -47,3 +47,13 @@ def test_a_box_reaching_past_the_image_is_never_made_shorter() -> None:
     img, _, _ = _line_on_a_darkening_label_box()
     box = (32, 10, img.shape[1] + 6, 28)
     assert follow(img, box, 9, False)[2] == box[2]
+
+
+def test_a_box_starting_before_the_image_is_followed_not_refused() -> None:
+    """Found by the int8 detector's eval (development seed 8301, hard): a turned detection
+    turned back began one pixel before the image, (-1, 184, 27, 414); the follower sliced
+    the image from row -1 (the last row) to 27, an empty strip, and OpenCV raised."""
+    grey = np.full((600, 400), 30, np.uint8)
+    grey[190:410, 2:24] = 200
+    x0, y0, x1, y1 = follow(grey, (-1, 184, 27, 414), 14, True)
+    assert (x0, x1) == (-1, 27) and y0 <= 184 and y1 >= 414

@@ -36,9 +36,12 @@ def follow(grey: NDArray[np.uint8], box: Box, height: int, vertical: bool) -> Bo
     233
     >>> follow(img, (0, 20, 150, 45), 14, False)  # found to the first 150 pixels only
     (0, 20, 234, 45)
+    >>> follow(img.T.copy(), (-1, 0, 45, 150), 14, True)  # a box reaching past the image
+    (-1, 0, 45, 234)
     """
     t = tuning.TUNING.follow
-    x0, y0, x1, y1 = box
+    h, w = grey.shape[:2]
+    x0, y0, x1, y1 = max(box[0], 0), max(box[1], 0), min(box[2], w), min(box[3], h)
     g = grey.T if vertical else grey
     if vertical:
         x0, y0, x1, y1 = y0, x0, y1, x1
@@ -50,9 +53,10 @@ def follow(grey: NDArray[np.uint8], box: Box, height: int, vertical: bool) -> Bo
     near = t.end_window * height
     end = _walk(edges, (max(x0, x1 - near), x1), x1, min(x1 + reach, g.shape[1]), step)
     start = _walk(edges, (x0, min(x1, x0 + near)), x0, max(x0 - reach, 0), -step)
+    # never shorter than the box given, which may reach past the image
     if vertical:
-        return (box[0], start, box[2], end)
-    return (start, box[1], end, box[3])
+        return (box[0], min(start, box[1]), box[2], max(end, box[3]))
+    return (min(start, box[0]), box[1], max(end, box[2]), box[3])
 
 
 def _walk(edges: NDArray[np.uint8], own: tuple[int, int], at: int, limit: int, step: int) -> int:

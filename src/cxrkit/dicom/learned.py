@@ -183,13 +183,16 @@ def _detect_at(grey: NDArray[np.uint8], scale: float, offset: tuple[int, int]) -
     m = models()
     prob = m.det.run(None, {m.det_input: det_input(grey, scale)})[0]
     quads, scores = m.post(prob, grey.shape)
+    h, w = grey.shape
     out = []
     ox, oy = offset
     least = tuning.TUNING.learned.min_box
     for quad, score in zip(quads, scores, strict=True):
         q = np.asarray(quad)
         x0, y0 = int(q[:, 0].min()), int(q[:, 1].min())
-        x1, y1 = int(q[:, 0].max()) + 1, int(q[:, 1].max()) + 1
+        # end exclusive, within the image: a box of the turned crop that ran one pixel past
+        # its end would start one pixel before the crop once turned back
+        x1, y1 = min(int(q[:, 0].max()) + 1, w), min(int(q[:, 1].max()) + 1, h)
         if x1 - x0 >= least and y1 - y0 >= least:
             out.append(Detection((x0 + ox, y0 + oy, x1 + ox, y1 + oy), float(score)))
     return out
