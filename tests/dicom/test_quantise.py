@@ -20,6 +20,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from cxrkit.dicom import learned, quantise, tuning
+from cxrkit.release.layout import is_temporary
 
 
 def _tiny_model(path: Path, seed: int = 0) -> Path:
@@ -76,7 +77,7 @@ def test_the_copy_is_made_once_then_reused(tmp_path: Path, cache: Path, caplog) 
     assert feeds.calls == 1
     made = [p.name for p in cache.glob("*.onnx")]
     assert made == [quantise.cached_path(source).name]
-    assert not list(cache.glob("*.tmp"))  # written to a temporary file, then renamed
+    assert not [p for p in cache.iterdir() if is_temporary(p.name)]  # written, then renamed
     quantised = onnx.load(str(cache / made[0]))
     assert {n.op_type for n in quantised.graph.node} >= {"QuantizeLinear", "DequantizeLinear"}
     assert {p.key: p.value for p in quantised.metadata_props} == {"character": "abc"}
@@ -116,18 +117,17 @@ def test_a_failed_write_leaves_no_file(
     tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = _tiny_model(tmp_path / "tiny.onnx")
-    real_save = onnx.save
+    real_replace = Path.replace
 
-    def half_save(model: onnx.ModelProto, path: str) -> None:
-        if path.endswith(".tmp"):
-            Path(path).write_bytes(b"half a model")
+    def failing_rename(self: Path, target: Path) -> Path:
+        if is_temporary(self.name):
             raise OSError("disk full")
-        real_save(model, path)
+        return real_replace(self, target)
 
-    monkeypatch.setattr(onnx, "save", half_save)
+    monkeypatch.setattr(Path, "replace", failing_rename)
     assert _session(source, _Feeds()) is None
     assert not quantise.cached_path(source).exists()
-    assert not list(cache.glob("*.tmp"))
+    assert not [p for p in cache.iterdir() if is_temporary(p.name)]
 
 
 def test_a_failing_quantiser_falls_back_with_a_warning(

@@ -34,7 +34,6 @@ import logging
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -151,6 +150,8 @@ def make(source: Path, target: Path, feeds: Sequence[Feed]) -> None:
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static  # noqa: PLC0415
     from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: PLC0415
 
+    from cxrkit.release.layout import write_atomic  # noqa: PLC0415
+
     target.parent.mkdir(parents=True, exist_ok=True)
     model = onnx.load(str(source))
     with tempfile.TemporaryDirectory(prefix="cxrkit-int8-") as tmp:
@@ -172,12 +173,7 @@ def make(source: Path, target: Path, feeds: Sequence[Feed]) -> None:
         # the model's own metadata is kept (rapidocr keeps a recogniser's characters there)
         del result.metadata_props[:]
         result.metadata_props.extend(model.metadata_props)
-        partial = target.with_name(f"{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-        try:
-            onnx.save(result, str(partial))
-            partial.replace(target)
-        finally:
-            partial.unlink(missing_ok=True)
+        write_atomic(target, result.SerializeToString())
 
 
 def _stem(model: Any) -> list[str]:
