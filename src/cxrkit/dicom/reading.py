@@ -132,6 +132,11 @@ class Reading:
     words: tuple[ocr.Word, ...]
     score: float
 
+    @property
+    def text(self) -> str:
+        """Its words' compact text (folded; letters and digits only)."""
+        return compact(" ".join(w.text for w in self.words))
+
 
 @dataclass
 class Reader:
@@ -336,12 +341,12 @@ class Reader:
             and self._one(r.words, region) is Verdict.KEEP
         ]
         best = max(keeping, key=lambda r: r.score, default=None)
-        return compact(" ".join(w.text for w in best.words)) if best is not None else ""
+        return best.text if best is not None else ""
 
     def best_text(self, readings: list[Reading]) -> str:
         """The compact text of the counted reading with the best score."""
         best = max(self._counted(readings), key=lambda r: r.score, default=None)
-        return compact(" ".join(w.text for w in best.words)) if best is not None else ""
+        return best.text if best is not None else ""
 
     def phi_kind(self, readings: list[Reading], *, sure: float = 0.0) -> str | None:
         """The kind of PHI any counted reading with a score of at least ``sure`` shows, or
@@ -390,8 +395,7 @@ def _misreads(r: Reading, kept: Reading) -> bool:
     engine that read "OR" where the other read "PORTABLE" saw no other text)."""
     if len(r.words) > len(kept.words):
         return False
-    a = compact(" ".join(w.text for w in r.words))
-    b = compact(" ".join(w.text for w in kept.words))
+    a, b = r.text, kept.text
     return misreading(a, b) or (bool(a) and a in b)
 
 

@@ -37,14 +37,7 @@ from pydicom.sequence import Sequence
 
 from cxrkit.dicom import continuation, learned, ocr, tuning
 from cxrkit.dicom.encode import encode_pixels
-from cxrkit.dicom.phitext import (
-    KeepList,
-    PixelDenyList,
-    Verdict,
-    compact,
-    phi_kind,
-    within_text,
-)
+from cxrkit.dicom.phitext import KeepList, PixelDenyList, Verdict, phi_kind, within_text
 from cxrkit.dicom.reading import (
     Reader,
     Reading,
@@ -54,7 +47,14 @@ from cxrkit.dicom.reading import (
     from_detection,
     misreading,
 )
-from cxrkit.dicom.textfind import Box, Level, find_candidates, text_levels, value_range
+from cxrkit.dicom.textfind import (
+    Box,
+    Level,
+    find_candidates,
+    level_mask,
+    text_levels,
+    value_range,
+)
 from cxrkit.errors import SourceError
 
 __all__ = [
@@ -409,15 +409,15 @@ def _verdicts(page: _Page, regions: list[Region], reader: Reader) -> list[Verdic
         for r in regions
     ]
     out = [reader.verdict(rd, r) for rd, r in zip(readings, regions, strict=True)]
+    seen = _Seen(regions, readings, list(out), reader)
     for _ in range(tuning.TUNING.scrub.kept_rounds):
-        seen = _Seen(regions, readings, list(out), reader)
         for i in range(len(regions)):
             if seen.now[i] in (Verdict.PHI, Verdict.TEXT) and _agreed(i, seen):
                 out[i] = Verdict.KEEP
         if out == seen.now:
             break
-    sure = _Seen(regions, readings, out, reader).sure
-    markers = [o for j, o in enumerate(regions) if sure[j]]
+        seen = _Seen(regions, readings, list(out), reader)
+    markers = [o for j, o in enumerate(regions) if seen.sure[j]]
     for i, r in enumerate(regions):
         if out[i] is not Verdict.TEXT:
             continue
@@ -454,9 +454,7 @@ def _label_boxes(a: NDArray[np.integer], region: Region, kept: list[Region]) -> 
     if cand is None or not kept:
         return False
     x0, y0, x1, y1 = cand.box
-    mask = ((a[y0:y1, x0:x1] >= cand.level.lo) & (a[y0:y1, x0:x1] <= cand.level.hi)).astype(
-        np.uint8
-    )
+    mask = level_mask(a[y0:y1, x0:x1], cand.level.lo, cand.level.hi)
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     least = tuning.TUNING.reading.min_glyph_height
     share = tuning.TUNING.scrub.inside_share
@@ -563,14 +561,10 @@ def _over_kept(i: int, seen: _Seen) -> bool:
     if best and misreading(best, joined):
         return True
     least = tuning.TUNING.reading.learned_score
-    texts = [_text(x) for x in seen.readings[i] if x.score >= least]
+    texts = [x.text for x in seen.readings[i] if x.score >= least]
     return any(x and misreading(x, joined) for x in texts) and not seen.reader.shows_other_text(
         seen.readings[i], r
     )
-
-
-def _text(reading: Reading) -> str:
-    return compact(" ".join(w.text for w in reading.words))
 
 
 def _beside_kept(i: int, seen: _Seen) -> bool:
@@ -578,7 +572,7 @@ def _beside_kept(i: int, seen: _Seen) -> bool:
     if r.cand is None or not r.lone or seen.now[i] is not Verdict.TEXT:
         return False
     sure = tuning.TUNING.reading.sure
-    texts = [_text(x) for x in seen.readings[i] if x.score >= sure(x.engine)]
+    texts = [x.text for x in seen.readings[i] if x.score >= sure(x.engine)]
     texts = [x for x in texts if 0 < len(x) <= tuning.TUNING.scrub.scrap_chars]
     for j, other in enumerate(seen.regions):
         k = seen.sure[j]
@@ -629,11 +623,10 @@ def _frames(region: Region, kept: list[Region]) -> bool:
     w, h = x1 - x0, y1 - y0
     if not (h > 0 and t.reading.square_min <= w / h <= t.reading.square_max):
         return False
-    side = max(w, h)
     return any(
         o is not region
         and learned.inside(o.box, region.box, t.scrub.inside_share)
-        and side <= t.scrub.frame_reach * max(o.box[2] - o.box[0], o.box[3] - o.box[1])
+        and _framed_by(region.box, o)
         for o in kept
     )
 

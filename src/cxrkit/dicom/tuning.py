@@ -173,9 +173,8 @@ class LearnedTuning:
     #: Run the int8 copy of DBNet (:mod:`cxrkit.dicom.quantise`, made at first use from the
     #: float model and cached) instead of the float model: about 1.6 times as fast per call.
     #: Off: its boxes differ a little from the float model's, on which the scrub's rules were
-    #: set (a line at the left edge then breaks the line follower; a few more markers are
-    #: lost), so it waits for the rules to be proved on it (``docs/burned-in.md``, "int8
-    #: models").
+    #: set (a few more markers are lost on the development exports), so it waits for the
+    #: rules to be proved on it (``docs/burned-in.md``, "int8 models").
     int8: bool = False
 
 
