@@ -121,3 +121,23 @@ def test_every_glyph_box_holds_ink(hard_root: Path) -> None:
 
 def test_fold_removes_diacritics() -> None:
     assert fold("Dvořák Łódź Müßig") == "Dvorak Lodz Mussig"
+
+
+def test_full_size_images_keep_small_text_and_leave_the_usual_size_alone(tmp_path: Path) -> None:
+    usual = tmp_path / "usual"
+    synthesize(usual, patients=2, seed=6, workers=1, difficulty="hard")
+    full = tmp_path / "full"
+    synthesize(full, patients=2, seed=6, workers=1, difficulty="hard", full_size=True)
+    manifest = json.loads((full / "truth" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["full_size"] is True
+    assert "full_size" not in json.loads((usual / "truth" / "manifest.json").read_text("utf-8"))
+    sides = {}
+    for root in (usual, full):
+        with (root / "truth" / "images.csv").open(encoding="utf-8") as fh:
+            files = [r["file"] for r in csv.DictReader(fh) if not r["broken"]]
+        sides[root] = [max(pydicom.dcmread(root / f).pixel_array.shape) for f in files]
+    assert max(sides[usual]) < 2000
+    assert min(sides[full]) >= 2000
+    heights = [i["height"] for i in _pixel_lines(full) if i.get("style") == "hard"]
+    assert min(heights) <= 13  # small text stays small on a full-size image
+    assert max(heights) > 41  # the rest is drawn larger in proportion

@@ -78,6 +78,12 @@ def _print_summary(summary: SynthSummary, as_json: bool) -> None:
     show_default=True,
     help="Report PHI from the own lists, from Faker (split across lines too), or mixed.",
 )
+@click.option(
+    "--full-size",
+    is_flag=True,
+    help="Images 2,000-3,000 pixels on their longer side (default 640-1,024), their text "
+    "larger in proportion but for the small hard text.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def synth(
@@ -88,6 +94,7 @@ def synth(
     difficulty: str,
     overwrite: bool,
     report_style: str,
+    full_size: bool,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -102,6 +109,7 @@ def synth(
     Example:
       cxrkit synth ./export --patients 50 --seed 1
       cxrkit synth ./hard --patients 20 --seed 101 --difficulty hard
+      cxrkit synth ./big --patients 20 --seed 101 --difficulty hard --full-size
     """
     with progress_bar("rendering images", enabled=not quiet) as update:
         summary = synthesize(
@@ -113,6 +121,7 @@ def synth(
             progress=update,
             difficulty=difficulty,
             report_style=report_style,
+            full_size=full_size,
         )
     _print_summary(summary, as_json)
 

@@ -124,14 +124,24 @@ def _hard_lines(study: Study, image: Image, rng: np.random.Generator) -> list[ha
 
 
 def make_pixels(
-    study: Study, image: Image, rng: np.random.Generator, *, hard: bool = False
+    study: Study,
+    image: Image,
+    rng: np.random.Generator,
+    *,
+    hard: bool = False,
+    full_size: bool = False,
 ) -> pixels.Pixels:
-    """The stored pixel array of ``image`` with text burned in, and the text's boxes."""
+    """The stored pixel array of ``image`` with text burned in, and the text's boxes.
+
+    With ``full_size`` the image is 2,000 to 3,000 pixels on its longer side, and its text
+    larger in proportion, but for the small text (:func:`hardtext.draw_style`)."""
     base = pixels.load_base(image.base)
-    display = pixels.vary(base, image.view, study.exam.body_part, rng)
+    display = pixels.vary(base, image.view, study.exam.body_part, rng, full_size=full_size)
     a = pixels.quantise(display, image.bits_stored)
     if hard:
-        burned = hardtext.burn_hard(a, _hard_lines(study, image, rng), image.bits_stored, rng)
+        scale = pixels.text_scale(a.shape) if full_size else 1.0
+        lines = _hard_lines(study, image, rng)
+        burned = hardtext.burn_hard(a, lines, image.bits_stored, rng, scale=scale)
     else:
         burned = pixels.burn_lines(a, _blocks(study, image, rng), image.bits_stored, rng)
     a, burned = pixels.invert_for(image.photometric, a, image.bits_stored, burned)
@@ -320,14 +330,19 @@ def _burned_item(rel: str, line_id: str, b: pixels.BurnedText) -> dict[str, Any]
 
 
 def render_image(
-    study: Study, image: Image, rng: np.random.Generator, *, hard: bool = False
+    study: Study,
+    image: Image,
+    rng: np.random.Generator,
+    *,
+    hard: bool = False,
+    full_size: bool = False,
 ) -> tuple[bytes, WrittenImage]:
     """Render one image to file bytes and its truth records (without writing anything)."""
     rel, path_phi = image_path(study, image)
     if image.broken == "not-dicom":
         data = json.dumps({"exporter": "SynthPACS", "job": image.series_number}).encode()
         return data, WrittenImage(rel, _image_row(study, image, rel, False), tuple(path_phi), ())
-    px = make_pixels(study, image, rng, hard=hard)
+    px = make_pixels(study, image, rng, hard=hard, full_size=full_size)
     phi_burned = [b for b in px.burned if b.category != "keep"]
     ds, planted = build_header(study, image, burned=bool(px.burned))
     _pixel_module(ds, image, px.array)
@@ -354,14 +369,14 @@ def render_image(
 
 
 def write_study(
-    root: Path, study: Study, seed: int, difficulty: str = "classic"
+    root: Path, study: Study, seed: int, difficulty: str = "classic", full_size: bool = False
 ) -> list[WrittenImage]:
     """Write every image file of ``study`` under ``root``; return their truth records."""
     out = []
     for image in study.images:
         rng = np.random.default_rng([seed, study.patient.index, study.index, image.index])
         hard = is_hard(difficulty, seed, study, image)
-        data, written = render_image(study, image, rng, hard=hard)
+        data, written = render_image(study, image, rng, hard=hard, full_size=full_size)
         path = root / written.file
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)

@@ -71,18 +71,26 @@ def _prepare(root: Path, overwrite: bool) -> None:
 
 
 def _render_images(
-    root: Path, cohort: Cohort, workers: int, advance: Callable[[int], None], difficulty: str
+    root: Path,
+    cohort: Cohort,
+    workers: int,
+    advance: Callable[[int], None],
+    *,
+    difficulty: str,
+    full_size: bool,
 ) -> list[WrittenImage]:
     studies = [s for s in cohort.studies if s.images]
     results: dict[tuple[int, int], list[WrittenImage]] = {}
     if workers <= 1:
         for s in studies:
-            results[(s.patient.index, s.index)] = write_study(root, s, cohort.seed, difficulty)
+            key = (s.patient.index, s.index)
+            results[key] = write_study(root, s, cohort.seed, difficulty, full_size)
             advance(len(s.images))
     else:
         with cf.ProcessPoolExecutor(max_workers=workers) as pool:
             futures = {
-                pool.submit(write_study, root, s, cohort.seed, difficulty): s for s in studies
+                pool.submit(write_study, root, s, cohort.seed, difficulty, full_size): s
+                for s in studies
             }
             for fut in cf.as_completed(futures):
                 s = futures[fut]
@@ -272,6 +280,7 @@ def synthesize(
     progress: Callable[[int, int], None] | None = None,
     difficulty: str = "classic",
     report_style: str = "classic",
+    full_size: bool = False,
 ) -> SynthSummary:
     """Write a synthetic hospital export under ``root``: ``dicom/``, ``reports/``, ``truth/``.
 
@@ -298,6 +307,10 @@ def synthesize(
     report_style
         ``"classic"`` (default), ``"faker"`` (outside names, towns, streets and
         institutions from Faker, PHI split across lines) or ``"mixed"`` (either, per study).
+    full_size
+        Images 2,000 to 3,000 pixels on their longer side (as a CR or DX detector reads
+        out) instead of 640 to 1,024, their burned-in text larger in proportion but for the
+        small hard text (9–13 pixels high at any size).
 
     Examples
     --------
@@ -326,7 +339,8 @@ def synthesize(
         if progress is not None:
             progress(done, total)
 
-    images = _render_images(path, cohort, workers or os.cpu_count() or 1, advance, difficulty)
+    n = workers or os.cpu_count() or 1
+    images = _render_images(path, cohort, n, advance, difficulty=difficulty, full_size=full_size)
     reports = _reports(cohort, report_style)
     files = _ris_files(reports)
     for f in files:
@@ -344,6 +358,7 @@ def synthesize(
                 "root": ".",
                 **({"difficulty": difficulty} if difficulty != "classic" else {}),
                 **({"report_style": report_style} if report_style != "classic" else {}),
+                **({"full_size": True} if full_size else {}),
             },
             indent=2,
             sort_keys=True,

@@ -43,8 +43,13 @@ def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
     return options[int(rng.integers(len(options)))]
 
 
-def draw_style(line: HardLine, rng: np.random.Generator) -> Style:
-    """A random style for ``line``; text that is not ASCII gets a face that has its glyphs."""
+def draw_style(line: HardLine, rng: np.random.Generator, scale: float = 1.0) -> Style:
+    """A random style for ``line``; text that is not ASCII gets a face that has its glyphs.
+
+    On a larger image (``scale`` > 1, :func:`cxrkit.sources.synth.pixels.text_scale`) the
+    heights of 14 pixels and up are drawn up to ``scale`` times larger (a factor drawn per
+    line, so that mid-sized text stays too); small text (9–13 pixels) stays that small, the
+    smallest a de-identifier must catch at any image size."""
     if not line.text.isascii():
         font = _pick(rng, glyphs.UNICODE_FONTS)
     elif rng.random() < 0.5:
@@ -52,12 +57,14 @@ def draw_style(line: HardLine, rng: np.random.Generator) -> Style:
     else:
         font = _pick(rng, TTF_FACES)
     big = line.kind == "marker" and len(line.text) <= 2
+    if scale > 1:  # no draw at the usual size: its exports stay byte-identical
+        scale = float(rng.uniform(1.0, scale))
     if big:
-        height = int(rng.integers(20, 41))
+        height = round(int(rng.integers(20, 41)) * scale)
     elif rng.random() < 0.4:
         height = int(rng.integers(9, 14))
     else:
-        height = int(rng.integers(14, 41))
+        height = round(int(rng.integers(14, 41)) * scale)
     angle = int(rng.choice(ANGLES, p=ANGLE_WEIGHTS))
     backdrop = _pick(rng, ("anatomy", "anatomy", "label", "gradient"))
     return Style(
@@ -165,10 +172,12 @@ def _burn_one(
     bits: int,
     taken: list[Box],
     rng: np.random.Generator,
+    *,
+    scale: float,
 ) -> BurnedText | None:
     """Draw one line in a random style at a free spot; its truth, or None if it does not fit."""
     h, w = a.shape
-    style = draw_style(line, rng)
+    style = draw_style(line, rng, scale)
     side = w if style.angle in (0, 180) else h
     upright, height = _rendered(line, style, side)
     r = glyphs.rotate(upright, style.angle)
@@ -205,13 +214,20 @@ def _burn_one(
 
 
 def burn_hard(
-    a: NDArray[np.uint16], lines: list[HardLine], bits: int, rng: np.random.Generator
+    a: NDArray[np.uint16],
+    lines: list[HardLine],
+    bits: int,
+    rng: np.random.Generator,
+    *,
+    scale: float = 1.0,
 ) -> list[BurnedText]:
-    """Burn ``lines`` into ``a`` (display space, in place); the truth of those that fit."""
+    """Burn ``lines`` into ``a`` (display space, in place); the truth of those that fit.
+
+    ``scale`` enlarges all but the small text (:func:`draw_style`)."""
     taken: list[Box] = []
     out = []
     for line in lines:
-        burned = _burn_one(a, line, bits, taken, rng)
+        burned = _burn_one(a, line, bits, taken, rng, scale=scale)
         if burned is not None:
             out.append(burned)
     return out

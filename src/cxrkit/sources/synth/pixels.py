@@ -112,12 +112,36 @@ def _crop(
     return a[int(h * fy0) : int(h * fy1), int(w * fx0) : int(w * fx1)]
 
 
+#: The longer side of a synthetic image: drawn from this range (end exclusive), or from
+#: :data:`FULL_SIDES` for a full-size export (a CR or DX detector read out at full size).
+SIDES, FULL_SIDES = (640, 1025), (2000, 3001)
+
+
+def text_scale(shape: tuple[int, ...]) -> float:
+    """How much larger text is drawn on an image of ``shape`` than on one of the usual size
+    (the middle of :data:`SIDES`): 1 up to that size.
+
+    Examples
+    --------
+    >>> text_scale((900, 800)), text_scale((2496, 2000))
+    (1.0, 3.0)
+    """
+    return max(1.0, max(shape) / ((SIDES[0] + SIDES[1] - 1) / 2))
+
+
 def vary(
-    base: NDArray[np.float32], view: str, body_part: str, rng: np.random.Generator
+    base: NDArray[np.float32],
+    view: str,
+    body_part: str,
+    rng: np.random.Generator,
+    *,
+    full_size: bool = False,
 ) -> NDArray[np.float32]:
-    """A varied copy of ``base``: crop, scale, flip, gamma, window, noise; values in [0, 1]."""
+    """A varied copy of ``base``: crop, scale, flip, gamma, window, noise; values in [0, 1].
+
+    Its longer side is 640 to 1,024 pixels, or 2,000 to 3,000 with ``full_size``."""
     a = _crop(base, view, body_part, rng)
-    long_side = int(rng.integers(640, 1025))
+    long_side = int(rng.integers(*(FULL_SIDES if full_size else SIDES)))
     scale = long_side / max(a.shape)
     if view in ("LATERAL", "LL"):
         size = (round(a.shape[1] * scale * 1.6), round(a.shape[0] * scale))
