@@ -5,6 +5,7 @@ Run on demand, not in the test suite::
     python benchmarks/bench_pixels.py                  # 50-patient synthetic export + real CRs
     python benchmarks/bench_pixels.py --patients 20 --repeat 3
     python benchmarks/bench_pixels.py --patients 0      # full-size and real rows only
+    python benchmarks/bench_pixels.py --patients 10 --difficulty hard --full-size
 
 Each row is run by cxrkit's scrub and then, in the same process on the same images, by
 presidio-image-redactor's ``DicomImageRedactorEngine`` (``redact_and_return_bbox`` with
@@ -19,7 +20,8 @@ presidio-image-redactor's ``DicomImageRedactorEngine`` (``redact_and_return_bbox
 - ``full-size-clean``: the NEMA RG1 CR (1955 × 1841) ``--repeat`` times and the same four
   3000 × 2500 radiographs without text;
 - ``real-full-size``: the two real CRs, ``--repeat`` times each (the row of earlier runs);
-- ``synthetic``: every readable image of a synthetic export (``cxrkit synth``), with per-token
+- ``synthetic`` (``synthetic-full-size`` with ``--full-size``): every readable image of a
+  synthetic export (``cxrkit synth``, at ``--difficulty``), with per-token
   recall of planted PHI and the share of kept markers against ``truth/``
   (:mod:`cxrkit.dicom.redaction_eval`; presidio's boxes are the rectangles it returns that are
   painted in its output pixels).
@@ -269,22 +271,34 @@ def cxrkit_real(items: list[pydicom.Dataset], repeat: int) -> dict[str, Any]:
     return {"tool": "cxrkit", "row": "real-full-size", "images": n, "images_per_s_core": n / took}
 
 
-def make_export(root: Path, patients: int, seed: int) -> list[str]:
+def make_export(root: Path, args: argparse.Namespace) -> list[str]:
     """Write a synthetic export; its readable image files."""
     from cxrkit.sources.synth import synthesize
 
-    synthesize(root, patients=patients, seed=seed, workers=2)
+    synthesize(
+        root,
+        patients=args.patients,
+        seed=args.seed,
+        workers=2,
+        difficulty=args.difficulty,
+        full_size=args.full_size,
+    )
     with (root / "truth" / "images.csv").open(encoding="utf-8") as fh:
         return [r["file"] for r in csv.DictReader(fh) if not r["broken"]]
 
 
-def cxrkit_synthetic(root: Path, files: list[str]) -> dict[str, Any]:
+def synthetic_row(args: argparse.Namespace) -> str:
+    """The synthetic row's name: ``synthetic``, or ``synthetic-full-size``."""
+    return "synthetic-full-size" if args.full_size else "synthetic"
+
+
+def cxrkit_synthetic(root: Path, files: list[str], row_name: str) -> dict[str, Any]:
     """cxrkit's scrub on every image of an export: speed, recall and kept markers."""
     from cxrkit.dicom.redaction_eval import measure, read_truth, scrub_file
 
     outcomes = [scrub_file(root, f) for f in files]
     recall = measure(read_truth(root), {o.file: o.boxes for o in outcomes})
-    row = {"tool": "cxrkit", "row": "synthetic", "images": len(outcomes)}
+    row = {"tool": "cxrkit", "row": row_name, "images": len(outcomes)}
     return {
         **row,
         "images_per_s_core": len(outcomes) / sum(o.seconds for o in outcomes),
@@ -342,7 +356,7 @@ def presidio_real(engine: Any, items: list[pydicom.Dataset], repeat: int) -> dic
     return {"tool": "presidio", "row": "real-full-size", "images": n, "images_per_s_core": n / took}
 
 
-def presidio_synthetic(engine: Any, root: Path, files: list[str]) -> dict[str, Any]:
+def presidio_synthetic(engine: Any, root: Path, files: list[str], row_name: str) -> dict[str, Any]:
     """presidio on every image of an export: speed and recall (an image it fails on counts 0)."""
     from cxrkit.dicom.redaction_eval import measure, read_truth
 
@@ -357,7 +371,7 @@ def presidio_synthetic(engine: Any, root: Path, files: list[str]) -> dict[str, A
             boxes[f], failed = (), failed + 1
     recall = measure(read_truth(root), boxes)
     images = len(files) - failed
-    row = {"tool": "presidio", "row": "synthetic", "images": images, "failed": failed}
+    row = {"tool": "presidio", "row": row_name, "images": images, "failed": failed}
     return {**row, "images_per_s_core": images / took, **recall_fields(recall)}
 
 
@@ -387,11 +401,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--difficulty", choices=("classic", "mixed", "hard"), default="classic")
+    parser.add_argument("--full-size", action="store_true", help="synthetic images 2,000-3,000 px")
     args = parser.parse_args(argv)
+    synthetic = synthetic_row(args)
     peers = hide_peers()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "export"
-        files = make_export(root, args.patients, args.seed) if args.patients else []
+        files = make_export(root, args) if args.patients else []
         items = real_images()
         with_text = [(items[0].pixel_array, items[0])] * args.repeat
         with_text += full_size_images(text=True)
@@ -402,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
             cxrkit_full_size("full-size-clean", clean),
             cxrkit_real(items, args.repeat),
         ]
-        rows += [cxrkit_synthetic(root, files)] if files else []
+        rows += [cxrkit_synthetic(root, files, synthetic)] if files else []
         engine = presidio_engine(peers)
         skipped = engine if isinstance(engine, str) else None
         if skipped is not None:
@@ -411,8 +428,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += [presidio_full_size(engine, "full-size-text", with_text)]
             rows += [presidio_full_size(engine, "full-size-clean", clean)]
             rows += [presidio_real(engine, items, args.repeat)]
-            rows += [presidio_synthetic(engine, root, files)] if files else []
-    order = ["full-size-text", "full-size-clean", "real-full-size", "synthetic"]
+            rows += [presidio_synthetic(engine, root, files, synthetic)] if files else []
+    order = ["full-size-text", "full-size-clean", "real-full-size", synthetic]
     rows.sort(key=lambda r: (order.index(r["row"]), r["tool"] != "cxrkit"))
     print_table(rows, skipped)
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
