@@ -11,7 +11,8 @@ build does it (decoded pixels, ``PixelDenyList.from_dataset`` of the original he
 ``cxrkit.dicom.redaction_eval.scrub_file``), in a process pool of ``--workers``. A planted PHI
 line counts as removed only when every glyph box of it is at least 99 % covered by the
 scrub's boxes (:func:`cxrkit.dicom.redaction_eval.measure_lines`). Printed: a markdown table
-of lines removed / planted per kind and slice, markers kept, false boxes, unverified images,
+of lines removed / planted per kind and slice, markers kept (all, and those standing apart from
+every PHI line), false boxes, unverified images,
 and missed lines split into those on released images (the scrub verified the image: a leak)
 and those on quarantined ones. ``--out`` receives the same figures as JSON (missed lines and
 lost markers by file and line id, never their text; each file's boxes and proof). The progress
@@ -86,10 +87,12 @@ def table(recall: LineRecall, outcomes: list[FileOutcome]) -> str:
             hit, n = recall.slices[name]
             rows.append(f"| slice: {name} | {hit} / {n} | {_ratio(hit, n)} |")
     kept, planted = recall.markers
+    apart = "{} / {} ({})".format(*recall.markers_apart, _ratio(*recall.markers_apart))
     unverified = sum(not o.verified for o in outcomes)
     rows += [
         "",
         f"- markers kept (untouched): {kept} / {planted} ({_ratio(kept, planted)})",
+        f"- markers standing apart from PHI lines (>= 2 glyph heights) kept: {apart}",
         f"- boxes: {recall.boxes}, false boxes (touching no planted line): {recall.false_boxes}",
         f"- images: {len(outcomes)}, unverified (quarantined by the scrub): {unverified}",
         f"- lines missed in released images (verified, a leak): {recall.missed_released}",
@@ -112,6 +115,7 @@ def results(
         "slices": {k: list(v) for k, v in recall.slices.items()},
         "lines": list(recall.overall()),
         "markers": list(recall.markers),
+        "markers_apart": list(recall.markers_apart),
         "boxes": recall.boxes,
         "false_boxes": recall.false_boxes,
         "missed_released": recall.missed_released,

@@ -71,6 +71,7 @@ def test_measure_lines_counts_kinds_markers_false_boxes_and_leaks() -> None:
     assert recall.kinds == {"name": (2, 2), "date": (0, 1)}
     assert recall.overall() == (2, 3)
     assert recall.markers == (1, 1)
+    assert recall.markers_apart == (1, 1)  # 50 px from the date, five of its heights
     assert recall.boxes == 5 and recall.false_boxes == 2
     assert recall.missed_released == 1 and recall.missed_quarantined == 0
     assert recall.missed_partly == 1  # the date's first glyph is covered
@@ -85,3 +86,11 @@ def test_quarantined_misses_are_not_leaks() -> None:
 def test_the_token_measure_still_works() -> None:
     recall = measure({"a": [NAME]}, {"a": ((0, 0, 20, 10),)})
     assert recall.tokens == {"name": (1, 2)}
+
+
+def test_markers_near_a_phi_line_are_counted_apart_from_those_standing_apart() -> None:
+    near = _line("AP", [[0, 14, 8, 24]], category="keep", kind="marker", height=10)  # 4 px below
+    far = _line("R", [[200, 200, 209, 210]], category="keep", kind="marker", height=10)
+    recall = measure_lines({"a": [{**NAME, "height": 10}, near, far]}, {"a": ((-2, -2, 50, 16),)})
+    assert recall.markers == (1, 2)  # the name's box touches the marker beside it
+    assert recall.markers_apart == (1, 1)  # the one standing apart is kept

@@ -227,12 +227,15 @@ class LineRecall:
     counts missed lines on images the scrub verified (leaks), ``missed_quarantined`` those on
     images it did not verify; ``missed_partly`` those of which some glyphs were covered (a
     line boxed in part); ``missed`` lists each missed line as ``{file, line, kind}``, and
-    ``lost_markers`` each marker a box touched as ``{file, line}``.
+    ``lost_markers`` each marker a box touched as ``{file, line}``. ``markers_apart`` counts
+    the markers that stand apart from every planted PHI line (:func:`stands_apart`): the
+    scrub keeps a marker only when it stands apart from removed text.
     """
 
     kinds: dict[str, tuple[int, int]] = field(default_factory=dict)
     slices: dict[str, tuple[int, int]] = field(default_factory=dict)
     markers: tuple[int, int] = (0, 0)
+    markers_apart: tuple[int, int] = (0, 0)
     boxes: int = 0
     false_boxes: int = 0
     missed_released: int = 0
@@ -251,6 +254,41 @@ def _count(table: dict[str, tuple[int, int]], key: str, hit: bool) -> None:
     table[key] = (h + hit, n + 1)
 
 
+#: A marker stands apart when this many glyph heights (the larger of the two lines') or more
+#: lie between it and every planted PHI line.
+APART_HEIGHTS = 2
+
+
+def stands_apart(marker: dict[str, Any], items: list[dict[str, Any]]) -> bool:
+    """Whether ``marker`` lies :data:`APART_HEIGHTS` glyph heights or more from every PHI
+    line of ``items`` (the gap along x or y, whichever is larger).
+
+    Examples
+    --------
+    >>> m = {"category": "keep", "box": [0, 100, 50, 120], "height": 20}
+    >>> phi = {"category": "name", "box": [0, 0, 200, 20], "height": 20}
+    >>> stands_apart(m, [m, phi]), stands_apart(m, [m, {**phi, "box": [0, 70, 200, 90]}])
+    (True, False)
+    """
+    mx0, my0, mx1, my1 = (int(v) for v in marker["box"])
+    for item in items:
+        if item["category"] == "keep":
+            continue
+        x0, y0, x1, y1 = (int(v) for v in item["box"])
+        gap = max(x0 - mx1, mx0 - x1, y0 - my1, my0 - y1, 0)
+        if gap < APART_HEIGHTS * max(_height(item), _height(marker)):
+            return False
+    return True
+
+
+def _height(item: dict[str, Any]) -> int:
+    """A truth line's glyph height (older truth without one: its box's shorter side)."""
+    if item.get("height"):
+        return int(item["height"])
+    x0, y0, x1, y1 = (int(v) for v in item["box"])
+    return min(x1 - x0, y1 - y0)
+
+
 def _measure_file(
     out: LineRecall, file: str, items: list[dict[str, Any]], found: tuple[Box, ...], released: bool
 ) -> None:
@@ -259,6 +297,9 @@ def _measure_file(
             kept, planted = out.markers
             hit = marker_kept(item, found)
             out.markers = (kept + hit, planted + 1)
+            if stands_apart(item, items):
+                kept, planted = out.markers_apart
+                out.markers_apart = (kept + hit, planted + 1)
             if not hit:
                 out.lost_markers.append({"file": file, "line": str(item.get("line", ""))})
             continue
