@@ -308,3 +308,23 @@ def test_the_proof_counts_a_token_around_a_box_only_when_read_surely(
     assert _surroundings(a, (40, 60, 200, 80), levels, deny, keep) is None
     monkeypatch.setattr(ocr, "read_block", lambda image, glyphs: (ocr.Word("111K8", 91.0),))
     assert _surroundings(a, (40, 60, 200, 80), levels, deny, keep) == "identifier"
+
+
+def test_a_turned_line_with_a_fragment_read_across_it_is_still_followed() -> None:
+    """Found on the full-size hard synthetic export (development seed 8102): the members of
+    "Dr. Deborah Molina", turned by 270°, were two threshold lines and a learned line down
+    the image and one glyph the threshold finder took for a line across it. A line with
+    members running both ways was padded member by member and never followed along its ink,
+    so the faint "Dr." beyond the members stayed visible. Each way's members are now a
+    line of their own, followed."""
+    from cxrkit.dicom.reading import Region
+
+    grey = np.full((700, 200), 40, np.uint8)
+    line = np.full((40, 560), 40, np.uint8)
+    cv2.putText(line, "DR.  DOE JOHN", (5, 32), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 150, 2)
+    grey[40:600, 80:120] = np.rot90(line, 3)  # the line runs down the image
+    ink = np.flatnonzero((grey[:, 80:120] > 100).any(axis=1))
+    down = Region((80, 180, 120, int(ink[-1]) + 1), 22, True, score=0.9)  # "DOE JOHN" only
+    across = Region((82, 400, 118, 420), 9, False, score=0.9)  # a glyph read across
+    boxes = scrub_module._line_boxes([down, across], grey)
+    assert min(b[1] for b in boxes) <= int(ink[0])  # "DR." is inside a box

@@ -649,12 +649,18 @@ def _line_boxes(
     members: list[Region], grey: NDArray[np.uint8], kept: tuple[Box, ...] = ()
 ) -> list[Box]:
     """The padded box of a whole line: the union of its members, followed along its ink
-    (:func:`continuation.follow`), margins by its glyphs (members running both ways, where
-    lines cross, are padded one by one)."""
+    (:func:`continuation.follow`), margins by its glyphs. Where members run both ways (lines
+    that cross, or a fragment of a turned line read across it), the members of each way are
+    a line of their own, and those of neither way are padded one by one."""
     shape = grey.shape
     kinds = {r.vertical for r in members} - {None}
     if kinds == {True, False}:
-        return [_pad(r.box, r.glyph_height, r.vertical, shape, kept) for r in members]
+        out = [
+            _pad(r.box, r.glyph_height, None, shape, kept) for r in members if r.vertical is None
+        ]
+        for way in (True, False):
+            out += _line_boxes([r for r in members if r.vertical is way], grey, kept)
+        return out
     height = max(r.glyph_height for r in members)
     box, vertical = _union(members), _orientation(members)
     if vertical is not None:
