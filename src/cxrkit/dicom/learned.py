@@ -18,7 +18,10 @@ input*. :func:`detect` therefore runs
   them, while the smooth body of a radiograph is not. They are read at full resolution, or
   at twice it when the overview already was (small images, glyphs of 8–12 pixels), each as
   it stands and turned by 90°: DBNet often misses a line that runs up or down the image
-  (small, faint glyphs above all) until it is turned across (:func:`detect_in`).
+  (small, faint glyphs above all) until it is turned across (:func:`detect_in`). On a
+  downscaled image, the small clusters of edges that the full-resolution pass left
+  unexplained (:func:`small_clusters`) are read once more at twice their size: a line of
+  9–13-pixel anti-aliased glyphs may be found only there.
 
 Every box is axis-aligned in the image's own pixels; :func:`recognize` reads crops, and the
 caller turns them to every orientation it wants read. The thresholds and sizes are
@@ -217,10 +220,7 @@ def busy_tiles(grey: NDArray[np.uint8], known: Sequence[Box] = ()) -> list[Box]:
     """
     t = tuning.TUNING.learned
     h, w = grey.shape
-    edges = np.asarray(cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
-    strong = (edges >= t.edge_step).astype(np.uint8)
-    for x0, y0, x1, y1 in known:
-        strong[max(y0, 0) : y1, max(x0, 0) : x1] = 0
+    strong = _strong_edges(grey, known)
     tile, overlap = t.tile, t.tile_overlap
     out = []
     for y0 in range(0, max(h - overlap, 1), tile - overlap):
@@ -251,10 +251,61 @@ def detect(grey: NDArray[np.uint8], known: Sequence[Box] = ()) -> list[Detection
     # local contrast: text on bright or dark anatomy stands out as it does to the eye
     found = _detect_at(equalised(grey), scale, (0, 0))
     thin = t.known_line_fraction * max(h, w)
-    lines = [d.box for d in found if min(d.box[2] - d.box[0], d.box[3] - d.box[1]) <= thin]
-    for tile in merged(busy_tiles(grey, [*known, *lines])):
-        found += detect_in(grey, tile, _tile_scale(scale))
+
+    def lines() -> list[Box]:
+        return [d.box for d in found if min(d.box[2] - d.box[0], d.box[3] - d.box[1]) <= thin]
+
+    fine = _tile_scale(scale)
+    for tile in merged(busy_tiles(grey, [*known, *lines()])):
+        found += detect_in(grey, tile, fine)
+    if fine < t.fine_scale:
+        # a downscaled image: its tiles were read at full resolution, where glyphs of 9-13
+        # pixels (anti-aliased, mid-grey) may go unfound; the small clusters of edges they
+        # leave unexplained are read again at twice their size
+        for window in merged(small_clusters(grey, [*known, *lines()])):
+            found += detect_in(grey, window, t.fine_scale)
     return _distinct(found)
+
+
+def _strong_edges(grey: NDArray[np.uint8], known: Sequence[Box]) -> NDArray[np.uint8]:
+    """Pixels on strong, sharp edges (1), but inside ``known`` boxes (0)."""
+    edges = np.asarray(cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
+    strong = (edges >= tuning.TUNING.learned.edge_step).astype(np.uint8)
+    for x0, y0, x1, y1 in known:
+        strong[max(y0, 0) : y1, max(x0, 0) : x1] = 0
+    return strong
+
+
+def small_clusters(grey: NDArray[np.uint8], known: Sequence[Box] = ()) -> list[Box]:
+    """Windows around the clusters of strong edges outside ``known`` boxes that are no wider
+    across than a line of small glyphs (``small_cluster`` pixels, edges joined
+    ``small_join`` pixels apart), each with ``small_pad`` pixels around it.
+
+    Examples
+    --------
+    >>> flat = np.full((600, 600), 90, np.uint8)
+    >>> _ = cv2.putText(flat, "ID 4471", (300, 300), cv2.FONT_HERSHEY_PLAIN, 0.8, 255, 1)
+    >>> [(x0 <= 300 < x1, y0 <= 295 < y1) for x0, y0, x1, y1 in small_clusters(flat)]
+    [(True, True)]
+    >>> _ = cv2.rectangle(flat, (20, 20), (500, 200), 255, 3)  # a large frame: too wide
+    >>> len(small_clusters(flat))
+    1
+    """
+    t = tuning.TUNING.learned
+    h, w = grey.shape
+    strong = _strong_edges(grey, known)
+    joined = cv2.dilate(strong, np.ones((t.small_join, t.small_join), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    out = []
+    for row in stats[1:n]:
+        x, y, bw, bh = (int(v) for v in row[:4])
+        if min(bw, bh) > t.small_cluster:
+            continue
+        if int(strong[y : y + bh, x : x + bw].sum()) < t.busy_pixels:
+            continue
+        m = t.small_pad
+        out.append((max(x - m, 0), max(y - m, 0), min(x + bw + m, w), min(y + bh + m, h)))
+    return out
 
 
 def _tile_scale(overview: float) -> float:

@@ -166,6 +166,13 @@ class LearnedTuning:
     #: Scale of busy tiles when the overview was at full resolution (glyphs of 8–12 pixels,
     #: found at full resolution only in part or not at all).
     fine_scale: float = 2.0
+    #: On a downscaled image, clusters of strong edges left unexplained by the full-resolution
+    #: tiles are read again at ``fine_scale`` when no wider across than this (pixels; a line
+    #: of 9–13-pixel glyphs on its label box, its edges joined ``small_join`` pixels apart),
+    #: with ``small_pad`` pixels around them.
+    small_cluster: int = 64
+    small_join: int = 9
+    small_pad: int = 16
     #: A proof window reaches this many box heights (short side) beyond its box, and at
     #: least :attr:`window_min` pixels.
     window_heights: int = 2
