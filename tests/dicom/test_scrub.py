@@ -314,9 +314,9 @@ def test_a_turned_line_with_a_fragment_read_across_it_is_still_followed() -> Non
     """Found on the full-size hard synthetic export (development seed 8102): the members of
     "Dr. Deborah Molina", turned by 270°, were two threshold lines and a learned line down
     the image and one glyph the threshold finder took for a line across it. A line with
-    members running both ways was padded member by member and never followed along its ink,
-    so the faint "Dr." beyond the members stayed visible. Each way's members are now a
-    line of their own, followed."""
+    members running both ways was padded member by member and never followed along its
+    ink, so its box ended where its members did. The members of the way that runs longer
+    are now the line, followed; the others are padded one by one."""
     from cxrkit.dicom.reading import Region
 
     grey = np.full((700, 200), 40, np.uint8)

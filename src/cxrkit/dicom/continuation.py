@@ -5,9 +5,8 @@ from a dark label box onto a lighter gradient, the last glyphs fainter than the 
 glyphs that follow are still there to the eye: edges as dense as the line's own, in the same
 band across. :func:`follow` walks from each end of a removed line's box along the line, one
 glyph height at a time, and takes in every step whose band holds such edges, until a whole
-glyph height holds none and no half glyph height within two does (the gap after a line is
-wider than a word gap). The walk only ever makes a box longer: fail closed. The thresholds
-are :class:`cxrkit.dicom.tuning.FollowTuning`.
+glyph height holds none (the gap after a line is wider than a word gap). The walk only ever
+makes a box longer: fail closed. The thresholds are :class:`cxrkit.dicom.tuning.FollowTuning`.
 """
 
 from __future__ import annotations
@@ -80,21 +79,10 @@ def _walk(edges: NDArray[np.uint8], own: tuple[int, int], at: int, limit: int, s
         return at
     need = t.density_share * density
     sign = 1 if step > 0 else -1
-
-    def dense(a: int, b: int) -> bool:
-        return float(on[:, min(a, b) : max(a, b)].mean()) >= need
-
-    half = max(1, abs(step) // 2)
     while sign * (limit - at) > 0:
         nxt = at + sign * min(abs(step), sign * (limit - at))
-        if dense(at, nxt):
-            at = nxt
-            continue
-        # a wide word gap: the line goes on if half a glyph height holds its edges again
-        gap = at + sign * min(round(t.bridge * abs(step)), sign * (limit - at))
-        ahead = range(at + sign * half, gap + sign, sign * half)
-        resumed = next((b for b in ahead if dense(b - sign * half, b)), None)
-        if resumed is None:
+        lo, hi = min(at, nxt), max(at, nxt)
+        if float(on[:, lo:hi].mean()) < need:
             break
-        at = resumed
+        at = nxt
     return at

@@ -27,6 +27,7 @@ threshold of the scrub is named in :mod:`cxrkit.dicom.tuning`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
@@ -650,22 +651,26 @@ def _line_boxes(
 ) -> list[Box]:
     """The padded box of a whole line: the union of its members, followed along its ink
     (:func:`continuation.follow`), margins by its glyphs. Where members run both ways (lines
-    that cross, or a fragment of a turned line read across it), the members of each way are
-    a line of their own, and those of neither way are padded one by one."""
+    that cross, or a fragment of a turned line read across it), the members of the way
+    that runs longer are the line, followed; the others are padded one by one."""
     shape = grey.shape
     kinds = {r.vertical for r in members} - {None}
     if kinds == {True, False}:
-        out = [
-            _pad(r.box, r.glyph_height, None, shape, kept) for r in members if r.vertical is None
-        ]
-        for way in (True, False):
-            out += _line_boxes([r for r in members if r.vertical is way], grey, kept)
-        return out
+        way = max((True, False), key=lambda v: _run(r for r in members if r.vertical is v))
+        line = [r for r in members if r.vertical is way]
+        rest = [r for r in members if r.vertical is not way]
+        out = [_pad(r.box, r.glyph_height, r.vertical, shape, kept) for r in rest]
+        return out + _line_boxes(line, grey, kept)
     height = max(r.glyph_height for r in members)
     box, vertical = _union(members), _orientation(members)
     if vertical is not None:
         box = continuation.follow(grey, box, height, vertical)
     return [_pad(box, height, vertical, shape, kept)]
+
+
+def _run(members: Iterable[Region]) -> int:
+    """How far ``members`` run along their own way, together (pixels, summed)."""
+    return sum(max(r.box[2] - r.box[0], r.box[3] - r.box[1]) for r in members)
 
 
 def _along(members: list[Region], shape: tuple[int, ...]) -> tuple[Box, float] | None:

@@ -274,11 +274,6 @@ class FollowTuning:
     min_height: int = 4
     #: A walk's step is a glyph height, and at least this many pixels.
     min_step: int = 2
-    #: A step without the line's edges ends the walk unless, within this many glyph heights,
-    #: half a glyph height holds them again: a word gap can be that wide (". " in a
-    #: monospaced face, "DR.  DOE" with its dot nearly alone in the gap). A marker as close
-    #: to a removed line does not stand apart from it.
-    bridge: float = 2.0
 
 
 @dataclass(frozen=True)
